@@ -1,0 +1,87 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Uplink",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "ATCodec", targets: ["ATCodec"]),
+        .library(name: "MQTTCodec", targets: ["MQTTCodec"]),
+        .library(name: "UplinkSerial", targets: ["UplinkSerial"]),
+        .library(name: "UplinkModule", targets: ["UplinkModule"]),
+        .library(name: "UplinkModuleServer", targets: ["UplinkModuleServer"]),
+        .executable(name: "uplink", targets: ["UplinkCLI"]),
+        .executable(name: "uplink-bench", targets: ["UplinkBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
+    ],
+    targets: [
+        // Pure codecs: standard library only, so they also build with Embedded Swift.
+        .target(name: "ATCodec"),
+        .target(name: "MQTTCodec"),
+        // Byte links to a host: pseudo-terminal, serial port, TCP. Knows nothing about AT commands.
+        .target(
+            name: "UplinkSerial",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // The module: AT engine and services (config, Wi-Fi, sockets). Knows nothing about the link.
+        .target(
+            name: "UplinkModule",
+            dependencies: [
+                "ATCodec",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Puts a module on a link: pty, serial port or TCP.
+        .target(
+            name: "UplinkModuleServer",
+            dependencies: [
+                "UplinkModule",
+                "UplinkSerial",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "UplinkCLI",
+            dependencies: [
+                "UplinkModule",
+                "UplinkModuleServer",
+                "UplinkSerial",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "UplinkBench",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "ATCodecTests", dependencies: ["ATCodec"]),
+        .testTarget(name: "MQTTCodecTests", dependencies: ["MQTTCodec"]),
+        .testTarget(
+            name: "UplinkModuleTests",
+            dependencies: [
+                "UplinkModule",
+                "UplinkModuleServer",
+                "UplinkSerial",
+                "ATCodec",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,56 @@
+/// An error a module reports to its host, with the text and the numeric code of each dialect.
+///
+/// SPWF01 prints `ERROR: <text>`; SPWF04 prints `AT-S.ERROR:<code>:<text>`. Codes 76–78 are the real
+/// SPWF04 ones; the others are Uplink's choice (the SPWF04 manual's table was not available), and
+/// are listed in docs/at-commands.md.
+public struct ATError: Error, Equatable, Sendable {
+    /// The SPWF04 error code.
+    public var code: Int
+    /// The human-readable text, identical in both dialects.
+    public var text: String
+
+    /// Creates an error from a code and a text.
+    public init(code: Int, text: String) {
+        self.code = code
+        self.text = text
+    }
+
+    /// The line does not name a known command.
+    public static let commandNotFound = ATError(code: 1, text: "Command not found")
+    /// A parameter is missing, malformed or out of range.
+    public static let invalidArguments = ATError(code: 3, text: "Invalid arguments")
+    /// The command line exceeded the line limit.
+    public static let lineTooLong = ATError(code: 4, text: "Line too long")
+    /// GCFG/SCFG named a variable the module does not have.
+    public static let unknownVariable = ATError(code: 6, text: "Unknown variable")
+    /// SCFG named a read-only variable.
+    public static let readOnlyVariable = ATError(code: 7, text: "Read-only variable")
+    /// SCFG gave a value of the wrong type or out of range.
+    public static let invalidValue = ATError(code: 8, text: "Invalid value")
+    /// A binary block stopped arriving before it was complete.
+    public static let dataTimeout = ATError(code: 9, text: "Data timeout")
+    /// SOCKON with all sockets in use.
+    public static let tooManySockets = ATError(code: 10, text: "Too many sockets")
+    /// The host name did not resolve.
+    public static let failedToResolve = ATError(code: 11, text: "Failed to resolve name")
+    /// The connection could not be made.
+    public static let connectionFailed = ATError(code: 12, text: "Failed to connect")
+    /// SOCKR asked for more bytes than are pending.
+    public static let notEnoughData = ATError(code: 13, text: "Not enough data in buffer")
+    /// A TLS socket was asked for, and this build has no TLS sockets yet.
+    public static let tlsNotAvailable = ATError(code: 14, text: "TLS sockets not available")
+    /// The station is not associated (no `+WIND:24` yet).
+    public static let wifiNotConnected = ATError(code: 15, text: "WiFi not connected")
+    /// PING got no reply.
+    public static let pingFailed = ATError(code: 16, text: "Ping failed")
+    /// PEERS named a peer that does not exist.
+    public static let noSuchPeer = ATError(code: 17, text: "No such peer")
+    /// Writing to flash failed.
+    public static let flashWriteFailed = ATError(code: 18, text: "Flash write failed")
+    /// The socket id is not a number from 0 to 7, or names no open socket.
+    public static let illegalSocketID = ATError(code: 76, text: "Illegal Socket ID")
+    /// SOCKC while unread data remains.
+    public static let pendingData = ATError(code: 77, text: "Pending data")
+    /// The peer closed the socket, or it failed.
+    public static let socketNotConnected = ATError(code: 78, text: "Socket not connected")
+}

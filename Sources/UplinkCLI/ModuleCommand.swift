@@ -1,0 +1,176 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import NIOCore
+import NIOPosix
+import UplinkModule
+import UplinkModuleServer
+import UplinkSerial
+
+/// `uplink module`: runs an SPWF01/SPWF04-compatible module on a pty, a serial port or TCP.
+struct ModuleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "module",
+        abstract: "Run an SPWF01/SPWF04-compatible Wi-Fi module in software.",
+        discussion: """
+            By default the module opens a new pseudo-terminal and prints its path on standard output;
+            point the host firmware (or pyserial, screen, minicom) at it. The host's network is the
+            module's uplink: sockets opened with AT+S.SOCKON are real connections from this machine.
+            """
+    )
+
+    @Flag(name: .long, help: "Open a new pseudo-terminal (the default link).")
+    var pty = false
+
+    @Option(name: .long, help: "With --pty: make PATH a stable symbolic link to the pseudo-terminal.")
+    var link: String?
+
+    @Option(name: .long, help: "Use a real serial port (a UART) instead of a pseudo-terminal.")
+    var serial: String?
+
+    @Option(name: .long, help: "Line rate in baud, for --serial and --pace.")
+    var baud: Int = 115_200
+
+    @Flag(name: .long, help: "With --serial: RTS/CTS hardware flow control.")
+    var rtscts = false
+
+    @Option(name: .long, help: "Listen on HOST:PORT for one TCP host at a time (like ser2net).")
+    var listen: String?
+
+    @Flag(name: .long, help: "Pace output at the baud rate (10 bits a byte), as a real UART would.")
+    var pace = false
+
+    @Option(name: .long, help: "Firmware profile: spwf01 (default), spwf01-3.5, spwf04.")
+    var profile: String = "spwf01"
+
+    @Option(name: .long, help: "The module's name; names its default flash folder.")
+    var name: String?
+
+    @Option(name: .long, help: "Flash folder (configuration saved by AT&W). Default: a per-user data folder.")
+    var flash: String?
+
+    @Flag(name: .long, help: "Keep flash in memory only; nothing survives the process.")
+    var volatile = false
+
+    @Option(name: .long, help: "Write a timestamped transcript of every byte to FILE.")
+    var trace: String?
+
+    @Option(name: .long, help: "JSON list of the access points in range (ssid, passphrase, security, ...).")
+    var networks: String?
+
+    @Option(name: .long, help: "Seconds a data block (SOCKW) may stall before it is abandoned.")
+    var blockTimeout: Double = 2
+
+    func validate() throws {
+        let links = [pty, serial != nil, listen != nil].filter { $0 }.count
+        guard links <= 1 else { throw ValidationError("Choose one link: --pty, --serial or --listen.") }
+        guard ModuleProfile.named(profile) != nil else {
+            throw ValidationError("Unknown profile '\(profile)'; use spwf01, spwf01-3.5 or spwf04.")
+        }
+        guard !(volatile && flash != nil) else { throw ValidationError("--volatile and --flash exclude each other.") }
+        guard link == nil || (serial == nil && listen == nil) else {
+            throw ValidationError("--link applies to --pty only.")
+        }
+        guard SerialPort.baudRates[baud] != nil else { throw ValidationError("Unsupported baud rate \(baud).") }
+        guard blockTimeout > 0 else { throw ValidationError("--block-timeout must be positive.") }
+    }
+
+    func run() async throws {
+        guard let profile = ModuleProfile.named(self.profile) else { throw ExitCode.validationFailure }
+        var options = ModuleOptions(profile: profile)
+        options.blockTimeout = .nanoseconds(Int64(blockTimeout * 1_000_000_000))
+        options.dhcpAddress = HostAddress.primaryIPv4() ?? IPv4Address(127, 0, 0, 1)
+        if let networks {
+            do {
+                options.networks = try WiFiNetwork.load(path: networks)
+            } catch {
+                throw ValidationError("Cannot read the networks file \(networks): \(error)")
+            }
+        }
+        let moduleName = name ?? profile.name
+        let flashStore: any Flash
+        if volatile {
+            flashStore = MemoryFlash()
+        } else {
+            let folder = flash ?? Self.defaultFlashFolder(moduleName: moduleName)
+            flashStore = try DirectoryFlash(path: folder)
+        }
+        let tracer = try trace.map { try ModuleTrace(path: $0) }
+
+        let link: ModuleLink
+        if let serial {
+            link = .serial(path: serial, baud: baud, hardwareFlowControl: rtscts)
+        } else if let listen {
+            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+                (0...65_535).contains(port)
+            else { throw ValidationError("--listen wants HOST:PORT, for example 127.0.0.1:7000") }
+            link = .tcp(host: String(listen[..<colon]), port: port)
+        } else {
+            link = .pseudoTerminal(linkPath: self.link)
+        }
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let engine = ModuleEngine(
+            eventLoop: group.next(), options: options, flash: flashStore, trace: tracer)
+        let server = try await ModuleServer.start(engine: engine, link: link, paceBaud: pace ? baud : nil)
+
+        if let path = server.devicePath {
+            print(path)
+        } else if let address = server.listeningAddress {
+            print("\(address.ipAddress ?? "?"):\(address.port ?? 0)")
+        }
+        fflush(nil)
+        var details = "uplink module: \(profile.name) (\(profile.dialect.family.rawValue) dialect)"
+        if let linkPath = self.link { details += ", linked at \(linkPath)" }
+        details += volatile ? ", volatile flash" : ", flash in \(flash ?? Self.defaultFlashFolder(moduleName: moduleName))"
+        if pace { details += ", paced at \(baud) baud" }
+        FileHandle.standardError.write(Data((details + ". Ctrl-C stops it.\n").utf8))
+
+        await Self.waitForTermination()
+        await server.stop()
+        try? await group.shutdownGracefully()
+    }
+
+    /// `$XDG_DATA_HOME/uplink/modules/<name>`, or `~/.local/share/uplink/modules/<name>`.
+    static func defaultFlashFolder(moduleName: String) -> String {
+        let environment = ProcessInfo.processInfo.environment
+        let base =
+            environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.local/share")
+        return base + "/uplink/modules/" + moduleName
+    }
+
+    /// Returns when SIGINT or SIGTERM arrives.
+    static func waitForTermination() async {
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let queue = DispatchQueue(label: "uplink.signals")
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let once = OnceFlag()
+            let sources = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: queue) }
+            for source in sources {
+                source.setEventHandler {
+                    if once.claim() {
+                        sources.forEach { $0.cancel() }
+                        continuation.resume()
+                    }
+                }
+                source.resume()
+            }
+        }
+    }
+}
+
+/// A flag that can be claimed once, from any thread.
+final class OnceFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var claimed = false
+
+    func claim() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if claimed { return false }
+        claimed = true
+        return true
+    }
+}

@@ -1,0 +1,422 @@
+import ATCodec
+import NIOCore
+
+/// The software module: reads AT commands from a host's byte stream and answers as an SPWF module.
+///
+/// The engine knows nothing about the link (pty, UART, TCP): a link feeds it with ``receive(_:)``
+/// and gives it a sink for output with ``attach(output:)``. All of its state lives on one event loop;
+/// every public method must be called on ``eventLoop`` (the socket channels run there too, so there
+/// is no locking anywhere).
+public final class ModuleEngine: @unchecked Sendable {
+    enum State {
+        case idle
+        case awaitingBlock(then: ([UInt8]) throws(ATError) -> CommandOutcome)
+        case busy
+        case rebooting
+    }
+
+    /// The event loop that owns the engine.
+    public let eventLoop: any EventLoop
+    /// The options it was created with.
+    public let options: ModuleOptions
+    let dialect: ATDialect
+    let flash: any Flash
+    let resolver: any HostResolver
+    let commands: [String: ATCommandSpec]
+
+    var config: ModuleConfiguration
+    var framer: ATLineFramer
+    var state = State.rebooting
+    var sockets: [ModuleSocket?]
+    var radio = RadioState.off
+    var clockOffset: Int64 = 0
+    var bootedAt = NIODeadline.now()
+    /// Bumped at every reset, so work started before it is ignored when it completes.
+    var generation = 0
+    /// Bumped when the radio restarts or stops, so a join sequence in progress is abandoned.
+    var radioGeneration = 0
+
+    private var output: ByteBuffer
+    private var sink: ((ByteBuffer) -> Void)?
+    private var pendingWinds: [PendingWind] = []
+    private var blockTimer: Scheduled<Void>?
+    private var blockProgress = 0
+    private var inputFlow: ((Bool) -> Void)?
+    private var inputPaused = false
+    private var trace: ModuleTrace?
+
+    /// The largest amount of host input buffered while a command is in progress before the link is
+    /// asked to stop reading.
+    static let inputHighWater = 65_536
+
+    /// Creates a module; call ``powerOn()`` to boot it.
+    public init(
+        eventLoop: any EventLoop, options: ModuleOptions, flash: any Flash,
+        resolver: any HostResolver = SystemHostResolver(), trace: ModuleTrace? = nil
+    ) {
+        self.eventLoop = eventLoop
+        self.options = options
+        self.dialect = options.profile.dialect
+        self.flash = flash
+        self.resolver = resolver
+        self.trace = trace
+        self.config = ModuleConfiguration(profile: options.profile, serial: options.serial, macAddress: options.macAddress)
+        self.framer = ATLineFramer(maximumLineLength: options.profile.maximumLineLength)
+        self.sockets = Array(repeating: nil, count: options.profile.socketCount)
+        self.output = ByteBufferAllocator().buffer(capacity: 8192)
+        var table: [String: ATCommandSpec] = [:]
+        for spec in ModuleEngine.commandCatalog where spec.families.contains(options.profile.dialect.family) {
+            table[spec.name] = spec
+        }
+        self.commands = table
+    }
+
+    // MARK: - Link side
+
+    /// Sets where the module's output goes (the link). Output produced with no sink is discarded,
+    /// as a UART with nothing attached would.
+    public func attach(output sink: @escaping (ByteBuffer) -> Void) {
+        eventLoop.preconditionInEventLoop()
+        self.sink = sink
+    }
+
+    /// Removes the output sink.
+    public func detachOutput() {
+        eventLoop.preconditionInEventLoop()
+        sink = nil
+    }
+
+    /// Registers a callback the engine calls with `false` to pause the link's reads and `true` to resume.
+    public func setInputFlowHandler(_ handler: @escaping (Bool) -> Void) {
+        eventLoop.preconditionInEventLoop()
+        inputFlow = handler
+    }
+
+    /// A new host connection: drops half-received input (a partial line or block of the previous host).
+    public func hostChanged() {
+        eventLoop.preconditionInEventLoop()
+        if case .awaitingBlock = state {
+            blockTimer?.cancel()
+            blockTimer = nil
+            framer.abandonBlock()
+            emitError(.dataTimeout)
+            state = .idle
+        }
+        framer.reset()
+        refreshEcho()
+        pump()
+    }
+
+    /// Bytes from the host.
+    public func receive(_ bytes: ByteBuffer) {
+        eventLoop.preconditionInEventLoop()
+        framer.append(contentsOf: bytes.readableBytesView)
+        pump()
+    }
+
+    /// Boots the module as at power-on: restores the saved configuration and prints the boot WINDs.
+    public func powerOn() {
+        eventLoop.preconditionInEventLoop()
+        boot()
+    }
+
+    /// Closes every socket (the process is exiting).
+    public func shutdown() {
+        eventLoop.preconditionInEventLoop()
+        generation += 1
+        closeAllSockets()
+        flushOutput()
+    }
+
+    // MARK: - Output
+
+    /// Writes text output (a reply, an information line, a WIND).
+    func emit(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        trace?.record(.toHost, bytes, binary: false)
+        output.writeBytes(bytes)
+    }
+
+    /// Writes raw socket data (SOCKR).
+    func emitBinary(_ buffer: ByteBuffer) {
+        guard buffer.readableBytes > 0 else { return }
+        trace?.record(.toHost, buffer.readableBytesView, binary: true)
+        var copy = buffer
+        output.writeBuffer(&copy)
+    }
+
+    /// Writes the dialect's success line.
+    func emitOK() {
+        if dialect.family == .spwf04 && config.integer("console_verbose") >= 1 {
+            emit(dialect.ok(verboseFields: (freeHeap, radio.stateCode)))
+        } else {
+            emit(dialect.ok())
+        }
+    }
+
+    /// Writes the dialect's error line.
+    func emitError(_ error: ATError) {
+        emit(dialect.error(error, verbosity: config.integer("console1_errs")))
+    }
+
+    func flushOutput() {
+        guard output.readableBytes > 0 else { return }
+        let chunk = output
+        output = ByteBufferAllocator().buffer(capacity: 8192)
+        sink?(chunk)
+    }
+
+    // MARK: - WINDs
+
+    struct PendingWind {
+        var number: Int
+        var text: String
+        var socket: ModuleSocket?
+    }
+
+    /// Queues a WIND; it goes out at once when no command is in progress, else right after the reply.
+    func indicate(_ number: Int, _ text: String) {
+        pendingWinds.append(PendingWind(number: number, text: text, socket: nil))
+        flushWindsIfIdle()
+    }
+
+    /// Queues `+WIND:55` for a socket; several arrivals before it goes out make one WIND.
+    func indicatePendingData(_ socket: ModuleSocket) {
+        if !pendingWinds.contains(where: { $0.number == 55 && $0.socket === socket }) {
+            pendingWinds.append(PendingWind(number: 55, text: "", socket: socket))
+        }
+        flushWindsIfIdle()
+    }
+
+    private func flushWindsIfIdle() {
+        switch state {
+        case .idle:
+            flushWinds()
+            flushOutput()
+        case .awaitingBlock, .busy, .rebooting:
+            break
+        }
+    }
+
+    private func flushWinds() {
+        let winds = pendingWinds
+        pendingWinds.removeAll()
+        for wind in winds where !isMasked(wind.number) {
+            if let socket = wind.socket {
+                guard sockets[socket.id] === socket, socket.unread > 0 else { continue }
+                let text = dialect.pendingDataText(
+                    socket: socket.id, received: socket.receivedSinceIndication, unread: socket.unread)
+                socket.receivedSinceIndication = 0
+                emit(dialect.wind(55, text))
+            } else {
+                emit(dialect.wind(wind.number, wind.text))
+            }
+        }
+    }
+
+    /// Whether `wind_off_*` silences WIND `number` (bit n of low/medium/high for n, n-32, n-64).
+    func isMasked(_ number: Int) -> Bool {
+        let key: String
+        switch number {
+        case 0..<32: key = "wind_off_low"
+        case 32..<64: key = "wind_off_medium"
+        case 64..<96: key = "wind_off_high"
+        default: return false
+        }
+        return config.mask(key) & (UInt32(1) << UInt32(number % 32)) != 0
+    }
+
+    // MARK: - Command processing
+
+    var echoEnabled: Bool { config.integer("localecho1") == 1 }
+
+    /// Collects line bytes from the framer when they are echoed or traced.
+    func refreshEcho() {
+        framer.collectsEcho = echoEnabled || trace != nil
+    }
+
+    /// The console delimiter (`console1_delimiter`), which separates parameters.
+    var delimiter: Character {
+        Character(Unicode.Scalar(UInt8(clamping: config.integer("console1_delimiter"))))
+    }
+
+    private func pump() {
+        loop: while true {
+            switch state {
+            case .busy, .rebooting:
+                break loop
+            case .idle, .awaitingBlock:
+                guard let event = framer.next() else { break loop }
+                takeEcho()
+                handle(event)
+            }
+        }
+        takeEcho()
+        if case .idle = state { flushWinds() }
+        flushOutput()
+        updateInputFlow()
+    }
+
+    private func takeEcho() {
+        guard framer.collectsEcho else { return }
+        let consumed = framer.takeEcho()
+        guard !consumed.isEmpty else { return }
+        trace?.record(.fromHost, consumed, binary: false)
+        if echoEnabled {
+            output.writeBytes(consumed)
+        }
+    }
+
+    private func updateInputFlow() {
+        let shouldPause = framer.bufferedCount > ModuleEngine.inputHighWater
+        if shouldPause != inputPaused {
+            inputPaused = shouldPause
+            inputFlow?(!shouldPause)
+        }
+    }
+
+    private func handle(_ event: ATLineFramer.Event) {
+        switch event {
+        case .lineTooLong:
+            emitError(.lineTooLong)
+        case .line(let bytes):
+            let outcome: CommandOutcome
+            do throws(ATError) {
+                let line: ATCommandLine
+                do {
+                    line = try ATCommandLine.parse(bytes)
+                } catch {
+                    throw ATError.commandNotFound
+                }
+                guard let spec = commands[line.name] else { throw ATError.commandNotFound }
+                outcome = try spec.run(self, line)
+            } catch {
+                emitError(error)
+                return
+            }
+            apply(outcome)
+        case .block(let bytes):
+            guard case .awaitingBlock(let next) = state else { return }
+            trace?.record(.fromHost, bytes, binary: true)
+            blockTimer?.cancel()
+            blockTimer = nil
+            state = .idle
+            do throws(ATError) {
+                apply(try next(bytes))
+            } catch {
+                emitError(error)
+            }
+        }
+    }
+
+    private func apply(_ outcome: CommandOutcome) {
+        switch outcome {
+        case .done:
+            break
+        case .awaitBlock(let length, let next):
+            framer.beginBlock(length: length)
+            state = .awaitingBlock(then: next)
+            blockProgress = -1
+            armBlockTimer()
+        case .pending(let future):
+            state = .busy
+            let startedIn = generation
+            future.whenComplete { result in
+                guard self.generation == startedIn else { return }
+                if case .failure(let error) = result {
+                    self.emitError(error as? ATError ?? .invalidArguments)
+                }
+                self.state = .idle
+                self.pump()
+            }
+        case .reset:
+            reset()
+        }
+    }
+
+    private func armBlockTimer() {
+        let startedIn = generation
+        blockTimer = eventLoop.scheduleTask(in: options.blockTimeout) {
+            guard self.generation == startedIn, case .awaitingBlock = self.state else { return }
+            let received = self.framer.blockBytesReceived
+            if received != self.blockProgress {
+                self.blockProgress = received
+                self.armBlockTimer()
+                return
+            }
+            self.framer.abandonBlock()
+            self.state = .idle
+            self.emitError(.dataTimeout)
+            self.pump()
+        }
+    }
+
+    // MARK: - Reset and boot
+
+    private func reset() {
+        generation += 1
+        radioGeneration += 1
+        blockTimer?.cancel()
+        blockTimer = nil
+        closeAllSockets()
+        pendingWinds.removeAll()
+        radio = .off
+        state = .rebooting
+        framer.reset()
+        emit(dialect.wind(2, "Reset"))
+        flushOutput()
+        let startedIn = generation
+        eventLoop.scheduleTask(in: options.step) {
+            guard self.generation == startedIn else { return }
+            self.boot()
+        }
+    }
+
+    private func boot() {
+        generation += 1
+        config = ModuleConfiguration(profile: options.profile, serial: options.serial, macAddress: options.macAddress)
+        if let saved = try? flash.read("config") {
+            try? config.restore(from: saved)
+        }
+        refreshEcho()
+        clockOffset = 0
+        bootedAt = .now()
+        state = .rebooting
+        let profile = options.profile
+        emit(dialect.wind(1, "Poweron (\(profile.buildID))"))
+        emit(dialect.wind(13, profile.copyright))
+        emit(dialect.wind(0, "Console active"))
+        state = .idle
+        indicate(32, "WiFi Hardware Started")
+        startRadio()
+        pump()
+    }
+
+    func closeAllSockets() {
+        for index in sockets.indices {
+            if let socket = sockets[index] {
+                sockets[index] = nil
+                socket.channel?.close(promise: nil)
+            }
+        }
+    }
+
+    /// The simulated free heap: a fixed budget less what the socket buffers hold.
+    var freeHeap: Int {
+        let used = sockets.reduce(0) { $0 + ($1.map { 1024 + $0.unread } ?? 0) }
+        return max(0, 61_440 - used)
+    }
+
+    /// Seconds since the Unix epoch on the module's clock (host time plus what SETTIME changed).
+    var currentTime: Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) + clockOffset
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif

@@ -1,0 +1,36 @@
+import NIOCore
+
+/// How one module instance behaves beyond its profile: the simulated world around it and its timing.
+public struct ModuleOptions: Sendable {
+    /// The firmware profile.
+    public var profile: ModuleProfile
+    /// Access points the radio can see; `nil` means any SSID associates with any passphrase.
+    public var networks: [WiFiNetwork]?
+    /// How long a binary block may stall (no new byte) before it is abandoned with an error.
+    public var blockTimeout: TimeAmount
+    /// The receive buffer of each socket; reading from the peer pauses while it is full.
+    public var socketReceiveLimit: Int
+    /// The delay between two steps of boot and association (the WINDs come this far apart).
+    public var step: TimeAmount
+    /// How long a TCP connect may take.
+    public var connectTimeout: TimeAmount
+    /// The address the simulated DHCP server hands out.
+    public var dhcpAddress: IPv4Address
+    /// The module's serial number (`nv_serial`).
+    public var serial: String
+    /// The module's MAC address (`nv_wifi_macaddr`).
+    public var macAddress: String
+
+    /// Options with the defaults of `uplink module`.
+    public init(profile: ModuleProfile = .spwf01) {
+        self.profile = profile
+        networks = nil
+        blockTimeout = .seconds(2)
+        socketReceiveLimit = 16_384
+        step = .milliseconds(20)
+        connectTimeout = .seconds(4)
+        dhcpAddress = IPv4Address(127, 0, 0, 1)
+        serial = "0000000001"
+        macAddress = "00:80:E1:00:00:01"
+    }
+}

@@ -1,0 +1,210 @@
+import ATCodec
+import NIOCore
+import NIOPosix
+
+extension ModuleEngine {
+    static let socketCommands: [ATCommandSpec] = [
+        ATCommandSpec(
+            "AT+S.SOCKON",
+            "Open a client socket: <host>,<port>,<t|u|s>[,ind] (SPWF01) or <host>,<port>,<local port|NULL>,<t|u|s>"
+        ) { engine, line throws(ATError) in
+            try engine.openClientSocket(line)
+        },
+        ATCommandSpec("AT+S.SOCKW", "Write to a socket: <id>,<length> then exactly <length> bytes") {
+            engine, line throws(ATError) in
+            let parts = try engine.requireFields(line, count: 2)
+            let length = try engine.integer(parts[1], in: 1...engine.options.profile.maximumSocketWrite)
+            let idText = parts[0]
+            return .awaitBlock(length: length) { bytes throws(ATError) in
+                let socket = try engine.openSocket(idText)
+                guard !socket.peerClosed, let channel = socket.channel, channel.isActive else {
+                    throw .socketNotConnected
+                }
+                var buffer = channel.allocator.buffer(capacity: bytes.count)
+                buffer.writeBytes(bytes)
+                let written = channel.writeAndFlush(buffer)
+                    .flatMapErrorThrowing { _ in throw ATError.socketNotConnected }
+                    .map { engine.emitOK() }
+                return .pending(written)
+            }
+        },
+        ATCommandSpec("AT+S.SOCKQ", "How many bytes wait in a socket (UDP: the next datagram): <id>") {
+            engine, line throws(ATError) in
+            let socket = try engine.openSocket(try engine.requireFields(line, count: 1)[0])
+            engine.emit(engine.dialect.pendingLength(socket.queryLength))
+            engine.emitOK()
+            return .done
+        },
+        ATCommandSpec("AT+S.SOCKR", "Read from a socket: <id>[,<length>]") { engine, line throws(ATError) in
+            let parts = engine.fields(line, limit: 2)
+            guard !parts.isEmpty else { throw .invalidArguments }
+            let socket = try engine.openSocket(parts[0])
+            let pending = socket.unread
+            let count = parts.count == 2 ? try engine.integer(parts[1], in: 0...1_000_000) : socket.queryLength
+            guard count <= pending else { throw .notEnoughData }
+            var data = ByteBufferAllocator().buffer(capacity: count)
+            socket.take(count, into: &data)
+            engine.emit(engine.dialect.readingHeader(count: count, pending: pending))
+            engine.emitBinary(data)
+            engine.emitOK()
+            return .done
+        },
+        ATCommandSpec("AT+S.SOCKC", "Close a socket (refused while unread data remains): <id>") {
+            engine, line throws(ATError) in
+            let id = try engine.socketID(try engine.requireFields(line, count: 1)[0])
+            guard let socket = engine.sockets[id] else { throw .illegalSocketID }
+            guard socket.unread == 0 else { throw .pendingData }
+            engine.sockets[id] = nil
+            socket.channel?.close(promise: nil)
+            engine.emitOK()
+            return .done
+        },
+    ]
+
+    func openClientSocket(_ line: ATCommandLine) throws(ATError) -> CommandOutcome {
+        let parts = fields(line, limit: 4)
+        guard parts.count >= 3 else { throw .invalidArguments }
+        let host = String(parts[0])
+        let port = try integer(parts[1], in: 1...65_535)
+        let localPort: Int?
+        let typeText: Substring
+        let indications: Bool
+        switch dialect.family {
+        case .spwf01:
+            typeText = parts[2]
+            if parts.count == 4 {
+                guard parts[3].lowercased() == "ind" else { throw .invalidArguments }
+            }
+            indications = parts.count == 4
+            localPort = nil
+        case .spwf04:
+            guard parts.count == 4 else { throw .invalidArguments }
+            localPort =
+                parts[2].isEmpty || parts[2].uppercased() == "NULL" ? nil : try integer(parts[2], in: 1...65_535)
+            typeText = parts[3]
+            indications = true
+        }
+        let transport: ModuleSocket.Transport
+        switch typeText.lowercased() {
+        case "t": transport = .tcp
+        case "u": transport = .udp
+        case "s": throw .tlsNotAvailable
+        default:
+            // SPWF04 takes the expected server common name here, which also means TLS.
+            if dialect.family == .spwf04 && !typeText.isEmpty { throw .tlsNotAvailable }
+            throw .invalidArguments
+        }
+        guard !host.isEmpty, !host.contains(" ") else { throw .invalidArguments }
+        guard radio.isUp else { throw .wifiNotConnected }
+        guard let id = sockets.firstIndex(where: { $0 == nil }) else { throw .tooManySockets }
+        guard host.utf8.count <= 253 else { throw .failedToResolve }
+
+        let resolved = resolver.resolveIPv4(host, on: eventLoop)
+            .flatMapErrorThrowing { _ in throw ATError.failedToResolve }
+        let opened = resolved.assumeIsolated().flatMap { addresses -> EventLoopFuture<Void> in
+            let socket = ModuleSocket(
+                id: id, transport: transport, indications: indications, remoteAddress: addresses[0].description,
+                remotePort: port, receiveLimit: self.options.socketReceiveLimit)
+            return self.connect(socket, candidates: addresses[...], localPort: localPort).assumeIsolated().map {
+                channel in
+                guard self.sockets[id] == nil else {
+                    channel.close(promise: nil)
+                    self.emitError(.tooManySockets)
+                    return
+                }
+                socket.channel = channel
+                self.sockets[id] = socket
+                self.emit(self.dialect.socketOpened(id: id, address: socket.remoteAddress))
+                self.emitOK()
+            }.nonisolated()
+        }.nonisolated()
+        return .pending(opened)
+    }
+
+    /// Connects to the first address that answers.
+    private func connect(
+        _ socket: ModuleSocket, candidates: ArraySlice<IPv4Address>, localPort: Int?
+    ) -> EventLoopFuture<Channel> {
+        guard let address = candidates.first else {
+            return eventLoop.makeFailedFuture(ATError.connectionFailed)
+        }
+        let attempt: EventLoopFuture<Channel>
+        do {
+            let remote = try SocketAddress(ipAddress: address.description, port: socket.remotePort)
+            attempt = socket.transport == .tcp
+                ? connectTCP(socket, to: remote, localPort: localPort)
+                : connectUDP(socket, to: remote, localPort: localPort)
+        } catch {
+            attempt = eventLoop.makeFailedFuture(error)
+        }
+        return attempt.assumeIsolated().flatMapError { _ in
+            candidates.count > 1
+                ? self.connect(socket, candidates: candidates.dropFirst(), localPort: localPort)
+                : self.eventLoop.makeFailedFuture(ATError.connectionFailed)
+        }.nonisolated()
+    }
+
+    private func socketHandler(_ socket: ModuleSocket) -> ModuleSocketHandler {
+        ModuleSocketHandler(
+            socket: socket,
+            onData: { [weak self] socket in self?.socketDidReceive(socket) },
+            onClose: { [weak self] socket in self?.socketDidClose(socket) })
+    }
+
+    private func connectTCP(_ socket: ModuleSocket, to remote: SocketAddress, localPort: Int?) -> EventLoopFuture<
+        Channel
+    > {
+        let bound = NIOLoopBound(socket, eventLoop: eventLoop)
+        let engine = NIOLoopBound(self, eventLoop: eventLoop)
+        var bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(options.connectTimeout)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(engine.value.socketHandler(bound.value))
+                }
+            }
+        if let localPort, let local = try? SocketAddress(ipAddress: "0.0.0.0", port: localPort) {
+            bootstrap = bootstrap.bind(to: local)
+        }
+        return bootstrap.connect(to: remote)
+    }
+
+    private func connectUDP(_ socket: ModuleSocket, to remote: SocketAddress, localPort: Int?) -> EventLoopFuture<
+        Channel
+    > {
+        let bound = NIOLoopBound(socket, eventLoop: eventLoop)
+        let engine = NIOLoopBound(self, eventLoop: eventLoop)
+        return DatagramBootstrap(group: eventLoop)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(DatagramPayloadHandler())
+                    try channel.pipeline.syncOperations.addHandler(engine.value.socketHandler(bound.value))
+                }
+            }
+            .bind(host: "0.0.0.0", port: localPort ?? 0)
+            .flatMap { channel in
+                channel.connect(to: remote).map { channel }.flatMapError { error in
+                    channel.close(promise: nil)
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
+    }
+
+    func socketDidReceive(_ socket: ModuleSocket) {
+        guard sockets[socket.id] === socket, socket.unread > 0, socket.indications else { return }
+        indicatePendingData(socket)
+    }
+
+    func socketDidClose(_ socket: ModuleSocket) {
+        guard sockets[socket.id] === socket, !socket.peerClosed else { return }
+        socket.markPeerClosed()
+        if socket.indications && socket.unread > 0 {
+            indicatePendingData(socket)
+        }
+        indicate(58, dialect.socketClosedText(socket: socket.id))
+    }
+}

@@ -1,0 +1,127 @@
+import ATCodec
+import NIOCore
+
+extension ModuleEngine {
+    static let wifiCommands: [ATCommandSpec] = [
+        ATCommandSpec("AT+S.SSIDTXT", "Set the SSID as text (1-32 bytes), or show it") { engine, line throws(ATError) in
+            if let text = line.argument {
+                guard (1...32).contains(text.utf8.count) else { throw .invalidArguments }
+                engine.config.setSSID(text)
+            } else {
+                engine.emit(engine.dialect.variable("ssidtxt", String(decoding: engine.config.ssid, as: UTF8.self)))
+            }
+            engine.emitOK()
+            return .done
+        },
+        ATCommandSpec("AT+S.WIFI", "Turn the radio off (=0) or on (=1)") { engine, line throws(ATError) in
+            let on = try engine.integer(try engine.requireFields(line, count: 1)[0], in: 0...1) == 1
+            engine.emitOK()
+            if on {
+                if engine.radio == .off {
+                    engine.indicate(32, "WiFi Hardware Started")
+                    engine.startRadio()
+                }
+            } else if engine.radio != .off {
+                engine.stopRadio()
+            }
+            return .done
+        },
+        ATCommandSpec("AT+S.SCAN", "List the networks in range") { engine, line throws(ATError) in
+            if engine.dialect.family == .spwf01 { try engine.requireNoArgument(line) }
+            let networks = engine.options.networks ?? []
+            if engine.dialect.family == .spwf04 {
+                engine.emit(engine.dialect.information("Parsing Networks:\(networks.count)"))
+            }
+            for (index, network) in networks.enumerated() {
+                engine.emit(Array(ModuleEngine.scanLine(index: index + 1, network).utf8))
+            }
+            engine.emitOK()
+            return .done
+        },
+        ATCommandSpec("AT+S.PEERS", "Show the peers (the access point is peer 0): [<n>[,<variable>]]") {
+            engine, line throws(ATError) in
+            guard case .up(_, let network) = engine.radio else { throw .noSuchPeer }
+            let parts = engine.fields(line, limit: 2)
+            if let first = parts.first, try engine.integer(first, in: 0...255) != 0 { throw .noSuchPeer }
+            let variables: [(String, String)] = [
+                ("link_id", "0"), ("state", "1"), ("addr", network.bssid), ("last_rx", "0"), ("last_tx", "0"),
+                ("rx_drops", "0"), ("tx_errs", "0"), ("rx_rssi", String(network.rssi)), ("tx_rate", "65"),
+            ]
+            if parts.count == 2 {
+                guard let entry = variables.first(where: { $0.0 == parts[1].lowercased() }) else {
+                    throw .unknownVariable
+                }
+                engine.emit(engine.dialect.variable("0.\(entry.0)", entry.1))
+            } else {
+                for (name, value) in variables {
+                    engine.emit(engine.dialect.variable("0.\(name)", value))
+                }
+            }
+            engine.emitOK()
+            return .done
+        },
+        ATCommandSpec(
+            "AT+S.PING", "Ping a host: <host> (SPWF01) or <count>,<size>,<host> (SPWF04)"
+        ) { engine, line throws(ATError) in
+            var count = 1
+            var size = 56
+            let host: String
+            if engine.dialect.family == .spwf01 {
+                host = String(try engine.requireFields(line, count: 1)[0])
+            } else {
+                let parts = engine.fields(line, limit: 4)
+                guard parts.count >= 3 else { throw .invalidArguments }
+                count = parts[0].isEmpty ? 1 : try engine.integer(parts[0], in: 1...100)
+                size = parts[1].isEmpty ? 56 : try engine.integer(parts[1], in: 0...1472)
+                host = String(parts[2])
+                if parts.count == 4 && !parts[3].isEmpty && parts[3] != "4" { throw .invalidArguments }
+            }
+            guard !host.isEmpty, host.utf8.count <= 253 else { throw .invalidArguments }
+            guard engine.radio.isUp else { throw .wifiNotConnected }
+            return .pending(engine.ping(host: host, count: count, size: size))
+        },
+    ]
+
+    /// One `AT+S.SCAN` line: `\t<n>: BSS <mac> CHAN: <c> RSSI: <dBm> SSID: '<ssid>' CAPS: <hex> <security>`.
+    static func scanLine(index: Int, _ network: WiFiNetwork) -> String {
+        let capabilities: String
+        let security: String
+        switch network.security {
+        case .open:
+            capabilities = "0401"
+            security = ""
+        case .wep:
+            capabilities = "0411"
+            security = " WEP"
+        case .wpa:
+            capabilities = "0411"
+            security = " WPA: TKIP"
+        case .wpa2:
+            capabilities = "0431"
+            security = " WPA2: AES"
+        }
+        let channel = network.channel < 10 ? "0\(network.channel)" : String(network.channel)
+        return "\t\(index): BSS \(network.bssid) CHAN: \(channel) RSSI: \(network.rssi) SSID: '\(network.ssid)'"
+            + " CAPS: \(capabilities)\(security)\r\n"
+    }
+
+    /// Resolves `host`, sends `count` ICMP echo requests and prints one line per reply.
+    func ping(host: String, count: Int, size: Int) -> EventLoopFuture<Void> {
+        resolver.resolveIPv4(host, on: eventLoop)
+            .flatMapErrorThrowing { _ in throw ATError.failedToResolve }
+            .flatMap { addresses in
+                let target = addresses[0]
+                return ICMPEcho.ping(target, count: count, size: size, on: self.eventLoop).flatMapThrowing { replies in
+                    guard !replies.isEmpty else { throw ATError.pingFailed }
+                    for reply in replies {
+                        let millis = Double(reply.microseconds) / 1000
+                        let rounded = (millis * 1000).rounded() / 1000
+                        self.emit(
+                            self.dialect.information(
+                                "Reply from \(target): bytes=\(size) icmp_seq=\(reply.sequence) time=\(rounded) ms"))
+                    }
+                    self.emitOK()
+                }
+            }
+    }
+}
