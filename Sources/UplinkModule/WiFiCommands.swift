@@ -17,10 +17,9 @@ extension ModuleEngine {
             let on = try engine.integer(try engine.requireFields(line, count: 1)[0], in: 0...1) == 1
             engine.emitOK()
             if on {
-                if engine.radio == .off {
-                    engine.indicate(32, "WiFi Hardware Started")
-                    engine.startRadio()
-                }
+                // Powers the radio up, or retries the join after a failure.
+                if engine.radio == .off { engine.indicate(32, "WiFi Hardware Started") }
+                if engine.radio == .off || engine.radio == .idle { engine.startRadio() }
             } else if engine.radio != .off {
                 engine.stopRadio()
             }
