@@ -65,6 +65,9 @@ let package = Package(
         .executableTarget(
             name: "UplinkBench",
             dependencies: [
+                "UplinkModule",
+                "UplinkModuleServer",
+                "UplinkSerial",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
