@@ -135,8 +135,9 @@ public struct ATLineFramer: Sendable {
                 start = scan
             }
         }
-        if discardedLength != nil {
+        if let discarded = discardedLength {
             // Keep memory bounded while an over-long line goes on.
+            discardedLength = discarded + (scan - start)
             start = scan
         }
         compact()

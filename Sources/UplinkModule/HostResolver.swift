@@ -18,6 +18,12 @@ public struct HostResolutionError: Error, Equatable, Sendable, CustomStringConve
     /// Why it failed.
     public var reason: String
 
+    /// Creates an error for `name`.
+    public init(name: String, reason: String) {
+        self.name = name
+        self.reason = reason
+    }
+
     public var description: String { "cannot resolve \(name): \(reason)" }
 }
 

@@ -1,0 +1,179 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Testing
+import UplinkModule
+
+/// A host attached straight to a module engine (no link in between), for transcript tests.
+///
+/// Everything the module writes is collected; tests consume it in order with ``expect(_:)`` and
+/// friends, so each assertion is on the exact bytes on the wire.
+final class TestHost: @unchecked Sendable {
+    let group: MultiThreadedEventLoopGroup
+    let engine: ModuleEngine
+    private let lock = NSLock()
+    private var received: [UInt8] = []
+    private var cursor = 0
+
+    init(
+        profile: ModuleProfile, flash: any Flash = MemoryFlash(), resolver: any HostResolver = SystemHostResolver(),
+        trace: ModuleTrace? = nil, configure: (inout ModuleOptions) -> Void = { _ in }
+    ) async throws {
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var options = ModuleOptions(profile: profile)
+        options.step = .milliseconds(1)
+        options.blockTimeout = .milliseconds(300)
+        options.dhcpAddress = IPv4Address(10, 0, 0, 2)
+        configure(&options)
+        let engine = ModuleEngine(
+            eventLoop: group.next(), options: options, flash: flash, resolver: resolver, trace: trace)
+        self.engine = engine
+        try await engine.eventLoop.submit { [self] in
+            engine.attach { buffer in self.append(buffer) }
+            engine.powerOn()
+        }.get()
+    }
+
+    private func append(_ buffer: ByteBuffer) {
+        lock.lock()
+        received.append(contentsOf: buffer.readableBytesView)
+        lock.unlock()
+    }
+
+    func shutdown() async {
+        let engine = self.engine
+        try? await engine.eventLoop.submit { engine.shutdown() }.get()
+        try? await group.shutdownGracefully()
+    }
+
+    /// Sends text to the module.
+    func send(_ text: String) async throws {
+        try await send(bytes: Array(text.utf8))
+    }
+
+    /// Sends bytes to the module.
+    func send(bytes: [UInt8]) async throws {
+        let engine = self.engine
+        try await engine.eventLoop.submit {
+            var buffer = ByteBufferAllocator().buffer(capacity: bytes.count)
+            buffer.writeBytes(bytes)
+            engine.receive(buffer)
+        }.get()
+    }
+
+    /// Runs something on the module's event loop.
+    func onLoop<T: Sendable>(_ body: @escaping @Sendable () -> T) async throws -> T {
+        try await engine.eventLoop.submit(body).get()
+    }
+
+    private func unread() -> [UInt8] {
+        lock.lock()
+        defer { lock.unlock() }
+        return Array(received[cursor...])
+    }
+
+    private func consume(_ count: Int) {
+        lock.lock()
+        cursor += count
+        lock.unlock()
+    }
+
+    /// Waits for the next bytes and checks they are exactly `text`.
+    func expect(_ text: String, timeout: Duration = .seconds(5), sourceLocation: SourceLocation = #_sourceLocation)
+        async throws
+    {
+        let expected = Array(text.utf8)
+        let got = try await next(expected.count, timeout: timeout)
+        #expect(
+            escaped(got) == escaped(expected), "module output differs", sourceLocation: sourceLocation)
+    }
+
+    /// Waits for exactly `count` bytes.
+    func next(_ count: Int, timeout: Duration = .seconds(5)) async throws -> [UInt8] {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let pending = unread()
+            if pending.count >= count {
+                consume(count)
+                return Array(pending.prefix(count))
+            }
+            guard ContinuousClock.now < deadline else {
+                throw HostTimeout(waitingFor: "\(count) bytes", got: escaped(pending))
+            }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+    }
+
+    /// Waits until `marker` appears; returns everything up to and including it.
+    @discardableResult
+    func read(through marker: String, timeout: Duration = .seconds(5)) async throws -> String {
+        let needle = Array(marker.utf8)
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let pending = unread()
+            if let range = find(needle, in: pending) {
+                consume(range.upperBound)
+                return String(decoding: pending[..<range.upperBound], as: UTF8.self)
+            }
+            guard ContinuousClock.now < deadline else {
+                throw HostTimeout(waitingFor: escaped(needle), got: escaped(pending))
+            }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+    }
+
+    /// Waits `quiet` and returns whatever arrived that was not consumed yet (and consumes it).
+    func drain(after quiet: Duration = .milliseconds(100)) async throws -> String {
+        try await Task.sleep(for: quiet)
+        let pending = unread()
+        consume(pending.count)
+        return String(decoding: pending, as: UTF8.self)
+    }
+
+    private func find(_ needle: [UInt8], in haystack: [UInt8]) -> Range<Int>? {
+        guard !needle.isEmpty, haystack.count >= needle.count else { return nil }
+        for start in 0...(haystack.count - needle.count) where haystack[start..<start + needle.count].elementsEqual(needle) {
+            return start..<start + needle.count
+        }
+        return nil
+    }
+
+    /// Configures Wi-Fi (any SSID associates without a networks file) and waits for WIND 24.
+    func joinWiFi() async throws {
+        try await send("AT+S.SSIDTXT=lab\r")
+        try await read(through: dialectOK)
+        try await send("AT+S.SCFG=wifi_wpa_psk_text,secret123\r")
+        try await read(through: dialectOK)
+        try await send("AT+S.WIFI=1\r")
+        try await read(through: "+WIND:24:WiFi Up:")
+        try await read(through: "\r\n")
+    }
+
+    var dialectOK: String {
+        engine.options.profile.dialect.family == .spwf01 ? "\r\nOK\r\n" : "AT-S.OK\r\n"
+    }
+}
+
+/// The module did not send what a test waited for in time.
+struct HostTimeout: Error, CustomStringConvertible {
+    var waitingFor: String
+    var got: String
+    var description: String { "timed out waiting for \(waitingFor); unread output: \"\(got)\"" }
+}
+
+func escaped(_ bytes: some Collection<UInt8>) -> String {
+    ModuleTrace.escape(bytes)
+}
+
+/// A resolver with a fixed table, for names a loopback-only test machine cannot look up.
+struct TableResolver: HostResolver {
+    var table: [String: [IPv4Address]]
+
+    func resolveIPv4(_ name: String, on eventLoop: any EventLoop) -> EventLoopFuture<[IPv4Address]> {
+        if let literal = IPv4Address(name) { return eventLoop.makeSucceededFuture([literal]) }
+        guard let addresses = table[name] else {
+            return eventLoop.makeFailedFuture(HostResolutionError(name: name, reason: "not in table"))
+        }
+        return eventLoop.makeSucceededFuture(addresses)
+    }
+}
