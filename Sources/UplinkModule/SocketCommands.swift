@@ -160,6 +160,12 @@ extension ModuleEngine {
             .connectTimeout(options.connectTimeout)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            // One bounded read at a time, so the receive buffer overshoots its limit by one read at most.
+            .channelOption(.maxMessagesPerRead, value: 1)
+            .channelOption(
+                .recvAllocator,
+                value: AdaptiveRecvByteBufferAllocator(
+                    minimum: 64, initial: 2048, maximum: max(64, min(16_384, options.socketReceiveLimit))))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(engine.value.socketHandler(bound.value))
@@ -195,16 +201,13 @@ extension ModuleEngine {
     }
 
     func socketDidReceive(_ socket: ModuleSocket) {
-        guard sockets[socket.id] === socket, socket.unread > 0, socket.indications else { return }
+        guard sockets[socket.id] === socket, socket.receivedSinceIndication > 0, socket.indications else { return }
         indicatePendingData(socket)
     }
 
     func socketDidClose(_ socket: ModuleSocket) {
         guard sockets[socket.id] === socket, !socket.peerClosed else { return }
         socket.markPeerClosed()
-        if socket.indications && socket.unread > 0 {
-            indicatePendingData(socket)
-        }
         indicate(58, dialect.socketClosedText(socket: socket.id))
     }
 }
