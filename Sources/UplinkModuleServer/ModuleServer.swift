@@ -76,7 +76,7 @@ public final class ModuleServer: Sendable {
                 engine: engine, channel: channel, devicePath: path, listeningAddress: nil, terminal: nil,
                 deviceLink: nil)
         case .tcp(let host, let port):
-            let occupied = NIOLoopBoundBox(false, eventLoop: eventLoop)
+            let occupied = NIOLoopBoundBox.makeBoxSendingValue(false, eventLoop: eventLoop)
             let channel = try await ServerBootstrap(group: eventLoop)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
