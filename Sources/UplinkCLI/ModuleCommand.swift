@@ -122,7 +122,8 @@ struct ModuleCommand: AsyncParsableCommand {
         fflush(nil)
         var details = "uplink module: \(profile.name) (\(profile.dialect.family.rawValue) dialect)"
         if let linkPath = self.link { details += ", linked at \(linkPath)" }
-        details += volatile ? ", volatile flash" : ", flash in \(flash ?? Self.defaultFlashFolder(moduleName: moduleName))"
+        details +=
+            volatile ? ", volatile flash" : ", flash in \(flash ?? Self.defaultFlashFolder(moduleName: moduleName))"
         if pace { details += ", paced at \(baud) baud" }
         FileHandle.standardError.write(Data((details + ". Ctrl-C stops it.\n").utf8))
 

@@ -56,7 +56,8 @@ public struct SystemHostResolver: HostResolver {
                 if entry.pointee.ai_family == AF_INET, let raw = entry.pointee.ai_addr {
                     let address = raw.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
                     let value = UInt32(bigEndian: address.s_addr)
-                    let ip = IPv4Address(UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF),
+                    let ip = IPv4Address(
+                        UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF),
                         UInt8(value & 0xFF))
                     if !addresses.contains(ip) { addresses.append(ip) }
                 }

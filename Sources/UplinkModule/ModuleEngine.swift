@@ -60,7 +60,8 @@ public final class ModuleEngine: @unchecked Sendable {
         self.flash = flash
         self.resolver = resolver
         self.trace = trace
-        self.config = ModuleConfiguration(profile: options.profile, serial: options.serial, macAddress: options.macAddress)
+        self.config = ModuleConfiguration(
+            profile: options.profile, serial: options.serial, macAddress: options.macAddress)
         self.framer = ATLineFramer(maximumLineLength: options.profile.maximumLineLength)
         self.sockets = Array(repeating: nil, count: options.profile.socketCount)
         self.output = ByteBufferAllocator().buffer(capacity: 8192)

@@ -131,7 +131,8 @@ extension ModuleEngine {
         let attempt: EventLoopFuture<Channel>
         do {
             let remote = try SocketAddress(ipAddress: address.description, port: socket.remotePort)
-            attempt = socket.transport == .tcp
+            attempt =
+                socket.transport == .tcp
                 ? connectTCP(socket, to: remote, localPort: localPort)
                 : connectUDP(socket, to: remote, localPort: localPort)
         } catch {
@@ -165,7 +166,8 @@ extension ModuleEngine {
             .channelOption(
                 .recvAllocator,
                 value: AdaptiveRecvByteBufferAllocator(
-                    minimum: 64, initial: 2048, maximum: max(64, min(16_384, options.socketReceiveLimit))))
+                    minimum: 64, initial: 2048, maximum: max(64, min(16_384, options.socketReceiveLimit)))
+            )
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(engine.value.socketHandler(bound.value))

@@ -74,8 +74,10 @@ public struct WiFiNetwork: Equatable, Sendable, Codable {
         for byte in ssid.utf8 {
             hash = (hash ^ UInt32(byte)) &* 16_777_619
         }
-        let bytes: [UInt8] = [0x02, 0x55, UInt8(hash >> 24), UInt8(hash >> 16 & 0xFF), UInt8(hash >> 8 & 0xFF),
-            UInt8(hash & 0xFF)]
+        let bytes: [UInt8] = [
+            0x02, 0x55, UInt8(hash >> 24), UInt8(hash >> 16 & 0xFF), UInt8(hash >> 8 & 0xFF),
+            UInt8(hash & 0xFF),
+        ]
         return bytes.map(ConfigVariable.hexByte).joined(separator: ":")
     }
 }

@@ -14,7 +14,9 @@ struct ATDialectTests {
         #expect(text(d.socketOpened(id: 3, address: "1.2.3.4")) == "\r\n ID: 03\r\n")
         #expect(text(d.pendingLength(42)) == "\r\n DATALEN: 42\r\n")
         #expect(d.readingHeader(count: 5, pending: 9).isEmpty)
-        #expect(text(d.wind(55, d.pendingDataText(socket: 0, received: 5, unread: 9))) == "\r\n+WIND:55:Pending Data:0:9\r\n")
+        #expect(
+            text(d.wind(55, d.pendingDataText(socket: 0, received: 5, unread: 9)))
+                == "\r\n+WIND:55:Pending Data:0:9\r\n")
         #expect(text(d.wind(58, d.socketClosedText(socket: 1))) == "\r\n+WIND:58:Socket Closed:1\r\n")
         #expect(d.wifiUpText(address: "10.0.0.2") == "WiFi Up:10.0.0.2")
     }
@@ -32,7 +34,8 @@ struct ATDialectTests {
         #expect(text(d.pendingLength(42)) == "AT-S.Query:42\r\n")
         #expect(text(d.readingHeader(count: 5, pending: 9)) == "AT-S.Reading:5:9\r\n")
         #expect(
-            text(d.wind(55, d.pendingDataText(socket: 0, received: 5, unread: 9))) == "+WIND:55:Pending Data::0:5:9\r\n")
+            text(d.wind(55, d.pendingDataText(socket: 0, received: 5, unread: 9))) == "+WIND:55:Pending Data::0:5:9\r\n"
+        )
         #expect(text(d.wind(58, d.socketClosedText(socket: 1))) == "+WIND:58:Socket Closed:1:0\r\n")
         #expect(d.wifiUpText(address: "10.0.0.2") == "WiFi Up:0:10.0.0.2")
     }

@@ -35,7 +35,8 @@ struct ATLineFramerTests {
     @Test("A block starts right after the CR and may contain CR, LF and NUL")
     func blockAfterLine() {
         var framer = ATLineFramer()
-        framer.append(contentsOf: Array("AT+S.SOCKW=0,6\r".utf8) + [0x0A, 0x0D, 0x00, 0x41, 0x54, 0x0D] + Array("AT\r".utf8))
+        framer.append(
+            contentsOf: Array("AT+S.SOCKW=0,6\r".utf8) + [0x0A, 0x0D, 0x00, 0x41, 0x54, 0x0D] + Array("AT\r".utf8))
         #expect(framer.next() == .line(Array("AT+S.SOCKW=0,6".utf8)))
         framer.beginBlock(length: 6)
         #expect(framer.next() == .block([0x0A, 0x0D, 0x00, 0x41, 0x54, 0x0D]))

@@ -29,7 +29,11 @@ struct BadInputTests {
     func malformedLines(wire: Wire) async throws {
         let peers = try await EchoPeers()
         let host = try await hostWithPendingData(wire, peers)
-        defer { Task { await host.shutdown(); await peers.shutdown() } }
+        defer {
+            Task {
+                await host.shutdown(); await peers.shutdown()
+            }
+        }
         let cases: [([UInt8], String)] = [
             (Array("hello\r".utf8), wire.error(1, "Command not found")),
             ([0x00, 0x00, 0x0D], wire.error(1, "Command not found")),
@@ -67,7 +71,11 @@ struct BadInputTests {
     func overLongLine(wire: Wire) async throws {
         let peers = try await EchoPeers()
         let host = try await hostWithPendingData(wire, peers)
-        defer { Task { await host.shutdown(); await peers.shutdown() } }
+        defer {
+            Task {
+                await host.shutdown(); await peers.shutdown()
+            }
+        }
         try await host.send("AT+S.SCFG=user_desc," + String(repeating: "x", count: 600) + "\r")
         try await host.expect(wire.error(4, "Line too long"))
         try await host.send(String(repeating: "y", count: 100_000) + "\r")
@@ -79,7 +87,11 @@ struct BadInputTests {
     func shortBlock(wire: Wire) async throws {
         let peers = try await EchoPeers()
         let host = try await hostWithPendingData(wire, peers)
-        defer { Task { await host.shutdown(); await peers.shutdown() } }
+        defer {
+            Task {
+                await host.shutdown(); await peers.shutdown()
+            }
+        }
         try await host.send("AT+S.SOCKW=0,10\rabc")
         try await host.expect(wire.error(9, "Data timeout"), timeout: .seconds(3))
         try await assertIntact(host, wire)
@@ -97,7 +109,11 @@ struct BadInputTests {
     func blockForWrongSocket(wire: Wire) async throws {
         let peers = try await EchoPeers()
         let host = try await hostWithPendingData(wire, peers)
-        defer { Task { await host.shutdown(); await peers.shutdown() } }
+        defer {
+            Task {
+                await host.shutdown(); await peers.shutdown()
+            }
+        }
         try await host.send("AT+S.SOCKW=5,8\rAT&F\rAT\r")
         try await host.expect(wire.error(76, "Illegal Socket ID"))
         try await host.send("AT+S.SOCKW=x,3\rAT\r")
@@ -109,7 +125,11 @@ struct BadInputTests {
     func hostDisconnects(wire: Wire) async throws {
         let peers = try await EchoPeers()
         let host = try await hostWithPendingData(wire, peers)
-        defer { Task { await host.shutdown(); await peers.shutdown() } }
+        defer {
+            Task {
+                await host.shutdown(); await peers.shutdown()
+            }
+        }
         try await host.send("AT+S.SOCKC")
         try await host.onLoop { host.engine.hostChanged() }
         try await host.send("AT\r")

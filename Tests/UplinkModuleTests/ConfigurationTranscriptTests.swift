@@ -80,7 +80,10 @@ struct ConfigurationTranscriptTests {
         let lines = dump.split(separator: "\r\n").filter { $0.hasPrefix(wire.isSPWF01 ? "#  " : "AT-S.Var:") }
         let expectedCount = ConfigVariable.catalog.filter { $0.name(in: wire.profile.dialect.family) != nil }.count
         #expect(lines.count == expectedCount)
-        #expect(dump.hasPrefix(wire.isSPWF01 ? "# Dumping All Configuration Keys:\r\n#  nv_manuf = ST\r\n" : "AT-S.Var:nv_manuf=ST\r\n"))
+        #expect(
+            dump.hasPrefix(
+                wire.isSPWF01 ? "# Dumping All Configuration Keys:\r\n#  nv_manuf = ST\r\n" : "AT-S.Var:nv_manuf=ST\r\n"
+            ))
         #expect(dump.contains(wire.variable(wire.echoVariable, "0")))
     }
 

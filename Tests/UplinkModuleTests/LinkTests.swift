@@ -32,7 +32,11 @@ struct LinkTests {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let (server, group) = try await startModule(.pseudoTerminal(linkPath: folder + "/tty"))
-        defer { Task { await server.stop(); try? await group.shutdownGracefully() } }
+        defer {
+            Task {
+                await server.stop(); try? await group.shutdownGracefully()
+            }
+        }
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: folder + "/tty") == server.devicePath)
         try await Task.sleep(for: .milliseconds(50))
         // Opened after boot: the WINDs written before are there, with CR LF untranslated.
@@ -86,7 +90,11 @@ struct LinkTests {
         defer { wire.closeSlave() }
         let (server, group) = try await startModule(
             .serial(path: wire.path, baud: 921_600, hardwareFlowControl: false), profile: .spwf04)
-        defer { Task { await server.stop(); try? await group.shutdownGracefully() } }
+        defer {
+            Task {
+                await server.stop(); try? await group.shutdownGracefully()
+            }
+        }
         // The host is the master side of the pair.
         let host = SerialHostPort(duplicating: wire.masterDescriptor)
         defer { close(wire.masterDescriptor) }
@@ -98,7 +106,11 @@ struct LinkTests {
     @Test("tcp: one host at a time, like ser2net; a second one is turned away")
     func tcpListener() async throws {
         let (server, group) = try await startModule(.tcp(host: "127.0.0.1", port: 0))
-        defer { Task { await server.stop(); try? await group.shutdownGracefully() } }
+        defer {
+            Task {
+                await server.stop(); try? await group.shutdownGracefully()
+            }
+        }
         let port = try #require(server.listeningAddress?.port)
         let first = try SerialHostPort(tcpPort: port)
         first.write("AT\r")
@@ -120,7 +132,11 @@ struct LinkTests {
     @Test("--pace: output leaves no faster than the baud rate allows")
     func pacing() async throws {
         let (server, group) = try await startModule(.pseudoTerminal(linkPath: nil), paceBaud: 9600)
-        defer { Task { await server.stop(); try? await group.shutdownGracefully() } }
+        defer {
+            Task {
+                await server.stop(); try? await group.shutdownGracefully()
+            }
+        }
         let port = try SerialHostPort(path: try #require(server.devicePath))
         _ = try port.read(through: "Started\r\n")
         // AT&V prints ~1.8 KB; at 9600 baud (960 bytes/s) that takes about two seconds.

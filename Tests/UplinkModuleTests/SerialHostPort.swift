@@ -105,7 +105,8 @@ final class SerialHostPort {
 
     private func find(_ needle: [UInt8]) -> Int? {
         guard pending.count >= needle.count, !needle.isEmpty else { return nil }
-        for start in 0...(pending.count - needle.count) where pending[start..<start + needle.count].elementsEqual(needle) {
+        for start in 0...(pending.count - needle.count)
+        where pending[start..<start + needle.count].elementsEqual(needle) {
             return start + needle.count
         }
         return nil

@@ -7,7 +7,11 @@ struct SocketTranscriptTests {
     func tcpRoundTrip(wire: Wire) async throws {
         let peers = try await EchoPeers()
         let host = try await TestHost(profile: wire.profile)
-        defer { Task { await host.shutdown(); await peers.shutdown() } }
+        defer {
+            Task {
+                await host.shutdown(); await peers.shutdown()
+            }
+        }
         try await host.expect(wire.boot)
         try await host.joinWiFi()
         try await host.send(wire.socketOn("127.0.0.1", peers.tcpEchoPort, "t"))
@@ -34,7 +38,11 @@ struct SocketTranscriptTests {
     func pendingTotals(wire: Wire) async throws {
         let peers = try await EchoPeers()
         let host = try await TestHost(profile: wire.profile)
-        defer { Task { await host.shutdown(); await peers.shutdown() } }
+        defer {
+            Task {
+                await host.shutdown(); await peers.shutdown()
+            }
+        }
         try await host.expect(wire.boot)
         try await host.joinWiFi()
         try await host.send(wire.socketOn("127.0.0.1", peers.tcpEchoPort, "t"))
@@ -53,7 +61,11 @@ struct SocketTranscriptTests {
     func udpBoundaries(wire: Wire) async throws {
         let peers = try await EchoPeers()
         let host = try await TestHost(profile: wire.profile)
-        defer { Task { await host.shutdown(); await peers.shutdown() } }
+        defer {
+            Task {
+                await host.shutdown(); await peers.shutdown()
+            }
+        }
         try await host.expect(wire.boot)
         try await host.joinWiFi()
         try await host.send(wire.socketOn("127.0.0.1", peers.udpEchoPort, "u"))
@@ -89,7 +101,11 @@ struct SocketTranscriptTests {
         let peers = try await EchoPeers()
         let port = try await peers.sendAndClose(Array("goodbye".utf8))
         let host = try await TestHost(profile: wire.profile)
-        defer { Task { await host.shutdown(); await peers.shutdown() } }
+        defer {
+            Task {
+                await host.shutdown(); await peers.shutdown()
+            }
+        }
         try await host.expect(wire.boot)
         try await host.joinWiFi()
         try await host.send(wire.socketOn("127.0.0.1", port, "t"))
@@ -109,7 +125,11 @@ struct SocketTranscriptTests {
     func socketLimits(wire: Wire) async throws {
         let peers = try await EchoPeers()
         let host = try await TestHost(profile: wire.profile)
-        defer { Task { await host.shutdown(); await peers.shutdown() } }
+        defer {
+            Task {
+                await host.shutdown(); await peers.shutdown()
+            }
+        }
         try await host.expect(wire.boot)
         try await host.joinWiFi()
         for id in 0..<8 {
@@ -137,7 +157,11 @@ struct SocketTranscriptTests {
         let peers = try await EchoPeers()
         let resolver = TableResolver(table: ["echo.test": [IPv4Address(127, 0, 0, 1)]])
         let host = try await TestHost(profile: wire.profile, resolver: resolver)
-        defer { Task { await host.shutdown(); await peers.shutdown() } }
+        defer {
+            Task {
+                await host.shutdown(); await peers.shutdown()
+            }
+        }
         try await host.expect(wire.boot)
         try await host.send(wire.socketOn("127.0.0.1", peers.tcpEchoPort, "t"))
         try await host.expect(wire.error(15, "WiFi not connected"))
@@ -152,7 +176,8 @@ struct SocketTranscriptTests {
         try await host.expect(wire.error(3, "Invalid arguments"))
         try await host.send(wire.socketOn("127.0.0.1", peers.tcpEchoPort, "x"))
         // SPWF04 reads anything but t/u/s there as the server's common name, which means TLS.
-        try await host.expect(wire.isSPWF01 ? wire.error(3, "Invalid arguments") : wire.error(14, "TLS sockets not available"))
+        try await host.expect(
+            wire.isSPWF01 ? wire.error(3, "Invalid arguments") : wire.error(14, "TLS sockets not available"))
         try await host.send("AT+S.SOCKON=\r")
         try await host.expect(wire.error(3, "Invalid arguments"))
         try await host.send(wire.socketOn("nosuch.test", peers.tcpEchoPort, "t"))
@@ -171,7 +196,11 @@ struct SocketTranscriptTests {
     func windMask(wire: Wire) async throws {
         let peers = try await EchoPeers()
         let host = try await TestHost(profile: wire.profile)
-        defer { Task { await host.shutdown(); await peers.shutdown() } }
+        defer {
+            Task {
+                await host.shutdown(); await peers.shutdown()
+            }
+        }
         try await host.expect(wire.boot)
         try await host.joinWiFi()
         try await host.send(wire.socketOn("127.0.0.1", peers.tcpEchoPort, "t"))
@@ -202,7 +231,11 @@ struct SocketTranscriptTests {
         let peers = try await EchoPeers()
         let port = try await peers.sendAndClose(payload)
         let host = try await TestHost(profile: wire.profile)
-        defer { Task { await host.shutdown(); await peers.shutdown() } }
+        defer {
+            Task {
+                await host.shutdown(); await peers.shutdown()
+            }
+        }
         try await host.expect(wire.boot)
         try await host.joinWiFi()
         try await host.send(wire.socketOn("127.0.0.1", port, "t"))

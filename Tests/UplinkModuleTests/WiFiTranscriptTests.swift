@@ -5,7 +5,8 @@ import UplinkModule
 @Suite("Transcripts: the simulated radio")
 struct WiFiTranscriptTests {
     static let networks = [
-        WiFiNetwork(ssid: "lab", passphrase: "secret123", security: .wpa2, channel: 6, rssi: -41, bssid: "02:00:00:00:00:01"),
+        WiFiNetwork(
+            ssid: "lab", passphrase: "secret123", security: .wpa2, channel: 6, rssi: -41, bssid: "02:00:00:00:00:01"),
         WiFiNetwork(ssid: "cafe", passphrase: "", security: .open, channel: 11, rssi: -70, bssid: "02:00:00:00:00:02"),
     ]
 
@@ -15,7 +16,8 @@ struct WiFiTranscriptTests {
         return host
     }
 
-    private func configure(_ host: TestHost, _ wire: Wire, ssid: String, passphrase: String, privacy: Int) async throws {
+    private func configure(_ host: TestHost, _ wire: Wire, ssid: String, passphrase: String, privacy: Int) async throws
+    {
         for command in [
             "AT+S.SSIDTXT=\(ssid)", "AT+S.SCFG=wifi_wpa_psk_text,\(passphrase)", "AT+S.SCFG=wifi_priv_mode,\(privacy)",
             "AT&W",
@@ -68,7 +70,8 @@ struct WiFiTranscriptTests {
         try await configure(host, wire, ssid: "lab", passphrase: "wrong-one", privacy: 2)
         try await host.send("AT+S.WIFI=1\r")
         try await host.expect(wire.ok)
-        let join = wire.wind(19, "WiFi Join:02:00:00:00:00:01") + wire.wind(25, "WiFi Association with 'lab' successful")
+        let join =
+            wire.wind(19, "WiFi Join:02:00:00:00:00:01") + wire.wind(25, "WiFi Association with 'lab' successful")
         try await host.expect(
             wire.wind(46, "WPA: Crunching PSK...") + wire.wind(21, "WiFi Scanning")
                 + wire.wind(35, "WiFi Scan Complete (0x0)") + join + wire.wind(40, "Deauthentication:15") + join
@@ -122,7 +125,9 @@ struct WiFiTranscriptTests {
         try await host.joinWiFi()
         try await host.send(wire.isSPWF01 ? "AT+S.PING=loopback.test\r" : "AT+S.PING=2,32,loopback.test\r")
         let reply = try await host.read(through: wire.ok, timeout: .seconds(5))
-        let prefix = wire.isSPWF01 ? "Reply from 127.0.0.1: bytes=56 icmp_seq=1 time=" : "AT-S.Reply from 127.0.0.1: bytes=32 icmp_seq=1 time="
+        let prefix =
+            wire.isSPWF01
+            ? "Reply from 127.0.0.1: bytes=56 icmp_seq=1 time=" : "AT-S.Reply from 127.0.0.1: bytes=32 icmp_seq=1 time="
         #expect(reply.hasPrefix(prefix), "\(reply)")
         if !wire.isSPWF01 { #expect(reply.contains("icmp_seq=2")) }
         try await host.send(wire.isSPWF01 ? "AT+S.PING=unknown.test\r" : "AT+S.PING=1,56,unknown.test\r")
