@@ -16,8 +16,10 @@ struct FlashPersistenceTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let first = try await TestHost(profile: wire.profile, flash: try DirectoryFlash(path: folder + "/m"))
         try await first.expect(wire.boot)
-        try await first.send("AT+S.SCFG=wifi_channelnum,13\rAT+S.SSIDTXT=persist\rAT&W\rAT+S.SCFG=blink_led,0\r")
-        try await first.expect(wire.ok + wire.ok + wire.ok + wire.ok)
+        // Station mode off, so the saved SSID does not start a join (and WINDs) at the next boot.
+        try await first.send(
+            "AT+S.SCFG=wifi_channelnum,13\rAT+S.SSIDTXT=persist\rAT+S.SCFG=wifi_mode,0\rAT&W\rAT+S.SCFG=blink_led,0\r")
+        try await first.expect(wire.ok + wire.ok + wire.ok + wire.ok + wire.ok)
         await first.shutdown()
 
         let info = try FileManager.default.attributesOfItem(atPath: folder + "/m/config")
