@@ -1,0 +1,84 @@
+/// Incremental decoder for an MQTT byte stream.
+///
+/// Append bytes as they arrive and call ``next()`` until it returns `nil`. The fixed header is checked as soon
+/// as its bytes are present, so an oversized packet is rejected before its body is buffered, and nothing is
+/// ever allocated from a length read off the wire. Consumed bytes are dropped in amortized O(1) per byte.
+///
+/// Errors are sticky: after ``next()`` throws, the stream is unusable (MQTT requires closing the connection) and
+/// every later call throws the same error until ``reset()``.
+public struct MQTTFrameDecoder: Sendable {
+    /// The largest possible MQTT packet: 1 + 4 + 268,435,455 bytes.
+    public static let protocolMaximumPacketSize = 268_435_460
+
+    /// The protocol version used to parse packets; a decoded CONNECT switches it to the CONNECT's level.
+    public var version: MQTTProtocolVersion
+    /// Packets larger than this (fixed header included) throw ``MQTTDecodeError/packetTooLarge(size:maximum:)``.
+    public var maximumPacketSize: Int
+
+    private var buffer: [UInt8] = []
+    private var readIndex = 0
+    private var failure: MQTTDecodeError?
+
+    /// Creates a decoder for `version` with an optional packet size limit.
+    public init(version: MQTTProtocolVersion, maximumPacketSize: Int = MQTTFrameDecoder.protocolMaximumPacketSize) {
+        self.version = version
+        self.maximumPacketSize = maximumPacketSize
+    }
+
+    /// Number of received bytes not yet returned as packets.
+    public var bufferedByteCount: Int { buffer.count - readIndex }
+
+    /// Appends received bytes.
+    public mutating func append(_ bytes: some Sequence<UInt8>) {
+        compact()
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// Returns the next complete packet, or `nil` if more bytes are needed.
+    public mutating func next() throws(MQTTDecodeError) -> MQTTPacket? {
+        if let failure { throw failure }
+        do {
+            guard
+                let header = try MQTTDecoder.parseFixedHeader(
+                    buffer,
+                    at: readIndex,
+                    version: version,
+                    maximumPacketSize: maximumPacketSize
+                )
+            else { return nil }
+            guard buffer.count - readIndex >= header.packetLength else { return nil }
+            let (packet, packetVersion) = try MQTTDecoder.decodeBody(
+                buffer,
+                at: readIndex,
+                header: header,
+                version: version
+            )
+            readIndex += header.packetLength
+            version = packetVersion
+            return packet
+        } catch {
+            failure = error
+            throw error
+        }
+    }
+
+    /// Drops all buffered bytes and any stored error.
+    public mutating func reset() {
+        buffer.removeAll(keepingCapacity: true)
+        readIndex = 0
+        failure = nil
+    }
+
+    /// Removes consumed bytes once they make up at least half of the buffer, so each byte is moved at most a
+    /// bounded number of times.
+    private mutating func compact() {
+        if readIndex == 0 { return }
+        if readIndex == buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+            readIndex = 0
+        } else if readIndex >= 1024 && readIndex * 2 >= buffer.count {
+            buffer.removeFirst(readIndex)
+            readIndex = 0
+        }
+    }
+}

@@ -1,0 +1,100 @@
+/// PUBLISH: an application message (§3.3).
+public struct PublishPacket: Sendable, Equatable, Hashable {
+    /// Topic name; may be empty in MQTT 5 when a Topic Alias property is present.
+    public var topic: String
+    /// Application payload.
+    public var payload: [UInt8]
+    /// Delivery QoS.
+    public var qos: MQTTQoS
+    /// Retain flag.
+    public var retain: Bool
+    /// Duplicate delivery flag; must be false for QoS 0.
+    public var dup: Bool
+    /// Packet identifier: non-zero for QoS 1 and 2, `nil` for QoS 0.
+    public var packetIdentifier: UInt16?
+    /// PUBLISH properties (MQTT 5 only; dropped when encoding 3.1.1).
+    public var properties: MQTTProperties
+
+    /// Creates a PUBLISH packet.
+    public init(
+        topic: String,
+        payload: [UInt8] = [],
+        qos: MQTTQoS = .atMostOnce,
+        retain: Bool = false,
+        dup: Bool = false,
+        packetIdentifier: UInt16? = nil,
+        properties: MQTTProperties = MQTTProperties()
+    ) {
+        self.topic = topic
+        self.payload = payload
+        self.qos = qos
+        self.retain = retain
+        self.dup = dup
+        self.packetIdentifier = packetIdentifier
+        self.properties = properties
+    }
+}
+
+extension PublishPacket {
+    static func decode(from reader: inout ByteReader, flags: UInt8, version: MQTTProtocolVersion)
+        throws(MQTTDecodeError) -> PublishPacket
+    {
+        // The fixed header flags were checked by the framing code (QoS 3, DUP with QoS 0).
+        let qos = MQTTQoS(rawValue: (flags >> 1) & 0x03) ?? .atMostOnce
+        let topicOffset = reader.offset
+        let topicRange = try reader.readLengthPrefixedRange()
+        try reader.validateUTF8(topicRange)
+        for position in topicRange {
+            let byte = reader.bytes[position]
+            if byte == MQTTTopic.plus || byte == MQTTTopic.hash {
+                throw .invalidTopicName(packetType: .publish, offset: topicOffset)
+            }
+        }
+        let packetIdentifier = qos == .atMostOnce ? nil : try reader.readPacketIdentifier()
+        var properties = MQTTProperties()
+        if version == .v5 {
+            properties = try MQTTProperties.decode(from: &reader, context: .publish)
+        }
+        if topicRange.isEmpty && (version == .v3_1_1 || !properties.contains(.topicAlias)) {
+            throw .emptyTopicName(packetType: .publish)
+        }
+        return PublishPacket(
+            topic: String(decoding: reader.bytes[topicRange], as: UTF8.self),
+            payload: reader.readRest(),
+            qos: qos,
+            retain: flags & 0x01 != 0,
+            dup: flags & 0x08 != 0,
+            packetIdentifier: packetIdentifier,
+            properties: properties
+        )
+    }
+
+    func encode(version: MQTTProtocolVersion, into buffer: inout [UInt8]) throws(MQTTEncodeError) {
+        let isV5 = version == .v5
+        var remaining = try EncodingSize.topicName(topic, allowEmpty: isV5 && properties.contains(.topicAlias))
+        if qos == .atMostOnce {
+            if dup { throw .dupWithQoS0 }
+            if packetIdentifier != nil { throw .unexpectedPacketIdentifier }
+        } else {
+            guard let packetIdentifier, packetIdentifier != 0 else {
+                throw .missingPacketIdentifier(packetType: .publish)
+            }
+            remaining += 2
+        }
+        var propertiesLength = 0
+        if isV5 {
+            propertiesLength = try properties.encodedBodyLength(context: .publish)
+            remaining += MQTTProperties.sectionLength(bodyLength: propertiesLength)
+        }
+        remaining += payload.count
+        let headerSize = try EncodingSize.fixedHeader(remainingLength: remaining)
+        var flags = qos.rawValue << 1
+        if dup { flags |= 0x08 }
+        if retain { flags |= 0x01 }
+        buffer.writeFixedHeader(.publish, flags: flags, remainingLength: remaining, headerSize: headerSize)
+        buffer.writeString(topic)
+        if let packetIdentifier { buffer.writeUInt16(packetIdentifier) }
+        if isV5 { properties.write(into: &buffer, bodyLength: propertiesLength) }
+        buffer.append(contentsOf: payload)
+    }
+}

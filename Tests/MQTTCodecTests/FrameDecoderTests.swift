@@ -1,0 +1,139 @@
+import MQTTCodec
+import Testing
+
+@Suite struct FrameDecoderTests {
+    static func stream(_ version: MQTTProtocolVersion) throws -> (packets: [MQTTPacket], bytes: [UInt8]) {
+        let packets = Samples.all(version).filter {
+            if case .connect = $0 { return false }
+            return true
+        }
+        var bytes: [UInt8] = []
+        for packet in packets { try packet.encode(version: version, into: &bytes) }
+        return (packets, bytes)
+    }
+
+    func drain(_ decoder: inout MQTTFrameDecoder, into packets: inout [MQTTPacket]) throws {
+        while let packet = try decoder.next() { packets.append(packet) }
+    }
+
+    @Test(arguments: [MQTTProtocolVersion.v3_1_1, .v5])
+    func oneByteAtATime(version: MQTTProtocolVersion) throws {
+        let (expected, bytes) = try Self.stream(version)
+        var decoder = MQTTFrameDecoder(version: version)
+        var received: [MQTTPacket] = []
+        for byte in bytes {
+            decoder.append(CollectionOfOne(byte))
+            try drain(&decoder, into: &received)
+        }
+        #expect(received == expected)
+        #expect(decoder.bufferedByteCount == 0)
+    }
+
+    @Test(arguments: [MQTTProtocolVersion.v3_1_1, .v5], [UInt64(1), 2, 3, 42, 0xDEAD_BEEF])
+    func randomChunks(version: MQTTProtocolVersion, seed: UInt64) throws {
+        let (expected, bytes) = try Self.stream(version)
+        var rng = SplitMix64(seed: seed)
+        var decoder = MQTTFrameDecoder(version: version)
+        var received: [MQTTPacket] = []
+        var position = 0
+        while position < bytes.count {
+            let size = Int.random(in: 1...(Int.random(in: 0...1, using: &rng) == 0 ? 16 : 40_000), using: &rng)
+            let end = min(bytes.count, position + size)
+            decoder.append(bytes[position..<end])
+            position = end
+            try drain(&decoder, into: &received)
+        }
+        #expect(received == expected)
+        #expect(decoder.bufferedByteCount == 0)
+    }
+
+    @Test func wholeStreamAtOnce() throws {
+        let (expected, bytes) = try Self.stream(.v5)
+        var decoder = MQTTFrameDecoder(version: .v5)
+        decoder.append(bytes)
+        var received: [MQTTPacket] = []
+        try drain(&decoder, into: &received)
+        #expect(received == expected)
+    }
+
+    @Test func manySmallPacketsKeepTheBufferBounded() throws {
+        var decoder = MQTTFrameDecoder(version: .v3_1_1)
+        let packet = MQTTPacket.publish(PublishPacket(topic: "t/1", payload: [UInt8](repeating: 7, count: 100)))
+        let bytes = try packet.encode(version: .v3_1_1)
+        var count = 0
+        for _ in 0..<20_000 {
+            // Leave a partial packet buffered each time so compaction has live bytes to move.
+            decoder.append(bytes[0..<50])
+            if try decoder.next() != nil { count += 1 }
+            decoder.append(bytes[50...])
+            while try decoder.next() != nil { count += 1 }
+            #expect(decoder.bufferedByteCount < 2 * bytes.count)
+        }
+        #expect(count == 20_000)
+    }
+
+    @Test func oversizedPacketIsRejectedFromItsHeader() throws {
+        var decoder = MQTTFrameDecoder(version: .v5, maximumPacketSize: 1024)
+        // PUBLISH claiming ~200 MB: rejected as soon as the remaining length is complete.
+        decoder.append(hex("30 ff ff ff"))
+        #expect(try decoder.next() == nil)
+        decoder.append(hex("5f"))
+        #expect(throws: MQTTDecodeError.packetTooLarge(size: 201_326_596, maximum: 1024)) { try decoder.next() }
+        // Errors are sticky until reset.
+        decoder.append(hex("c0 00"))
+        #expect(throws: MQTTDecodeError.packetTooLarge(size: 201_326_596, maximum: 1024)) { try decoder.next() }
+        decoder.reset()
+        decoder.append(hex("c0 00"))
+        #expect(try decoder.next() == .pingreq)
+    }
+
+    @Test func hugeRemainingLengthDoesNotAllocateAhead() throws {
+        var decoder = MQTTFrameDecoder(version: .v3_1_1)
+        decoder.append(hex("30 ff ff ff 5f 00 01 61"))
+        #expect(try decoder.next() == nil)
+        #expect(decoder.bufferedByteCount == 8)
+    }
+
+    @Test func maximumPacketSizeIsInclusive() throws {
+        let bytes = try MQTTPacket.publish(PublishPacket(topic: "a", payload: [1, 2, 3])).encode(version: .v3_1_1)
+        var exact = MQTTFrameDecoder(version: .v3_1_1, maximumPacketSize: bytes.count)
+        exact.append(bytes)
+        #expect(try exact.next() != nil)
+        var smaller = MQTTFrameDecoder(version: .v3_1_1, maximumPacketSize: bytes.count - 1)
+        smaller.append(bytes)
+        #expect(throws: MQTTDecodeError.packetTooLarge(size: bytes.count, maximum: bytes.count - 1)) {
+            try smaller.next()
+        }
+        #expect(throws: MQTTDecodeError.packetTooLarge(size: bytes.count, maximum: 4)) {
+            try MQTTDecoder.decode(bytes, version: .v3_1_1, maximumPacketSize: 4)
+        }
+    }
+
+    @Test func errorsAreReportedBeforeTheBodyArrives() throws {
+        var decoder = MQTTFrameDecoder(version: .v3_1_1)
+        decoder.append(hex("60"))
+        #expect(throws: MQTTDecodeError.invalidFixedHeaderFlags(packetType: .pubrel, flags: 0)) { try decoder.next() }
+        var second = MQTTFrameDecoder(version: .v3_1_1)
+        second.append(hex("c0 80 80 80 80"))
+        #expect(throws: MQTTDecodeError.malformedRemainingLength) { try second.next() }
+    }
+
+    @Test func emptyDecoderNeedsBytes() throws {
+        var decoder = MQTTFrameDecoder(version: .v5)
+        #expect(try decoder.next() == nil)
+        decoder.append([UInt8]())
+        #expect(try decoder.next() == nil)
+        #expect(decoder.bufferedByteCount == 0)
+    }
+
+    @Test func fixedHeaderParsing() throws {
+        let header = try MQTTDecoder.parseFixedHeader(hex("aa 3b 80 01"), at: 1, version: .v5)
+        #expect(header == MQTTFixedHeader(packetType: .publish, flags: 0x0B, remainingLength: 128, headerLength: 3))
+        #expect(header?.packetLength == 131)
+        #expect(try MQTTDecoder.parseFixedHeader(hex("3b 80"), at: 0, version: .v5) == nil)
+        #expect(try MQTTDecoder.parseFixedHeader([], at: 0, version: .v5) == nil)
+        #expect(throws: MQTTDecodeError.reservedPacketType(15)) {
+            try MQTTDecoder.parseFixedHeader(hex("f0"), at: 0, version: .v3_1_1)
+        }
+    }
+}
