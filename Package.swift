@@ -7,6 +7,9 @@ let package = Package(
     products: [
         .library(name: "ATCodec", targets: ["ATCodec"]),
         .library(name: "MQTTCodec", targets: ["MQTTCodec"]),
+        .library(name: "DNSCodec", targets: ["DNSCodec"]),
+        .library(name: "UplinkDNS", targets: ["UplinkDNS"]),
+        .library(name: "UplinkCredentials", targets: ["UplinkCredentials"]),
         .library(name: "UplinkSerial", targets: ["UplinkSerial"]),
         .library(name: "UplinkModule", targets: ["UplinkModule"]),
         .library(name: "UplinkModuleServer", targets: ["UplinkModuleServer"]),
@@ -17,11 +20,36 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", exact: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", exact: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-asn1.git", exact: "1.7.4"),
     ],
     targets: [
         // Pure codecs: standard library only, so they also build with Embedded Swift.
         .target(name: "ATCodec"),
         .target(name: "MQTTCodec"),
+        // DNS messages: pure codec, standard library only.
+        .target(name: "DNSCodec"),
+        // The stub resolver: UDP with EDNS0, TCP fallback, CNAME chains, cache, several servers.
+        .target(
+            name: "UplinkDNS",
+            dependencies: [
+                "DNSCodec",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // Certificates and keys: PEM/DER, inspection, slot fitting, conversion, a development PKI.
+        .target(
+            name: "UplinkCredentials",
+            dependencies: [
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
         // Byte links to a host: pseudo-terminal, serial port, TCP. Knows nothing about AT commands.
         .target(
             name: "UplinkSerial",
@@ -75,6 +103,25 @@ let package = Package(
         ),
         .testTarget(name: "ATCodecTests", dependencies: ["ATCodec"]),
         .testTarget(name: "MQTTCodecTests", dependencies: ["MQTTCodec"]),
+        .testTarget(name: "DNSCodecTests", dependencies: ["DNSCodec"]),
+        .testTarget(
+            name: "UplinkDNSTests",
+            dependencies: [
+                "UplinkDNS",
+                "DNSCodec",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "UplinkCredentialsTests",
+            dependencies: [
+                "UplinkCredentials",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
         .testTarget(
             name: "UplinkModuleTests",
             dependencies: [
