@@ -77,6 +77,39 @@ struct LinkTests {
         }
         #expect(echoed == payload)
 
+        // UDP: datagrams of up to 730 bytes come back one by one, boundaries kept.
+        port.write("AT+S.SOCKON=127.0.0.1,\(peers.udpEchoPort),u,ind\r")
+        _ = try port.read(through: "\r\n ID: 01\r\n\r\nOK\r\n")
+        let sizes = [730, 1, 400, 730, 99]
+        for (index, size) in sizes.enumerated() {
+            port.write("AT+S.SOCKW=1,\(size)\r")
+            port.write(bytes: [UInt8](repeating: UInt8(index + 65), count: size))
+            _ = try port.read(through: "\r\nOK\r\n")
+        }
+        _ = try port.read(through: "+WIND:55:Pending Data:1:\(sizes.reduce(0, +))\r\n")
+        for (index, size) in sizes.enumerated() {
+            port.write("AT+S.SOCKQ=1\r")
+            _ = try port.read(through: "\r\n DATALEN: \(size)\r\n\r\nOK\r\n")
+            port.write("AT+S.SOCKR=1,\(size)\r")
+            #expect(try port.read(count: size) == [UInt8](repeating: UInt8(index + 65), count: size))
+            _ = try port.read(through: "\r\nOK\r\n")
+        }
+        port.write("AT+S.SOCKC=1\r")
+        _ = try port.read(through: "\r\nOK\r\n")
+
+        // The server closes: WIND 58, drain, SOCKC.
+        let closing = try await peers.sendAndClose(Array("last words".utf8))
+        port.write("AT+S.SOCKON=127.0.0.1,\(closing),t,ind\r")
+        _ = try port.read(through: "\r\n ID: 01\r\n\r\nOK\r\n")
+        _ = try port.read(through: "\r\n+WIND:58:Socket Closed:1\r\n")
+        port.write("AT+S.SOCKC=1\r")
+        _ = try port.read(through: "\r\nERROR: Pending data\r\n")
+        port.write("AT+S.SOCKR=1,10\r")
+        #expect(try port.read(count: 10) == Array("last words".utf8))
+        _ = try port.read(through: "\r\nOK\r\n")
+        port.write("AT+S.SOCKC=1\r")
+        _ = try port.read(through: "\r\nOK\r\n")
+
         // The host closes the port and opens it again: the module is still there, socket and all.
         port.disconnect()
         let reopened = try SerialHostPort(path: folder + "/tty")
