@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "DNSCodec", targets: ["DNSCodec"]),
         .library(name: "UplinkDNS", targets: ["UplinkDNS"]),
         .library(name: "UplinkCredentials", targets: ["UplinkCredentials"]),
+        .library(name: "UplinkMQTT", targets: ["UplinkMQTT"]),
+        .library(name: "UplinkMQTTNIO", targets: ["UplinkMQTTNIO"]),
         .library(name: "UplinkSerial", targets: ["UplinkSerial"]),
         .library(name: "UplinkModule", targets: ["UplinkModule"]),
         .library(name: "UplinkModuleServer", targets: ["UplinkModuleServer"]),
@@ -38,6 +40,24 @@ let package = Package(
                 "DNSCodec",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // The MQTT 3.1.1/5 client: sessions, reconnect, offline queue; sees only a byte-stream transport.
+        .target(
+            name: "UplinkMQTT",
+            dependencies: [
+                "MQTTCodec",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // MQTT transports over SwiftNIO: TCP and TLS (swift-nio-ssl).
+        .target(
+            name: "UplinkMQTTNIO",
+            dependencies: [
+                "UplinkMQTT",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // Certificates and keys: PEM/DER, inspection, slot fitting, conversion, a development PKI.
@@ -84,6 +104,9 @@ let package = Package(
                 "UplinkModule",
                 "UplinkModuleServer",
                 "UplinkSerial",
+                "UplinkMQTT",
+                "UplinkMQTTNIO",
+                "MQTTCodec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -103,6 +126,17 @@ let package = Package(
         ),
         .testTarget(name: "ATCodecTests", dependencies: ["ATCodec"]),
         .testTarget(name: "MQTTCodecTests", dependencies: ["MQTTCodec"]),
+        .testTarget(
+            name: "UplinkMQTTTests",
+            dependencies: [
+                "UplinkMQTT",
+                "UplinkMQTTNIO",
+                "MQTTCodec",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .testTarget(name: "DNSCodecTests", dependencies: ["DNSCodec"]),
         .testTarget(
             name: "UplinkDNSTests",
