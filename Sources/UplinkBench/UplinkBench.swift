@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// `uplink-bench`: measurements of the software module.
+@main
+struct UplinkBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "uplink-bench",
+        abstract: "Benchmarks of the Uplink software module.",
+        discussion: "Build in release mode for meaningful figures: swift run -c release uplink-bench at",
+        subcommands: [ATBenchCommand.self]
+    )
+}
