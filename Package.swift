@@ -83,8 +83,14 @@ let package = Package(
             name: "UplinkModule",
             dependencies: [
                 "ATCodec",
+                "UplinkDNS",
+                "DNSCodec",
+                "UplinkCredentials",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -107,6 +113,9 @@ let package = Package(
                 "UplinkMQTT",
                 "UplinkMQTTNIO",
                 "MQTTCodec",
+                "UplinkCredentials",
+                "UplinkDNS",
+                "DNSCodec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -137,11 +146,23 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // Real peers for tests: child processes with a clean signal mask, NSD with the seed's zone.
+        .target(
+            name: "UplinkTestSupport",
+            dependencies: [
+                "UplinkDNS",
+                "DNSCodec",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/UplinkTestSupport"
+        ),
         .testTarget(name: "DNSCodecTests", dependencies: ["DNSCodec"]),
         .testTarget(
             name: "UplinkDNSTests",
             dependencies: [
                 "UplinkDNS",
+                "UplinkTestSupport",
                 "DNSCodec",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -163,6 +184,10 @@ let package = Package(
                 "UplinkModuleServer",
                 "UplinkSerial",
                 "ATCodec",
+                "UplinkCredentials",
+                "UplinkTestSupport",
+                "UplinkDNS",
+                "DNSCodec",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

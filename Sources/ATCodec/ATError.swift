@@ -37,8 +37,6 @@ public struct ATError: Error, Equatable, Sendable {
     public static let connectionFailed = ATError(code: 12, text: "Failed to connect")
     /// SOCKR asked for more bytes than are pending.
     public static let notEnoughData = ATError(code: 13, text: "Not enough data in buffer")
-    /// A TLS socket was asked for, and this build has no TLS sockets yet.
-    public static let tlsNotAvailable = ATError(code: 14, text: "TLS sockets not available")
     /// The station is not associated (no `+WIND:24` yet).
     public static let wifiNotConnected = ATError(code: 15, text: "WiFi not connected")
     /// PING got no reply.

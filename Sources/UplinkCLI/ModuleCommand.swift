@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import UplinkModule
 import UplinkModuleServer
+import UplinkCredentials
 import UplinkSerial
 
 /// `uplink module`: runs an SPWF01/SPWF04-compatible module on a pty, a serial port or TCP.
@@ -61,6 +62,16 @@ struct ModuleCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a data block (SOCKW) may stall before it is abandoned.")
     var blockTimeout: Double = 2
 
+    @Option(
+        name: .long,
+        help: "Credential slot layout within the profile's flash budget, e.g. ca=2048,cert=3072,key=1024.")
+    var slots: String?
+
+    @Option(
+        name: .long,
+        help: "DNS server IP[:PORT] used while ip_dns is not set (repeatable; default: /etc/resolv.conf).")
+    var dns: [String] = []
+
     func validate() throws {
         let links = [pty, serial != nil, listen != nil].filter { $0 }.count
         guard links <= 1 else { throw ValidationError("Choose one link: --pty, --serial or --listen.") }
@@ -73,6 +84,14 @@ struct ModuleCommand: AsyncParsableCommand {
         }
         guard SerialPort.baudRates[baud] != nil else { throw ValidationError("Unsupported baud rate \(baud).") }
         guard blockTimeout > 0 else { throw ValidationError("--block-timeout must be positive.") }
+        do {
+            _ = try SlotLayout.named(profile, slots: slots)
+        } catch {
+            throw ValidationError("--slots: \(error)")
+        }
+        for text in dns where DNSCommand.parseServer(text) == nil {
+            throw ValidationError("--dns: not a server address: '\(text)'")
+        }
     }
 
     func run() async throws {
@@ -80,6 +99,8 @@ struct ModuleCommand: AsyncParsableCommand {
         var options = ModuleOptions(profile: profile)
         options.blockTimeout = .nanoseconds(Int64(blockTimeout * 1_000_000_000))
         options.dhcpAddress = HostAddress.primaryIPv4() ?? IPv4Address(127, 0, 0, 1)
+        options.slotLayout = try SlotLayout.named(profile.name, slots: slots)
+        if !dns.isEmpty { options.dnsServers = dns.compactMap(DNSCommand.parseServer) }
         if let networks {
             do {
                 options.networks = try WiFiNetwork.load(path: networks)

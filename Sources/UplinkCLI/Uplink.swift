@@ -6,6 +6,6 @@ struct Uplink: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "uplink",
         abstract: "Take a microcontroller to AWS IoT through an SPWF-compatible Wi-Fi module, on your laptop.",
-        subcommands: [ModuleCommand.self, MQTTCommand.self]
+        subcommands: [ModuleCommand.self, DNSCommand.self, CertsCommand.self, MQTTCommand.self]
     )
 }

@@ -157,5 +157,8 @@ extension ConfigVariable {
         ConfigVariable("ip_sockd_timeout", "ip_sockd_timeout", .integer(0...65_535), "250"),
         ConfigVariable("ip_use_httpd", "ip_use_httpd", .integer(0...1), "0"),
         ConfigVariable(nil, "ramdisk_memsize", .integer(0...128), "16"),
+        // Uplink's extension: ALPN protocols offered by TLS sockets, comma-separated
+        // (AWS IoT on port 443 needs x-amzn-mqtt-ca).
+        ConfigVariable("tls_alpn", "tls_alpn", .text(maxLength: 64), ""),
     ]
 }

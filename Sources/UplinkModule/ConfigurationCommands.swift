@@ -3,7 +3,7 @@ import NIOCore
 
 extension ModuleEngine {
     static var commandCatalog: [ATCommandSpec] {
-        configurationCommands + wifiCommands + socketCommands
+        configurationCommands + wifiCommands + socketCommands + tlsCommands
     }
 
     static let configurationCommands: [ATCommandSpec] = [

@@ -21,7 +21,9 @@ public final class ModuleEngine: @unchecked Sendable {
     public let options: ModuleOptions
     let dialect: ATDialect
     let flash: any Flash
-    let resolver: any HostResolver
+    /// A resolver given by the embedder (tests), used instead of the module's own.
+    let resolverOverride: (any HostResolver)?
+    private var ownResolver: ModuleHostResolver?
     let commands: [String: ATCommandSpec]
 
     var config: ModuleConfiguration
@@ -30,6 +32,7 @@ public final class ModuleEngine: @unchecked Sendable {
     var sockets: [ModuleSocket?]
     var radio = RadioState.off
     var clockOffset: Int64 = 0
+    var credentials: ModuleCredentials
     var bootedAt = NIODeadline.now()
     /// Bumped at every reset, so work started before it is ignored when it completes.
     var generation = 0
@@ -52,18 +55,19 @@ public final class ModuleEngine: @unchecked Sendable {
     /// Creates a module; call ``powerOn()`` to boot it.
     public init(
         eventLoop: any EventLoop, options: ModuleOptions, flash: any Flash,
-        resolver: any HostResolver = SystemHostResolver(), trace: ModuleTrace? = nil
+        resolver: (any HostResolver)? = nil, trace: ModuleTrace? = nil
     ) {
         self.eventLoop = eventLoop
         self.options = options
         self.dialect = options.profile.dialect
         self.flash = flash
-        self.resolver = resolver
+        self.resolverOverride = resolver
         self.trace = trace
         self.config = ModuleConfiguration(
             profile: options.profile, serial: options.serial, macAddress: options.macAddress)
         self.framer = ATLineFramer(maximumLineLength: options.profile.maximumLineLength)
         self.sockets = Array(repeating: nil, count: options.profile.socketCount)
+        self.credentials = ModuleCredentials(layout: options.slotLayout)
         self.output = ByteBufferAllocator().buffer(capacity: 8192)
         var table: [String: ATCommandSpec] = [:]
         for spec in ModuleEngine.commandCatalog where spec.families.contains(options.profile.dialect.family) {
@@ -317,7 +321,7 @@ public final class ModuleEngine: @unchecked Sendable {
         case .awaitBlock(let length, let next):
             framer.beginBlock(length: length)
             state = .awaitingBlock(then: next)
-            blockProgress = -1
+            blockProgress = framer.blockBytesReceived
             armBlockTimer()
         case .pending(let future):
             state = .busy
@@ -380,6 +384,8 @@ public final class ModuleEngine: @unchecked Sendable {
             try? config.restore(from: saved)
         }
         refreshEcho()
+        credentials = ModuleCredentials(layout: options.slotLayout)
+        credentials.loadFlash(from: flash)
         clockOffset = 0
         bootedAt = .now()
         state = .rebooting
@@ -406,6 +412,24 @@ public final class ModuleEngine: @unchecked Sendable {
     var freeHeap: Int {
         let used = sockets.reduce(0) { $0 + ($1.map { 1024 + $0.unread } ?? 0) }
         return max(0, 61_440 - used)
+    }
+
+    /// The resolver SOCKON and PING use: servers from `ip_dns` (SPWF04 `ip_dns1`, `ip_dns2`) when set,
+    /// else ``ModuleOptions/dnsServers``; the profile's limits.
+    var resolver: any HostResolver {
+        if let resolverOverride { return resolverOverride }
+        var servers: [SocketAddress] = []
+        for key in ["ip_dns", "ip_dns2"] where dialect.family == .spwf04 || key == "ip_dns" {
+            let value = config[key]
+            if value != "0.0.0.0", let address = try? SocketAddress(ipAddress: value, port: 53) {
+                servers.append(address)
+            }
+        }
+        if servers.isEmpty { servers = options.dnsServers }
+        if let ownResolver, ownResolver.servers == servers { return ownResolver }
+        let fresh = ModuleHostResolver(limits: options.profile.dns, servers: servers, group: eventLoop)
+        ownResolver = fresh
+        return fresh
     }
 
     /// Seconds since the Unix epoch on the module's clock (host time plus what SETTIME changed).

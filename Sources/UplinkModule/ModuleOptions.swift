@@ -1,4 +1,6 @@
 import NIOCore
+import UplinkCredentials
+import UplinkDNS
 
 /// How one module instance behaves beyond its profile: the simulated world around it and its timing.
 public struct ModuleOptions: Sendable {
@@ -16,6 +18,10 @@ public struct ModuleOptions: Sendable {
     public var connectTimeout: TimeAmount
     /// The address the simulated DHCP server hands out.
     public var dhcpAddress: IPv4Address
+    /// DNS servers asked when `ip_dns` is not set (default: the host's `/etc/resolv.conf`).
+    public var dnsServers: [SocketAddress]
+    /// The credential slot layout (the profile's, or one resized with `--slots`).
+    public var slotLayout: SlotLayout
     /// The module's serial number (`nv_serial`).
     public var serial: String
     /// The module's MAC address (`nv_wifi_macaddr`).
@@ -30,6 +36,8 @@ public struct ModuleOptions: Sendable {
         step = .milliseconds(20)
         connectTimeout = .seconds(4)
         dhcpAddress = IPv4Address(127, 0, 0, 1)
+        dnsServers = DNSResolverOptions.systemServers()
+        slotLayout = (try? SlotLayout.profile(named: profile.name)) ?? .spwf01
         serial = "0000000001"
         macAddress = "00:80:E1:00:00:01"
     }

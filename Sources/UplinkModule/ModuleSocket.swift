@@ -9,6 +9,7 @@ final class ModuleSocket {
     enum Transport: String {
         case tcp = "t"
         case udp = "u"
+        case tls = "s"
     }
 
     let id: Int
@@ -116,7 +117,10 @@ final class ModuleSocketHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.close(promise: nil)
+        // A UDP socket survives an ICMP error; a stream socket is done.
+        if socket.transport != .udp {
+            context.close(promise: nil)
+        }
     }
 
     func read(context: ChannelHandlerContext) {

@@ -1,6 +1,8 @@
 import ATCodec
+import Foundation
 import NIOCore
 import NIOPosix
+import UplinkCredentials
 
 extension ModuleEngine {
     static let socketCommands: [ATCommandSpec] = [
@@ -85,19 +87,22 @@ extension ModuleEngine {
             indications = true
         }
         let transport: ModuleSocket.Transport
+        var commonName: String? = nil
         switch typeText.lowercased() {
         case "t": transport = .tcp
         case "u": transport = .udp
-        case "s": throw .tlsNotAvailable
+        case "s": transport = .tls
         default:
             // SPWF04 takes the expected server common name here, which also means TLS.
-            if dialect.family == .spwf04 && !typeText.isEmpty { throw .tlsNotAvailable }
-            throw .invalidArguments
+            guard dialect.family == .spwf04, !typeText.isEmpty else { throw .invalidArguments }
+            transport = .tls
+            commonName = String(typeText)
         }
         guard !host.isEmpty, !host.contains(" ") else { throw .invalidArguments }
         guard radio.isUp else { throw .wifiNotConnected }
         guard let id = sockets.firstIndex(where: { $0 == nil }) else { throw .tooManySockets }
         guard host.utf8.count <= 253 else { throw .failedToResolve }
+        let tls: TLSClientSetup? = transport == .tls ? try tlsSetup(host: host, commonName: commonName) : nil
 
         let resolved = resolver.resolveIPv4(host, on: eventLoop)
             .flatMapErrorThrowing { _ in throw ATError.failedToResolve }
@@ -105,7 +110,8 @@ extension ModuleEngine {
             let socket = ModuleSocket(
                 id: id, transport: transport, indications: indications, remoteAddress: addresses[0].description,
                 remotePort: port, receiveLimit: self.options.socketReceiveLimit)
-            return self.connect(socket, candidates: addresses[...], localPort: localPort).assumeIsolated().map {
+            return self.connect(socket, candidates: addresses[...], localPort: localPort, tls: tls).assumeIsolated().map
+            {
                 channel in
                 guard self.sockets[id] == nil else {
                     channel.close(promise: nil)
@@ -123,7 +129,7 @@ extension ModuleEngine {
 
     /// Connects to the first address that answers.
     private func connect(
-        _ socket: ModuleSocket, candidates: ArraySlice<IPv4Address>, localPort: Int?
+        _ socket: ModuleSocket, candidates: ArraySlice<IPv4Address>, localPort: Int?, tls: TLSClientSetup?
     ) -> EventLoopFuture<Channel> {
         guard let address = candidates.first else {
             return eventLoop.makeFailedFuture(ATError.connectionFailed)
@@ -132,17 +138,45 @@ extension ModuleEngine {
         do {
             let remote = try SocketAddress(ipAddress: address.description, port: socket.remotePort)
             attempt =
-                socket.transport == .tcp
-                ? connectTCP(socket, to: remote, localPort: localPort)
-                : connectUDP(socket, to: remote, localPort: localPort)
+                socket.transport == .udp
+                ? connectUDP(socket, to: remote, localPort: localPort)
+                : connectTCP(socket, to: remote, localPort: localPort)
         } catch {
             attempt = eventLoop.makeFailedFuture(error)
         }
-        return attempt.assumeIsolated().flatMapError { _ in
+        let connected = attempt.assumeIsolated().flatMapError { _ in
             candidates.count > 1
-                ? self.connect(socket, candidates: candidates.dropFirst(), localPort: localPort)
+                ? self.connect(socket, candidates: candidates.dropFirst(), localPort: localPort, tls: nil)
                 : self.eventLoop.makeFailedFuture(ATError.connectionFailed)
         }.nonisolated()
+        guard let tls else { return connected }
+        // TLS goes on once TCP is up: a handshake failure is its own error, not a reason to try
+        // the next address.
+        return connected.assumeIsolated().flatMap { channel -> EventLoopFuture<Channel> in
+            do {
+                return try tls.install(on: channel).assumeIsolated().map { channel }.flatMapError { error in
+                    channel.close(promise: nil)
+                    return channel.eventLoop.makeFailedFuture(error)
+                }.nonisolated()
+            } catch {
+                channel.close(promise: nil)
+                return channel.eventLoop.makeFailedFuture(ATError.handshakeFailed("\(error)"))
+            }
+        }.nonisolated()
+    }
+
+    /// The TLS set-up from the credential slots: RAM over flash, the CA slot required.
+    func tlsSetup(host: String, commonName: String?) throws(ATError) -> TLSClientSetup {
+        let material: TLSMaterial
+        do {
+            material = try credentials.effective().tlsMaterial()
+        } catch {
+            throw .credentialsMissing(error)
+        }
+        let alpn = config["tls_alpn"].split(separator: ",").map { String($0) }.filter { !$0.isEmpty }
+        return try TLSClientSetup(
+            material: material, host: host, commonName: commonName, alpn: alpn,
+            validationTime: Date(timeIntervalSince1970: TimeInterval(currentTime)))
     }
 
     private func socketHandler(_ socket: ModuleSocket) -> ModuleSocketHandler {

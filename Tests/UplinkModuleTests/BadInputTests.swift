@@ -5,8 +5,10 @@ import UplinkModule
 @Suite("Bad input: a precise error, nothing else changes")
 struct BadInputTests {
     /// Opens a socket with 5 unread bytes, so each test can check they survive.
-    private func hostWithPendingData(_ wire: Wire, _ peers: EchoPeers) async throws -> TestHost {
-        let host = try await TestHost(profile: wire.profile)
+    private func hostWithPendingData(
+        _ wire: Wire, _ peers: EchoPeers, configure: (inout ModuleOptions) -> Void = { _ in }
+    ) async throws -> TestHost {
+        let host = try await TestHost(profile: wire.profile, configure: configure)
         try await host.expect(wire.boot)
         try await host.joinWiFi()
         try await host.send(wire.socketOn("127.0.0.1", peers.tcpEchoPort, "t"))
@@ -86,19 +88,20 @@ struct BadInputTests {
     @Test("A SOCKW block that stops arriving times out; the engine returns to commands", arguments: Wire.both)
     func shortBlock(wire: Wire) async throws {
         let peers = try await EchoPeers()
-        let host = try await hostWithPendingData(wire, peers)
+        let host = try await hostWithPendingData(wire, peers) { $0.blockTimeout = .seconds(1) }
         defer {
             Task {
                 await host.shutdown(); await peers.shutdown()
             }
         }
         try await host.send("AT+S.SOCKW=0,10\rabc")
-        try await host.expect(wire.error(9, "Data timeout"), timeout: .seconds(3))
+        try await host.expect(wire.error(9, "Data timeout"), timeout: .seconds(5))
         try await assertIntact(host, wire)
         // A block that keeps trickling in is not cut off while bytes still arrive.
         try await host.send("AT+S.SOCKW=0,4\r")
         for byte in ["w", "x", "y", "z"] {
-            try await Task.sleep(for: .milliseconds(150))
+            // Each pause is under the 1 s timeout, the whole block well over it.
+            try await Task.sleep(for: .milliseconds(400))
             try await host.send(byte)
         }
         try await host.expect(wire.ok)

@@ -63,17 +63,25 @@ struct LinkTests {
             _ = try port.read(through: "\r\nOK\r\n")
             offset += chunk.count
         }
+        // As mbed's driver does: WIND 55 wakes the host; WINDs are silenced around SOCKQ/SOCKR so none
+        // can land in front of SOCKR's raw bytes (SPWF01 gives them no header).
         var echoed: [UInt8] = []
         while echoed.count < payload.count {
-            _ = try port.read(through: "+WIND:55:Pending Data:0:")
-            _ = try port.read(through: "\r\n")
+            port.write("AT+S.SCFG=wind_off_medium,0x00800000\r")
+            _ = try port.read(through: "\r\nOK\r\n")
             port.write("AT+S.SOCKQ=0\r")
             let reply = String(decoding: try port.read(through: "\r\nOK\r\n"), as: UTF8.self)
             let count = Int(reply.components(separatedBy: "DATALEN: ").last?.prefix { $0.isNumber } ?? "") ?? 0
-            guard count > 0 else { continue }
-            port.write("AT+S.SOCKR=0,\(count)\r")
-            echoed += try port.read(count: count)
-            #expect(try port.read(count: 6) == Array("\r\nOK\r\n".utf8))
+            if count > 0 {
+                port.write("AT+S.SOCKR=0,\(count)\r")
+                echoed += try port.read(count: count)
+                #expect(try port.read(count: 6) == Array("\r\nOK\r\n".utf8))
+            }
+            port.write("AT+S.SCFG=wind_off_medium,0\r")
+            _ = try port.read(through: "\r\nOK\r\n")
+            if count == 0 && echoed.count < payload.count {
+                _ = try? port.read(through: "+WIND:55:Pending Data:0:", timeout: 1)
+            }
         }
         #expect(echoed == payload)
 

@@ -16,7 +16,7 @@ final class TestHost: @unchecked Sendable {
     private var cursor = 0
 
     init(
-        profile: ModuleProfile, flash: any Flash = MemoryFlash(), resolver: any HostResolver = SystemHostResolver(),
+        profile: ModuleProfile, flash: any Flash = MemoryFlash(), resolver: (any HostResolver)? = nil,
         trace: ModuleTrace? = nil, configure: (inout ModuleOptions) -> Void = { _ in }
     ) async throws {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)

@@ -1,0 +1,87 @@
+import DNSCodec
+import Foundation
+import UplinkDNS
+import UplinkModule
+
+/// Renders a ``ResolverDiagnosis`` for people (aligned, dig-like) or as JSON.
+enum DNSReport {
+    static func text(_ diagnosis: ResolverDiagnosis) -> String {
+        var out = ";; \(diagnosis.name) \(diagnosis.type)\n"
+        switch diagnosis.answer {
+        case .success(let result):
+            let rows = (result.chain + result.records).map { record in
+                [record.name.description, String(record.ttl), record.type.description, record.data.description]
+            }
+            out += align(rows)
+            out +=
+                ";; \(result.records.count) \(diagnosis.type) record(s) after \(result.chain.count) CNAME(s); "
+                + "TTL \(result.ttl) s\n"
+        case .failure(let error):
+            out += ";; does not resolve: \(error)\n"
+        }
+        if let server = diagnosis.servers.first {
+            out += ";; server \(server.ipAddress ?? "?")#\(server.port ?? 53)\n"
+        }
+        out += ";;\n;; reply size\n"
+        out += align(
+            diagnosis.measurements.map { m in
+                let size = m.size.map { "\($0) bytes" } ?? "no reply"
+                var note =
+                    m.failure ?? (m.truncated ? "TC set: answer incomplete (\(m.answerCount) records)" : "complete")
+                if m.failure == nil && !m.truncated { note += " (\(m.answerCount) answer records)" }
+                return [";;   " + m.label, size, note]
+            })
+        out += ";;\n;; module profiles\n"
+        out += align(
+            diagnosis.verdicts.map { v in [";;   " + v.profile, v.resolves ? "RESOLVES" : "FAILS", v.explanation] })
+        return out
+    }
+
+    static func json(_ diagnosis: ResolverDiagnosis) -> String {
+        var object: [String: Any] = [
+            "name": diagnosis.name, "type": diagnosis.type.description, "resolved": diagnosis.resolved,
+            "servers": diagnosis.servers.map { "\($0.ipAddress ?? ""):\($0.port ?? 53)" },
+        ]
+        switch diagnosis.answer {
+        case .success(let result):
+            object["ttl"] = Int(result.ttl)
+            object["chain"] = result.chain.map(record)
+            object["records"] = result.records.map(record)
+        case .failure(let error):
+            object["error"] = error.description
+        }
+        object["replySizes"] = diagnosis.measurements.map { m -> [String: Any] in
+            var entry: [String: Any] = ["transport": m.label, "truncated": m.truncated, "answerRecords": m.answerCount]
+            if let size = m.size { entry["bytes"] = size }
+            if let failure = m.failure { entry["error"] = failure }
+            return entry
+        }
+        object["profiles"] = diagnosis.verdicts.map { v -> [String: Any] in
+            ["profile": v.profile, "resolves": v.resolves, "explanation": v.explanation]
+        }
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        else { return "{}\n" }
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    private static func record(_ record: DNSResourceRecord) -> [String: Any] {
+        [
+            "name": record.name.description, "ttl": Int(record.ttl), "type": record.type.description,
+            "data": record.data.description,
+        ]
+    }
+
+    /// Left-aligned columns, two spaces apart; the last column is not padded.
+    private static func align(_ rows: [[String]]) -> String {
+        guard let columns = rows.map(\.count).max() else { return "" }
+        var widths = [Int](repeating: 0, count: columns)
+        for row in rows {
+            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
+        }
+        return rows.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+    }
+}

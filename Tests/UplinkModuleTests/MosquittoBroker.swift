@@ -1,0 +1,98 @@
+import Foundation
+import UplinkTestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A real mosquitto (Debian's), started by a test on 127.0.0.1 with an ephemeral port and stopped
+/// by it; never any other mosquitto.
+final class MosquittoBroker: @unchecked Sendable {
+    let port: Int
+    let folder: String
+    private let process: ChildProcess
+
+    /// Starts mosquitto with the given extra listener lines (TLS files and so on).
+    init(listenerLines: [String]) throws {
+        folder = NSTemporaryDirectory() + "uplink-mosquitto-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var lastError = "no attempt"
+        for _ in 0..<5 {
+            let candidate = try Self.freePort()
+            var lines = [
+                "per_listener_settings false", "persistence false", "log_dest stderr", "log_type error",
+                "log_type warning", "allow_anonymous true", "set_tcp_nodelay true",
+            ]
+            if getuid() == 0 { lines.append("user root") }
+            lines.append("listener \(candidate) 127.0.0.1")
+            lines += listenerLines
+            let conf = folder + "/mosquitto.conf"
+            try (lines.joined(separator: "\n") + "\n").write(toFile: conf, atomically: true, encoding: .utf8)
+            let log = folder + "/mosquitto.log"
+            let process = try ChildProcess(path: "/usr/sbin/mosquitto", arguments: ["-c", conf], outputPath: log)
+            if Self.waitUntilListening(port: candidate, process: process) {
+                self.port = candidate
+                self.process = process
+                return
+            }
+            process.forceKill()
+            lastError = (try? String(contentsOfFile: log, encoding: .utf8)) ?? "no log"
+        }
+        throw BrokerError(message: "mosquitto did not start: \(lastError)")
+    }
+
+    /// Stops the broker this object started (SIGTERM, then SIGKILL after 5 s).
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            let deadline = Date().addingTimeInterval(5)
+            while process.isRunning && Date() < deadline { usleep(10_000) }
+            process.forceKill()
+        }
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    deinit { stop() }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
+                guard bind(fd, pointer, length) == 0 else { return -1 }
+                return getsockname(fd, pointer, &length)
+            }
+        }
+        guard bound == 0 else { throw BrokerError(message: "no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func waitUntilListening(port: Int, process: ChildProcess) -> Bool {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline && process.isRunning {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = UInt16(port).bigEndian
+            address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+                }
+            }
+            close(fd)
+            if connected { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+}
+
+struct BrokerError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}

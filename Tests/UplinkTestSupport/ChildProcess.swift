@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A child process started with `posix_spawn`, with an empty signal mask and default signal handlers.
+///
+/// Foundation's `Process` passes on the signal mask of the thread that starts it, and test runner threads block
+/// most signals: a server started that way never sees SIGTERM (NSD left SIGTERM pending and had to be killed).
+/// This starts the program with a clean mask, so ``terminate()`` lets it shut down properly. Only the process
+/// started here is ever signalled, by its pid.
+public final class ChildProcess: @unchecked Sendable {
+    public enum Failure: Error, CustomStringConvertible {
+        case spawnFailed(path: String, errno: Int32)
+
+        public var description: String {
+            switch self {
+            case .spawnFailed(let path, let code):
+                return "posix_spawn \(path) failed: \(String(cString: strerror(code)))"
+            }
+        }
+    }
+
+    public let pid: pid_t
+    private let lock = TestLock<Bool>(false)
+    private let status = TestLock<Int32?>(nil)
+
+    /// Starts `path` with `arguments`; stdin from /dev/null, stdout and stderr appended to `outputPath`.
+    public init(path: String, arguments: [String], outputPath: String) throws {
+        #if canImport(Darwin)
+            var attributes: posix_spawnattr_t? = nil
+            var actions: posix_spawn_file_actions_t? = nil
+        #else
+            var attributes = posix_spawnattr_t()
+            var actions = posix_spawn_file_actions_t()
+        #endif
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        sigdelset(&allSignals, SIGKILL)
+        sigdelset(&allSignals, SIGSTOP)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid = pid_t()
+        let result = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        guard result == 0 else { throw Failure.spawnFailed(path: path, errno: result) }
+        self.pid = pid
+    }
+
+    /// Whether the process is still running (reaps it once it has exited).
+    public var isRunning: Bool {
+        lock.withLock { exited in
+            if exited { return false }
+            var status: Int32 = 0
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == 0 { return true }
+            if result == pid { record(status) }
+            // Exited and reaped now, or already reaped (ECHILD): either way it is gone.
+            exited = true
+            return false
+        }
+    }
+
+    /// Sends SIGTERM to this process.
+    public func terminate() {
+        if isRunning { kill(pid, SIGTERM) }
+    }
+
+    /// Sends SIGKILL to this process and reaps it.
+    public func forceKill() {
+        guard isRunning else { return }
+        kill(pid, SIGKILL)
+        lock.withLock { exited in
+            var status: Int32 = 0
+            if waitpid(pid, &status, 0) == pid { record(status) }
+            exited = true
+        }
+    }
+
+    /// The exit status once the process has exited normally (`nil` while running, or after a signal).
+    public var exitStatus: Int32? { status.withLock { $0 } }
+
+    /// Waits up to `timeout` seconds for the process to exit; kills it after that. Returns its exit status.
+    @discardableResult
+    public func wait(timeout: Double) -> Int32? {
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
+        while isRunning && ContinuousClock.now < deadline { usleep(5000) }
+        forceKill()
+        return exitStatus
+    }
+
+    private func record(_ raw: Int32) {
+        // WIFEXITED / WEXITSTATUS, spelled out (the macros are not imported).
+        if raw & 0x7F == 0 { status.withLock { $0 = (raw >> 8) & 0xFF } }
+    }
+}
