@@ -5,8 +5,8 @@ import ArgumentParser
 struct UplinkBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "uplink-bench",
-        abstract: "Benchmarks of the Uplink software module.",
+        abstract: "Benchmarks of Uplink against the peers named in its issues.",
         discussion: "Build in release mode for meaningful figures: swift run -c release uplink-bench at",
-        subcommands: [ATBenchCommand.self]
+        subcommands: [ATBenchCommand.self, DNSBenchCommand.self]
     )
 }
