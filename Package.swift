@@ -58,6 +58,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
             ]
         ),
         // Certificates and keys: PEM/DER, inspection, slot fitting, conversion, a development PKI.
@@ -131,6 +132,7 @@ let package = Package(
                 "UplinkDNS",
                 "DNSCodec",
                 "UplinkTestSupport",
+                "UplinkCredentials",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,0 +1,198 @@
+import ArgumentParser
+import Foundation
+import UplinkCredentials
+import UplinkTestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `uplink-bench tls`: mutual-TLS connects per second through the module (SOCKON `s` → handshake →
+/// SOCKC), compared in the same run with `openssl s_time` and `mosquitto_pub` against the same broker.
+struct TLSBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tls",
+        abstract: "Mutual-TLS connects/s through the module vs openssl s_time and mosquitto_pub, one broker.",
+        discussion: """
+            Starts mosquitto (Debian package) on 127.0.0.1 with require_certificate and TLS 1.2 (what the
+            module speaks), TCP_NODELAY on (set_tcp_nodelay true; the module sets it on its sockets), and
+            credentials from the development PKI (EC P-256, or RSA 2048 with --rsa). The module runs on a
+            real pseudo-terminal; the host loads the credentials with AT+S.TLSCERT.
+            """
+    )
+
+    @Option(help: "Connects per round through the module.") var count = 300
+    @Option(help: "mosquitto_pub runs per round.") var processes = 100
+    @Option(help: "Seconds of openssl s_time per round.") var seconds = 3
+    @Option(help: "Interleaved rounds; the report gives medians.") var rounds = 3
+    @Flag(help: "RSA 2048 credentials instead of EC P-256.") var rsa = false
+
+    func run() async throws {
+        let folder = NSTemporaryDirectory() + "uplink-bench-tls-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var options = DevPKI.Options()
+        if rsa { options.keyAlgorithm = .rsa(bits: 2048) }
+        let pki = try DevPKI.generate(options)
+        _ = try pki.write(to: folder)
+        let broker = try BenchBroker(folder: folder)
+        defer { broker.stop() }
+        let module = try await ModuleUnderTest.start(paceBaud: nil)
+        var results: (module: [Double], sTime: [Double], pub: [Double]) = ([], [], [])
+        do {
+            let host = try TLSBenchHost(devicePath: module.devicePath, pki: pki)
+            for round in 1...rounds {
+                Console.progress("round \(round)/\(rounds): module")
+                results.module.append(try host.connects(port: broker.port, count: count))
+                Console.progress("round \(round)/\(rounds): openssl s_time")
+                results.sTime.append(try Self.sTime(port: broker.port, folder: folder, seconds: seconds))
+                Console.progress("round \(round)/\(rounds): mosquitto_pub")
+                results.pub.append(try Self.mosquittoPub(port: broker.port, folder: folder, runs: processes))
+            }
+        } catch {
+            await module.stop()
+            throw error
+        }
+        await module.stop()
+        let median = { (values: [Double]) -> Double in values.sorted()[values.count / 2] }
+        let ours = median(results.module)
+        print(
+            "uplink-bench tls: mutual TLS 1.2, \(rsa ? "RSA 2048" : "EC P-256") credentials, mosquitto with TCP_NODELAY"
+        )
+        print("connects/s, \(rounds) interleaved rounds, medians:")
+        print(String(format: "  module (SOCKON s → handshake → SOCKC, pty)  %8.1f", ours))
+        print(
+            String(
+                format: "  openssl s_time (one process)                %8.1f   module is %.2f× this",
+                median(results.sTime), ours / median(results.sTime)))
+        print(
+            String(
+                format: "  mosquitto_pub (a process per connect)       %8.1f   module is %.2f× this",
+                median(results.pub), ours / median(results.pub)))
+    }
+
+    /// `openssl s_time -new`: full handshakes with the client certificate for `seconds` seconds.
+    static func sTime(port: Int, folder: String, seconds: Int) throws -> Double {
+        let output = try DNSBenchCommand.runTool(
+            "/usr/bin/openssl",
+            [
+                "s_time", "-connect", "127.0.0.1:\(port)", "-new", "-time", String(seconds), "-tls1_2",
+                "-cert", folder + "/device-0001.pem", "-key", folder + "/device-0001.key", "-CAfile",
+                folder + "/ca.pem",
+            ])
+        // "1276 connections in 3 real seconds, 0 bytes read per connection"
+        guard let line = output.split(separator: "\n").first(where: { $0.contains("real seconds") }),
+            let connections = Double(line.split(separator: " ").first ?? ""),
+            let realSeconds = Double(line.components(separatedBy: " in ").last?.split(separator: " ").first ?? "")
+        else { throw BenchError.setup("openssl s_time said: \(output.suffix(300))") }
+        return connections / realSeconds
+    }
+
+    /// `mosquitto_pub` with the device's credentials, `runs` times: connect, publish, disconnect.
+    static func mosquittoPub(port: Int, folder: String, runs: Int) throws -> Double {
+        let started = ContinuousClock.now
+        for _ in 0..<runs {
+            _ = try DNSBenchCommand.runTool(
+                "/usr/bin/mosquitto_pub",
+                [
+                    "-h", "127.0.0.1", "-p", String(port), "--cafile", folder + "/ca.pem", "--cert",
+                    folder + "/device-0001.pem", "--key", folder + "/device-0001.key", "-t", "bench", "-m", "x",
+                ])
+        }
+        return Double(runs) / (ContinuousClock.now - started).seconds
+    }
+}
+
+/// The module's host for the TLS benchmark: loads the credentials, then opens and closes TLS sockets.
+final class TLSBenchHost {
+    private let driver: ATHostDriver
+
+    init(devicePath: String, pki: DevPKI) throws {
+        driver = ATHostDriver(line: try SerialHost(path: devicePath, timeoutSeconds: 30))
+        _ = try driver.command("AT")
+        _ = try driver.command("AT+S.SSIDTXT=bench")
+        _ = try driver.command("AT+S.SCFG=wifi_wpa_psk_text,benchbench")
+        try driver.line.write(Array("AT+S.WIFI=1\r".utf8))
+        try driver.awaitOK(for: "AT+S.WIFI=1")
+        try driver.awaitWind(24, timeoutLabel: "+WIND:24 (WiFi up)")
+        guard let device = pki.devices.first else { throw BenchError.setup("no device in the PKI") }
+        let items: [(String, [UInt8])] = [
+            ("f_ca", Array(pki.root.certificate.pemString.utf8)), ("f_cert", Array(device.certificate.pemString.utf8)),
+            ("f_key", Array(device.key.pemString.utf8)),
+        ]
+        for (slot, bytes) in items {
+            let command = "AT+S.TLSCERT=\(slot),\(bytes.count)"
+            try driver.line.write(Array((command + "\r").utf8) + bytes)
+            try driver.awaitOK(for: command)
+        }
+        _ = try driver.command("AT+S.TLSDOMAIN=f_domain,localhost")
+    }
+
+    /// `count` times SOCKON `s` (returns after the handshake) and SOCKC; connects per second.
+    func connects(port: Int, count: Int) throws -> Double {
+        let started = ContinuousClock.now
+        for _ in 0..<count {
+            let information = try driver.command("AT+S.SOCKON=127.0.0.1,\(port),s,ind")
+            guard let idLine = information.first(where: { $0.hasPrefix(" ID: ") }),
+                let id = Int(idLine.dropFirst(" ID: ".count))
+            else { throw BenchError.protocolViolation("SOCKON answered without an ID: \(information)") }
+            _ = try driver.command("AT+S.SOCKC=\(id)")
+        }
+        return Double(count) / (ContinuousClock.now - started).seconds
+    }
+}
+
+/// mosquitto for the TLS benchmark: mutual TLS 1.2 on an ephemeral port, TCP_NODELAY on.
+final class BenchBroker {
+    let port: Int
+    private let process: ChildProcess
+
+    init(folder: String) throws {
+        var lastLog = ""
+        for _ in 0..<5 {
+            let port = Int.random(in: 20_000...60_000)
+            var lines = [
+                "listener \(port) 127.0.0.1", "cafile \(folder)/ca.pem", "certfile \(folder)/server.pem",
+                "keyfile \(folder)/server.key", "require_certificate true", "tls_version tlsv1.2",
+                "set_tcp_nodelay true", "allow_anonymous true", "persistence false", "log_dest stderr",
+                "log_type error",
+            ]
+            if getuid() == 0 { lines.append("user root") }
+            let conf = folder + "/mosquitto.conf"
+            try (lines.joined(separator: "\n") + "\n").write(toFile: conf, atomically: true, encoding: .utf8)
+            let log = folder + "/mosquitto.log"
+            let process = try ChildProcess(path: "/usr/sbin/mosquitto", arguments: ["-c", conf], outputPath: log)
+            let deadline = Date().addingTimeInterval(5)
+            while Date() < deadline && process.isRunning {
+                if Self.isListening(port: port) {
+                    self.port = port
+                    self.process = process
+                    return
+                }
+                usleep(20_000)
+            }
+            process.forceKill()
+            lastLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        }
+        throw BenchError.setup("mosquitto did not start: \(lastLog)")
+    }
+
+    func stop() {
+        process.terminate()
+        _ = process.wait(timeout: 5)
+    }
+
+    static func isListening(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+}
