@@ -63,13 +63,38 @@ struct ModuleDNSTests {
         }
     }
 
-    @Test("ip_dns points the module at a server; names too long for the legacy firmware fail")
+    @Test("ip_dns, when set, replaces the default servers", arguments: Wire.both)
+    func ipDNSWins(wire: Wire) async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let peers = try await EchoPeers()
+        defer {
+            Task {
+                await peers.shutdown(); try? await group.shutdownGracefully()
+            }
+        }
+        try await withNSD(zoneText: Self.loopbackZone, group: group) { nsd in
+            let host = try await TestHost(profile: wire.profile) { $0.dnsServers = [nsd.address] }
+            try await host.expect(wire.boot)
+            try await host.joinWiFi()
+            // 127.0.0.2:53 has no server: with ip_dns pointing there, the name cannot resolve.
+            let key = wire.isSPWF01 ? "ip_dns" : "ip_dns1"
+            try await host.send("AT+S.SCFG=\(key),127.0.0.2\r")
+            try await host.expect(wire.ok)
+            try await host.send(wire.socketOn(SeedZone.seedName, peers.tcpEchoPort, "t"))
+            try await host.expect(wire.error(11, "Failed to resolve name"), timeout: .seconds(15))
+            try await host.send("AT+S.SCFG=\(key),0.0.0.0\r")
+            try await host.expect(wire.ok)
+            try await host.send(wire.socketOn(SeedZone.seedName, peers.tcpEchoPort, "t"))
+            try await host.expect(wire.opened(0), timeout: .seconds(10))
+            await host.shutdown()
+        }
+    }
+
+    @Test("The module's resolver: many addresses, long names, and the legacy limits")
     func configuredServerAndLimits() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { Task { try? await group.shutdownGracefully() } }
         try await withNSD(zoneText: Self.loopbackZone, group: group) { nsd in
-            // No server from the options: only ip_dns (port 53 there) would be asked, and nothing answers
-            // on 127.0.0.1:53 here, so the lookup fails; with the NSD server it works.
             let resolver = ModuleHostResolver(limits: ModuleProfile.spwf01.dns, servers: [nsd.address], group: group)
             let addresses = try await resolver.resolveIPv4(SeedZone.seedName, on: group.next()).get()
             #expect(addresses.first == IPv4Address(127, 0, 0, 1))
