@@ -42,24 +42,37 @@ final class FakeDNSServer: Sendable {
     init(group: any EventLoopGroup, behavior: @escaping Behavior) async throws {
         let log = TestLock<[FakeQuery]>([])
         let spoofer = try await DatagramBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
-        let udp = try await DatagramBootstrap(group: group)
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        FakeUDPHandler(behavior: behavior, log: log, spoofer: spoofer))
+        // The UDP port the kernel picks may be taken for TCP (by another test's connection): try again.
+        var attempt = 0
+        var bound: (udp: Channel, tcp: Channel, port: Int)? = nil
+        while bound == nil {
+            attempt += 1
+            let udp = try await DatagramBootstrap(group: group)
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            FakeUDPHandler(behavior: behavior, log: log, spoofer: spoofer))
+                    }
                 }
+                .bind(host: "127.0.0.1", port: 0).get()
+            let port = udp.localAddress?.port ?? 0
+            do {
+                let tcp = try await ServerBootstrap(group: group)
+                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .childChannelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(FakeTCPHandler(behavior: behavior, log: log))
+                        }
+                    }
+                    .bind(host: "127.0.0.1", port: port).get()
+                bound = (udp, tcp, port)
+            } catch {
+                try? await udp.close()
+                if attempt >= 20 { throw error }
             }
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = udp.localAddress?.port ?? 0
-        let tcp = try await ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(FakeTCPHandler(behavior: behavior, log: log))
-                }
-            }
-            .bind(host: "127.0.0.1", port: port).get()
+        }
+        guard let (udp, tcp, port) = bound else { throw ChannelError.ioOnClosedChannel }
         self.udp = udp
         self.tcp = tcp
         self.spoofer = spoofer
