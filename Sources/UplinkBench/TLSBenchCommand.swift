@@ -3,10 +3,6 @@ import Foundation
 import UplinkCredentials
 import UplinkTestSupport
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// `uplink-bench tls`: mutual-TLS connects per second through the module (SOCKON `s` → handshake →
 /// SOCKC), compared in the same run with `openssl s_time` and `mosquitto_pub` against the same broker.
 struct TLSBenchCommand: AsyncParsableCommand {
@@ -35,7 +31,10 @@ struct TLSBenchCommand: AsyncParsableCommand {
         if rsa { options.keyAlgorithm = .rsa(bits: 2048) }
         let pki = try DevPKI.generate(options)
         _ = try pki.write(to: folder)
-        let broker = try BenchBroker(folder: folder)
+        let broker = try MosquittoBroker(listenerLines: [
+            "cafile \(folder)/ca.pem", "certfile \(folder)/server.pem", "keyfile \(folder)/server.key",
+            "require_certificate true", "tls_version tlsv1.2",
+        ])
         defer { broker.stop() }
         let module = try await ModuleUnderTest.start(paceBaud: nil)
         var results: (module: [Double], sTime: [Double], pub: [Double]) = ([], [], [])
@@ -139,60 +138,5 @@ final class TLSBenchHost {
             _ = try driver.command("AT+S.SOCKC=\(id)")
         }
         return Double(count) / (ContinuousClock.now - started).seconds
-    }
-}
-
-/// mosquitto for the TLS benchmark: mutual TLS 1.2 on an ephemeral port, TCP_NODELAY on.
-final class BenchBroker {
-    let port: Int
-    private let process: ChildProcess
-
-    init(folder: String) throws {
-        var lastLog = ""
-        for _ in 0..<5 {
-            let port = Int.random(in: 20_000...60_000)
-            var lines = [
-                "listener \(port) 127.0.0.1", "cafile \(folder)/ca.pem", "certfile \(folder)/server.pem",
-                "keyfile \(folder)/server.key", "require_certificate true", "tls_version tlsv1.2",
-                "set_tcp_nodelay true", "allow_anonymous true", "persistence false", "log_dest stderr",
-                "log_type error",
-            ]
-            if getuid() == 0 { lines.append("user root") }
-            let conf = folder + "/mosquitto.conf"
-            try (lines.joined(separator: "\n") + "\n").write(toFile: conf, atomically: true, encoding: .utf8)
-            let log = folder + "/mosquitto.log"
-            let process = try ChildProcess(path: "/usr/sbin/mosquitto", arguments: ["-c", conf], outputPath: log)
-            let deadline = Date().addingTimeInterval(5)
-            while Date() < deadline && process.isRunning {
-                if Self.isListening(port: port) {
-                    self.port = port
-                    self.process = process
-                    return
-                }
-                usleep(20_000)
-            }
-            process.forceKill()
-            lastLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        }
-        throw BenchError.setup("mosquitto did not start: \(lastLog)")
-    }
-
-    func stop() {
-        process.terminate()
-        _ = process.wait(timeout: 5)
-    }
-
-    static func isListening(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
     }
 }

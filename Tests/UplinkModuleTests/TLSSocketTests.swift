@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import UplinkCredentials
 import UplinkModule
+import UplinkTestSupport
 
 /// TLS sockets through the module against a real mosquitto that requires client certificates.
 @Suite("TLS sockets against mosquitto (mutual TLS)", .serialized)

@@ -1,5 +1,4 @@
 import Foundation
-import UplinkTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -7,13 +6,15 @@ import UplinkTestSupport
 
 /// A real mosquitto (Debian's), started by a test on 127.0.0.1 with an ephemeral port and stopped
 /// by it; never any other mosquitto.
-final class MosquittoBroker: @unchecked Sendable {
-    let port: Int
-    let folder: String
+public final class MosquittoBroker: @unchecked Sendable {
+    /// The port it listens on, on 127.0.0.1.
+    public let port: Int
+    /// Its temporary folder (configuration and log).
+    public let folder: String
     private let process: ChildProcess
 
     /// Starts mosquitto with the given extra listener lines (TLS files and so on).
-    init(listenerLines: [String]) throws {
+    public init(listenerLines: [String]) throws {
         folder = NSTemporaryDirectory() + "uplink-mosquitto-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var lastError = "no attempt"
@@ -42,7 +43,7 @@ final class MosquittoBroker: @unchecked Sendable {
     }
 
     /// Stops the broker this object started (SIGTERM, then SIGKILL after 5 s).
-    func stop() {
+    public func stop() {
         if process.isRunning {
             process.terminate()
             let deadline = Date().addingTimeInterval(5)
@@ -54,7 +55,7 @@ final class MosquittoBroker: @unchecked Sendable {
 
     deinit { stop() }
 
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -71,7 +72,7 @@ final class MosquittoBroker: @unchecked Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    static func waitUntilListening(port: Int, process: ChildProcess) -> Bool {
+    public static func waitUntilListening(port: Int, process: ChildProcess) -> Bool {
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline && process.isRunning {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -92,7 +93,7 @@ final class MosquittoBroker: @unchecked Sendable {
     }
 }
 
-struct BrokerError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
+public struct BrokerError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }
