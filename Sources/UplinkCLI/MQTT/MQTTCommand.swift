@@ -4,6 +4,8 @@ import ArgumentParser
 struct MQTTCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mqtt",
-        abstract: "Publish and subscribe (in progress: the client lands with issue 5)."
+        abstract: "Publish and subscribe with the Uplink MQTT 3.1.1/5 client (flags like mosquitto_pub/sub).",
+        subcommands: [MQTTPublishCommand.self, MQTTSubscribeCommand.self],
+        helpNames: [.long]
     )
 }

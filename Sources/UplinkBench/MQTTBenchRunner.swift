@@ -1,0 +1,490 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The three clients compared.
+enum MQTTBenchClient: String, CaseIterable, Hashable {
+    case uplink, paho, c
+
+    var title: String {
+        switch self {
+        case .uplink: return "uplink mqtt pub/sub (Swift)"
+        case .paho: return "paho-mqtt 2 (Python)"
+        case .c: return "mosquitto_pub/sub (C)"
+        }
+    }
+}
+
+struct MQTTBenchKey: Hashable {
+    var client: MQTTBenchClient
+    var qos: Int
+}
+
+/// One measured run. `received` is always the full count: a run that misses a message throws instead.
+struct MQTTBenchRun {
+    var received: Int
+    var seconds: Double
+    /// The publisher process's own peak resident set (VmHWM), bytes: shared library pages included.
+    var publisherPeakRSS: Int
+    /// The largest anonymous resident memory (RssAnon) sampled: the process's private heap and stacks.
+    var publisherPeakAnonymous: Int
+    var rate: Double { seconds > 0 ? Double(received) / seconds : 0 }
+}
+
+/// Where the executables are.
+struct MQTTBenchTools {
+    var uplink: String
+    var python: String
+    var pahoScript: String
+    var openssl: String
+
+    static func locate(uplink: String?, python: String?) throws -> MQTTBenchTools {
+        let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let uplink = uplink ?? here.appendingPathComponent("uplink").path
+        guard FileManager.default.isExecutableFile(atPath: uplink) else {
+            throw MQTTBenchError("no uplink at \(uplink): swift build -c release --product uplink")
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let python =
+            python ?? ProcessInfo.processInfo.environment["UPLINK_PYTHON"]
+            ?? root.appendingPathComponent(".build-venv/bin/python").path
+        let script = root.appendingPathComponent("Tests/Host/mqtt_paho_peer.py").path
+        for tool in [
+            "/usr/bin/mosquitto_pub", "/usr/bin/mosquitto_sub", "/usr/sbin/mosquitto", "/usr/bin/openssl", python,
+        ]
+        where !FileManager.default.isExecutableFile(atPath: tool) {
+            throw MQTTBenchError(
+                "missing \(tool): apt-get install mosquitto mosquitto-clients openssl; pip install paho-mqtt")
+        }
+        return MQTTBenchTools(uplink: uplink, python: python, pahoScript: script, openssl: "/usr/bin/openssl")
+    }
+}
+
+struct MQTTBenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs one subscriber + publisher pair.
+enum MQTTBenchRunner {
+    static func measure(
+        client: MQTTBenchClient, qos: Int, count: Int, payload: String, port: Int, tools: MQTTBenchTools,
+        timeout: Double
+    ) throws -> MQTTBenchRun {
+        let topic = "bench/\(client.rawValue)/\(qos)/\(UInt32.random(in: 0...UInt32.max))"
+        let host = ["-h", "127.0.0.1", "-p", "\(port)"]
+        let subscriber: [String]
+        let publisher: [String]
+        switch client {
+        case .uplink:
+            subscriber = [tools.uplink, "mqtt", "sub"] + host + ["-t", topic, "-q", "\(qos)", "-C", "\(count)"]
+            publisher =
+                [tools.uplink, "mqtt", "pub"] + host
+                + ["-t", topic, "-q", "\(qos)", "-m", payload, "--repeat-count", "\(count)"]
+        case .c:
+            subscriber = ["/usr/bin/mosquitto_sub"] + host + ["-t", topic, "-q", "\(qos)", "-C", "\(count)"]
+            publisher =
+                ["/usr/bin/mosquitto_pub"] + host + [
+                    "-t", topic, "-q", "\(qos)", "-m", payload, "--repeat", "\(count)",
+                ]
+        case .paho:
+            subscriber = [
+                tools.python, tools.pahoScript, "sub", "--port", "\(port)", "--topic", topic, "--qos", "\(qos)",
+                "--count", "\(count)", "--timeout", "\(timeout)",
+            ]
+            publisher = [
+                tools.python, tools.pahoScript, "pub", "--port", "\(port)", "--topic", topic, "--qos", "\(qos)",
+                "--count", "\(count)", "--payload-size", "\(payload.utf8.count)", "--timeout", "\(timeout)",
+            ]
+        }
+        // paho's peer prints READY once subscribed; the C and Swift subscribers are given a moment.
+        let reader = try MQTTBenchLineReader(subscriber, ready: client == .paho ? "READY" : nil)
+        defer { reader.stop() }
+        if client == .paho {
+            guard reader.waitForReady(seconds: 15) else {
+                throw MQTTBenchError("\(client.title) QoS \(qos): the subscriber never printed READY")
+            }
+        } else {
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+        let published = try MQTTBenchChild.runMeasuringPeakRSS(publisher, timeout: timeout)
+        guard published.status == 0 else {
+            throw MQTTBenchError("\(client.title) QoS \(qos): the publisher exited with status \(published.status)")
+        }
+        reader.wait(for: count, seconds: timeout)
+        let received = reader.lines
+        guard received == count else {
+            throw MQTTBenchError(
+                "\(client.title) QoS \(qos): the subscriber received \(received) of \(count) messages (no figure reported)"
+            )
+        }
+        return MQTTBenchRun(
+            received: received, seconds: reader.span, publisherPeakRSS: published.peakRSS,
+            publisherPeakAnonymous: published.peakAnonymous)
+    }
+
+    /// `count` mutual-TLS connections one after the other (a process each, as the C client is used); connects/s.
+    static func connects(_ command: [String], count: Int, timeout: Double) throws -> Double {
+        let start = MQTTBenchClock.now()
+        for _ in 0..<count {
+            let result = try MQTTBenchChild.runMeasuringPeakRSS(command, timeout: timeout, pollRSS: false)
+            guard result.status == 0 else {
+                throw MQTTBenchError(
+                    "\(command[0]) exited with status \(result.status): \(command.joined(separator: " "))")
+            }
+        }
+        return Double(count) / (MQTTBenchClock.now() - start)
+    }
+}
+
+/// A subscriber process whose standard output is read line by line, noting when the first and the last message
+/// line came. With `ready`, lines up to and including that line are not messages.
+final class MQTTBenchLineReader: @unchecked Sendable {
+    private let child: MQTTBenchChild
+    private let lock = NSLock()
+    private var count = 0
+    private var first: Double?
+    private var last: Double?
+    private var sawReady: Bool
+    private var finished = false
+    private let ready: String?
+
+    init(_ command: [String], ready: String?) throws {
+        self.ready = ready
+        sawReady = ready == nil
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw MQTTBenchError("pipe() failed") }
+        do {
+            child = try MQTTBenchChild(command, stdout: fds[1])
+        } catch {
+            close(fds[0])
+            close(fds[1])
+            throw error
+        }
+        close(fds[1])
+        let fd = fds[0]
+        let thread = Thread { [self] in
+            self.readLoop(fd)
+            close(fd)
+        }
+        thread.start()
+    }
+
+    private func readLoop(_ fd: Int32) {
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var pending: [UInt8] = []
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 {
+                lock.withLock { finished = true }
+                return
+            }
+            let now = MQTTBenchClock.now()
+            var newLines = 0
+            if let ready, !lock.withLock({ sawReady }) {
+                pending.append(contentsOf: buffer[0..<n])
+                // Everything before the end of the READY line is not a message.
+                let marker = Array((ready + "\n").utf8)
+                guard let end = MQTTBenchLineReader.find(marker, in: pending) else { continue }
+                newLines = pending[end...].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+                pending.removeAll()
+                lock.withLock { sawReady = true }
+            } else {
+                for index in 0..<n where buffer[index] == 0x0A { newLines += 1 }
+            }
+            if newLines > 0 {
+                lock.withLock {
+                    if first == nil { first = now }
+                    last = now
+                    count += newLines
+                }
+            }
+        }
+    }
+
+    /// The index just past `marker` in `bytes`.
+    private static func find(_ marker: [UInt8], in bytes: [UInt8]) -> Int? {
+        guard bytes.count >= marker.count else { return nil }
+        for start in 0...(bytes.count - marker.count) where bytes[start..<(start + marker.count)].elementsEqual(marker)
+        {
+            return start + marker.count
+        }
+        return nil
+    }
+
+    var lines: Int { lock.withLock { count } }
+    var span: Double { lock.withLock { (last ?? 0) - (first ?? 0) } }
+
+    func waitForReady(seconds: Double) -> Bool {
+        let deadline = MQTTBenchClock.now() + seconds
+        while MQTTBenchClock.now() < deadline {
+            if lock.withLock({ sawReady }) { return true }
+            if !child.isRunning { return false }
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+        return false
+    }
+
+    /// Waits until `expected` lines came, the subscriber's output ended, or `seconds` passed.
+    func wait(for expected: Int, seconds: Double) {
+        let deadline = MQTTBenchClock.now() + seconds
+        while MQTTBenchClock.now() < deadline {
+            let (lines, done) = lock.withLock { (count, finished) }
+            if lines >= expected || done { break }
+            Thread.sleep(forTimeInterval: 0.002)
+        }
+        // A subscriber that exits by itself has written everything; give the reader its last bytes.
+        let settle = MQTTBenchClock.now() + 2
+        while child.isRunning && MQTTBenchClock.now() < settle { Thread.sleep(forTimeInterval: 0.005) }
+        while !lock.withLock({ finished }) && MQTTBenchClock.now() < settle { Thread.sleep(forTimeInterval: 0.005) }
+    }
+
+    func stop() { child.kill9() }
+}
+
+enum MQTTBenchClock {
+    static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+}
+
+/// A child started with `posix_spawn`, an empty signal mask and default handlers (the bench may run under a
+/// parent that blocks signals), stdin from /dev/null, stdout to `stdout` (or /dev/null), stderr to /dev/null.
+/// Only this pid is ever signalled.
+final class MQTTBenchChild: @unchecked Sendable {
+    let pid: pid_t
+    private let lock = NSLock()
+    private var status: Int32?
+
+    init(_ command: [String], stdout: Int32? = nil) throws {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        sigdelset(&allSignals, SIGKILL)
+        sigdelset(&allSignals, SIGSTOP)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let stdout {
+            posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+            posix_spawn_file_actions_addclose(&actions, stdout)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        }
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid = pid_t()
+        let result = posix_spawn(&pid, command[0], &actions, &attributes, argv, environ)
+        guard result == 0 else {
+            throw MQTTBenchError("cannot start \(command[0]): \(String(cString: strerror(result)))")
+        }
+        self.pid = pid
+    }
+
+    /// Whether it still runs (reaps it once it exited).
+    var isRunning: Bool {
+        lock.withLock {
+            if status != nil { return false }
+            var raw: Int32 = 0
+            let result = waitpid(pid, &raw, WNOHANG)
+            if result == 0 { return true }
+            status = result == pid ? raw : -1
+            return false
+        }
+    }
+
+    /// The exit code (-1 when killed by a signal or not reaped here); `nil` while running.
+    var exitCode: Int32? {
+        lock.withLock { status.map { $0 == -1 ? -1 : ($0 & 0x7F == 0 ? ($0 >> 8) & 0xFF : -1) } }
+    }
+
+    func kill9() {
+        guard isRunning else { return }
+        kill(pid, SIGKILL)
+        lock.withLock {
+            var raw: Int32 = 0
+            status = waitpid(pid, &raw, 0) == pid ? raw : -1
+        }
+    }
+
+    /// The process's own peak resident set so far (VmHWM of /proc/<pid>/status) and its anonymous resident
+    /// memory now (RssAnon), bytes; `nil` once it is gone.
+    ///
+    /// Not `wait4`'s `ru_maxrss`: glibc's `posix_spawn` runs the child on the parent's memory (CLONE_VM) until
+    /// `exec`, and Linux carries that memory's high-water mark into the child's `maxrss`, so a small child
+    /// started by a big parent reports the parent's peak. VmHWM belongs to the child's own address space.
+    func memory() -> (peak: Int, anonymous: Int)? {
+        let fd = open("/proc/\(pid)/status", O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard n > 0 else { return nil }
+        var peak: Int?
+        var anonymous = 0
+        for line in String(decoding: buffer[0..<n], as: UTF8.self).split(separator: "\n") {
+            if line.hasPrefix("VmHWM:") { peak = Int(line.filter(\.isNumber)).map { $0 * 1024 } }
+            if line.hasPrefix("RssAnon:") { anonymous = (Int(line.filter(\.isNumber)) ?? 0) * 1024 }
+        }
+        return peak.map { ($0, anonymous) }
+    }
+
+    /// Runs `command` to completion (killed after `timeout`), sampling its memory every millisecond until it exits.
+    static func runMeasuringPeakRSS(_ command: [String], timeout: Double, pollRSS: Bool = true) throws -> (
+        status: Int32, peakRSS: Int, peakAnonymous: Int
+    ) {
+        let child = try MQTTBenchChild(command)
+        let deadline = MQTTBenchClock.now() + timeout
+        var peak = 0
+        var anonymous = 0
+        while child.isRunning {
+            if pollRSS, let sample = child.memory() {
+                peak = max(peak, sample.peak)
+                anonymous = max(anonymous, sample.anonymous)
+            }
+            if MQTTBenchClock.now() > deadline {
+                child.kill9()
+                throw MQTTBenchError("\(command[0]) did not finish in \(timeout) s")
+            }
+            usleep(pollRSS ? 1000 : 200)
+        }
+        return (child.exitCode ?? -1, peak, anonymous)
+    }
+}
+
+/// mosquitto for the benchmark: a plain listener and a mutual-TLS listener on free ports, TCP_NODELAY,
+/// persistence off, no queue limits.
+final class MQTTBenchBroker {
+    let child: MQTTBenchChild
+    let port: Int
+    let tlsPort: Int
+    let folder: URL
+    let pki: MQTTBenchPKI
+
+    init(tools: MQTTBenchTools) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("uplink-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        pki = try MQTTBenchPKI(folder: folder, openssl: tools.openssl)
+        port = try MQTTBenchBroker.freePort()
+        tlsPort = try MQTTBenchBroker.freePort()
+        let config = """
+            per_listener_settings false
+            allow_anonymous true
+            user root
+            set_tcp_nodelay true
+            max_queued_messages 0
+            max_inflight_messages 100
+            listener \(port) 127.0.0.1
+            listener \(tlsPort) 127.0.0.1
+            cafile \(pki.ca)
+            certfile \(pki.serverCertificate)
+            keyfile \(pki.serverKey)
+            require_certificate true
+            tls_version tlsv1.2
+
+            """
+        let path = folder.appendingPathComponent("mosquitto.conf").path
+        try config.write(toFile: path, atomically: true, encoding: .utf8)
+        child = try MQTTBenchChild(["/usr/sbin/mosquitto", "-c", path])
+        let deadline = MQTTBenchClock.now() + 10
+        while !(MQTTBenchBroker.isOpen(port) && MQTTBenchBroker.isOpen(tlsPort)) {
+            guard child.isRunning, MQTTBenchClock.now() < deadline else {
+                child.kill9()
+                throw MQTTBenchError("mosquitto did not start on ports \(port) and \(tlsPort)")
+            }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+    }
+
+    func stop() {
+        child.kill9()
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw MQTTBenchError("socket() failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard ok else { throw MQTTBenchError("cannot find a free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func isOpen(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+}
+
+/// A CA, a server certificate for 127.0.0.1/localhost and a client certificate (EC P-256), made with openssl.
+struct MQTTBenchPKI {
+    let ca: String
+    let serverCertificate: String
+    let serverKey: String
+    let clientCertificate: String
+    let clientKey: String
+
+    init(folder: URL, openssl: String) throws {
+        func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+        try "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n".write(
+            toFile: path("server.ext"), atomically: true, encoding: .utf8)
+        try "extendedKeyUsage=clientAuth\n".write(toFile: path("client.ext"), atomically: true, encoding: .utf8)
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        let steps: [[String]] = [
+            ["req", "-x509"] + ec + [
+                "-keyout", path("ca.key"), "-out", path("ca.pem"), "-days", "2", "-subj", "/CN=Bench CA",
+            ],
+            ["req"] + ec + ["-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=localhost"],
+            [
+                "x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
+                "-CAcreateserial", "-out", path("server.pem"), "-days", "2", "-extfile", path("server.ext"),
+            ],
+            ["req"] + ec + ["-keyout", path("client.key"), "-out", path("client.csr"), "-subj", "/CN=bench-client"],
+            [
+                "x509", "-req", "-in", path("client.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
+                "-CAcreateserial", "-out", path("client.pem"), "-days", "2", "-extfile", path("client.ext"),
+            ],
+        ]
+        for step in steps {
+            let result = try MQTTBenchChild.runMeasuringPeakRSS([openssl] + step, timeout: 30, pollRSS: false)
+            guard result.status == 0 else { throw MQTTBenchError("openssl \(step.joined(separator: " ")) failed") }
+        }
+        ca = path("ca.pem")
+        serverCertificate = path("server.pem")
+        serverKey = path("server.key")
+        clientCertificate = path("client.pem")
+        clientKey = path("client.key")
+    }
+}

@@ -1,0 +1,227 @@
+import ArgumentParser
+import Logging
+import MQTTCodec
+import UplinkMQTT
+import UplinkMQTTNIO
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The connection flags shared by `uplink mqtt pub` and `uplink mqtt sub` (mosquitto's names where they exist).
+struct MQTTConnectionOptions: ParsableArguments {
+    @Option(name: .customShort("h"), help: "Broker host.")
+    var host = "localhost"
+
+    @Option(name: .customShort("p"), help: "Broker port (default 1883, 8883 with TLS).")
+    var port: Int?
+
+    @Option(name: .customShort("i"), help: "Client id (default: random; kept in the --session folder).")
+    var id: String?
+
+    @Option(name: .customShort("k"), help: "Keep alive in seconds.")
+    var keepalive: UInt16 = 60
+
+    @Option(name: .customShort("V"), help: "Protocol version: 5 (mqttv5) or 311 (mqttv311).")
+    var protocolVersion = "5"
+
+    @Option(name: .customShort("u"), help: "User name.")
+    var username: String?
+
+    @Option(name: .customShort("P"), help: "Password (never logged).")
+    var password: String?
+
+    @Flag(name: .customShort("c"), help: "Persistent session: no clean start (implied by --session).")
+    var persistent = false
+
+    @Option(
+        name: .customShort("x"), help: "MQTT 5 session expiry interval in seconds (default 3600 with -c or --session).")
+    var sessionExpiry: UInt32?
+
+    @Option(name: .long, help: "Keep unfinished QoS 1/2 messages in DIR (write-ahead, fsync'd); survives a crash.")
+    var session: String?
+
+    @Option(name: .long, help: "CA certificates (PEM) to verify the broker; turns TLS on.")
+    var cafile: String?
+
+    @Option(name: .long, help: "Client certificate chain (PEM) for mutual TLS.")
+    var cert: String?
+
+    @Option(name: .long, help: "Client private key (PEM).")
+    var key: String?
+
+    @Option(name: .long, help: "ALPN protocol to offer (repeatable); AWS IoT on 443: x-amzn-mqtt-ca.")
+    var alpn: [String] = []
+
+    @Flag(name: .long, help: "TLS with the system trust store (implied by --cafile/--cert).")
+    var tls = false
+
+    @Flag(name: .long, help: "Do not verify the broker's certificate (tests only; verification is on by default).")
+    var insecure = false
+
+    @Flag(
+        name: .long,
+        help:
+            "Check AWS IoT Core limits locally (QoS ≤ 1, topics, payload, keep alive 30-1200 s, port 8883 or 443+ALPN)."
+    )
+    var aws = false
+
+    @Option(name: .long, help: "Will topic.")
+    var willTopic: String?
+
+    @Option(name: .long, help: "Will payload.")
+    var willPayload: String?
+
+    @Option(name: .long, help: "Will QoS.")
+    var willQos: UInt8 = 0
+
+    @Flag(name: .long, help: "Retain the will.")
+    var willRetain = false
+
+    @Flag(name: .customShort("d"), help: "Debug output on standard error.")
+    var debug = false
+
+    var version: MQTTProtocolVersion {
+        ["311", "mqttv311", "3.1.1", "4"].contains(protocolVersion) ? .v3_1_1 : .v5
+    }
+
+    func validate() throws {
+        guard ["5", "mqttv5", "311", "mqttv311", "3.1.1", "4"].contains(protocolVersion) else {
+            throw ValidationError("-V takes 5 (mqttv5) or 311 (mqttv311).")
+        }
+        guard willQos <= 2 else { throw ValidationError("--will-qos takes 0, 1 or 2.") }
+        if willPayload != nil && willTopic == nil { throw ValidationError("--will-payload needs --will-topic.") }
+        if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together.") }
+    }
+
+    /// Builds the client.
+    func makeClient(role: String, adjust: (inout MQTTClientConfiguration) -> Void = { _ in }) throws -> MQTTClient {
+        var store: MQTTFileSessionStore?
+        if let session { store = try MQTTFileSessionStore(directory: session) }
+        let clientID = try id ?? storedClientID(role: role)
+        var configuration = MQTTClientConfiguration(clientIdentifier: clientID, version: version)
+        configuration.keepAlive = keepalive
+        configuration.cleanStart = !(persistent || session != nil)
+        if !configuration.cleanStart { configuration.sessionExpiryInterval = sessionExpiry ?? 3600 }
+        if let sessionExpiry { configuration.sessionExpiryInterval = sessionExpiry }
+        configuration.username = username
+        configuration.password = password.map { Array($0.utf8) }
+        if let willTopic {
+            configuration.will = ConnectPacket.Will(
+                topic: willTopic, payload: Array((willPayload ?? "").utf8),
+                qos: MQTTQoS(rawValue: willQos) ?? .atMostOnce, retain: willRetain)
+        }
+        if aws { configuration.awsIoT = MQTTAWSIoTProfile() }
+        if debug {
+            var logger = Logger(label: "uplink.mqtt") { StreamLogHandler.standardError(label: $0) }
+            logger.logLevel = .debug
+            configuration.logger = logger
+        }
+        adjust(&configuration)
+        let useTLS = tls || cafile != nil || cert != nil || aws || !alpn.isEmpty
+        let port = self.port ?? (useTLS ? 8883 : 1883)
+        let tlsConfiguration =
+            useTLS
+            ? MQTTTLSConfiguration(
+                caFile: cafile, certificateFile: cert, keyFile: key, alpn: alpn, verifyPeer: !insecure)
+            : nil
+        let transport: MQTTNIOTransport
+        if aws, let tlsConfiguration {
+            transport = try MQTTNIOTransport.awsIoT(endpoint: host, port: port, tls: tlsConfiguration)
+        } else {
+            transport = try MQTTNIOTransport(host: host, port: port, tls: tlsConfiguration)
+        }
+        return try MQTTClient(configuration: configuration, transport: transport, store: store)
+    }
+
+    /// With --session, the client id is kept in the folder so a restarted process resumes the same session.
+    private func storedClientID(role: String) throws -> String {
+        let random = "uplink-\(role)-\(UInt32.random(in: 0...UInt32.max))"
+        guard let session else { return random }
+        let path = session + "/client-id"
+        if let existing = MQTTCLIFile.readText(path), !existing.isEmpty { return existing }
+        try MQTTCLIFile.writeText(path, random)
+        return random
+    }
+}
+
+/// Small file helpers for the CLI (no Foundation).
+enum MQTTCLIFile {
+    static func readText(_ path: String) -> String? {
+        guard let bytes = readBytes(path) else { return nil }
+        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: " \n")
+    }
+
+    static func readBytes(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count <= 0 { break }
+            result.append(contentsOf: chunk[0..<count])
+        }
+        return result
+    }
+
+    static func writeText(_ path: String, _ text: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw MQTTCLIError("cannot write \(path)") }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        _ = fsync(fd)
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        var slice = Substring(self)
+        while let first = slice.first, set.contains(first) { slice.removeFirst() }
+        while let last = slice.last, set.contains(last) { slice.removeLast() }
+        return String(slice)
+    }
+}
+
+/// A CLI failure with the message to print.
+struct MQTTCLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Turns client errors into messages a person can act on, and exits.
+enum MQTTCLIReport {
+    static func fail(_ error: any Error, host: String, port: Int?) -> ExitCode {
+        let text: String
+        switch error {
+        case MQTTClientError.connectionRefused(let code, let reason):
+            let detail = reason.map { " (\($0))" } ?? ""
+            switch code {
+            case .badUserNameOrPassword:
+                text = "connection refused: bad user name or password\(detail)"
+            case .notAuthorized:
+                text = "connection refused: not authorized\(detail) — check the credentials and the broker's ACL/policy"
+            default:
+                text =
+                    "connection refused by the broker: \(code.name) (reason code 0x\(String(code.rawValue, radix: 16)))\(detail)"
+            }
+        case let error as MQTTClientError:
+            text = error.description
+        case let error as MQTTCLIError:
+            text = error.description
+        default:
+            text = "\(error)"
+        }
+        writeError("uplink mqtt: \(text)\n")
+        return ExitCode(1)
+    }
+
+    static func writeError(_ text: String) {
+        var bytes = Array(text.utf8)
+        _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+    }
+}

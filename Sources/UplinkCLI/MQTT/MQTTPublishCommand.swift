@@ -1,0 +1,98 @@
+import ArgumentParser
+import MQTTCodec
+import UplinkMQTT
+
+/// `uplink mqtt pub`: publish one message, a file, every line of standard input, or a message repeatedly.
+struct MQTTPublishCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pub",
+        abstract: "Publish messages (like mosquitto_pub).",
+        discussion: """
+            With -l every line of standard input is a message; QoS 1/2 messages are pipelined up to the broker's \
+            Receive Maximum and the command exits once every one is acknowledged. With --session DIR, accepted \
+            QoS 1/2 messages are written ahead to DIR before they are sent; after a crash, the same command with \
+            the same --session resends the unfinished ones (with their packet ids if the broker kept the session).
+            """,
+        helpNames: [.long]
+    )
+
+    @OptionGroup var connection: MQTTConnectionOptions
+
+    @Option(name: .customShort("t"), help: "Topic.")
+    var topic: String
+
+    @Option(name: .customShort("m"), help: "Message payload.")
+    var message: String?
+
+    @Option(name: .customShort("f"), help: "Send the contents of a file as the message.")
+    var file: String?
+
+    @Flag(name: .customShort("l"), help: "Send each line of standard input as a message.")
+    var lines = false
+
+    @Flag(name: .customShort("n"), help: "Send a null (zero-length) message.")
+    var null = false
+
+    @Option(name: .customShort("q"), help: "QoS: 0, 1 or 2.")
+    var qos: UInt8 = 0
+
+    @Flag(name: .customShort("r"), help: "Retain the message.")
+    var retain = false
+
+    @Option(name: .long, help: "Publish the message this many times (pipelined).")
+    var repeatCount = 1
+
+    @Option(name: .long, help: "Largest number of unsent messages held (the rest waits: backpressure).")
+    var queue = 1000
+
+    func validate() throws {
+        let sources = [message != nil, file != nil, lines, null].filter { $0 }.count
+        guard sources == 1 else { throw ValidationError("Give exactly one of -m, -f, -l, -n.") }
+        guard qos <= 2 else { throw ValidationError("-q takes 0, 1 or 2.") }
+        guard repeatCount >= 1 else { throw ValidationError("--repeat-count must be at least 1.") }
+    }
+
+    func run() async throws {
+        let qos = MQTTQoS(rawValue: qos) ?? .atMostOnce
+        let client: MQTTClient
+        do {
+            client = try connection.makeClient(role: "pub") {
+                $0.queueOverflowPolicy = .wait
+                $0.maximumQueuedMessages = max(1, queue)
+            }
+            try await client.connect()
+        } catch {
+            throw MQTTCLIReport.fail(error, host: connection.host, port: connection.port)
+        }
+        do {
+            if lines {
+                var count = 0
+                while let line = readLine(strippingNewline: true) {
+                    try await client.enqueue(MQTTMessage(topic: topic, string: line, qos: qos, retain: retain))
+                    count += 1
+                }
+            } else {
+                let payload: [UInt8]
+                if let message {
+                    payload = Array(message.utf8)
+                } else if let file {
+                    guard let bytes = MQTTCLIFile.readBytes(file) else { throw MQTTCLIError("cannot read \(file)") }
+                    payload = bytes
+                } else {
+                    payload = []
+                }
+                let outgoing = MQTTMessage(topic: topic, payload: payload, qos: qos, retain: retain)
+                if repeatCount == 1 {
+                    try await client.publish(outgoing)
+                } else {
+                    for _ in 0..<repeatCount { try await client.enqueue(outgoing) }
+                }
+            }
+            try await client.flush()
+            await client.disconnect()
+        } catch {
+            await client.disconnect()
+            throw MQTTCLIReport.fail(error, host: connection.host, port: connection.port)
+        }
+    }
+}

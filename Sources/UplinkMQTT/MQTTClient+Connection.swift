@@ -1,0 +1,424 @@
+import Logging
+import MQTTCodec
+
+/// The connection loop: connect, CONNACK, then a reader, a writer and a timer until the connection ends; back off
+/// and connect again.
+extension MQTTClient {
+    private enum Decision {
+        case retry
+        case stop(MQTTClientError)
+    }
+
+    /// Runs connections until `disconnect()`, a refused first connection, or a loss with reconnecting off.
+    func run() async {
+        var attempt = 0
+        var initialAttempts = configuration.reconnect.initialConnectAttempts
+        var generator = SystemRandomNumberGenerator()
+        while true {
+            if core.withLock({ if case .stopping = $0.lifecycle { return true } else { return false } }) { break }
+            if let aws = configuration.awsIoT {
+                let wait = MQTTConnectRateLimiter.reserve(
+                    clientIdentifier: configuration.clientIdentifier, interval: aws.minimumConnectInterval)
+                if wait > .zero {
+                    do { try await Task.sleep(for: wait) } catch { break }
+                }
+            }
+            let (connected, error) = await runConnection()
+            if connected {
+                logger.info("MQTT connection closed", metadata: ["reason": "\(error)"])
+            } else {
+                logger.info("MQTT connect failed", metadata: ["reason": "\(error)"])
+            }
+            var effects = MQTTSessionEffects()
+            let decision = core.withLock { core -> Decision in
+                core.closing = false
+                core.closeAfterFlush = nil
+                if case .stopping = core.lifecycle { return .stop(.clientStopped) }
+                if !core.everConnected {
+                    initialAttempts -= 1
+                    if initialAttempts <= 0 { return .stop(error) }
+                } else if !configuration.reconnect.isEnabled {
+                    return .stop(error)
+                }
+                core.session.connectionLost(error, effects: &effects)
+                if core.everConnected { core.lifecycle = .reconnecting }
+                return .retry
+            }
+            finish(&effects)
+            if case .stop(let reason) = decision {
+                stopAll(reason)
+                return
+            }
+            if connected { attempt = 0 }
+            let delay = configuration.reconnect.delay(attempt: attempt, using: &generator)
+            attempt += 1
+            logger.debug("MQTT reconnecting", metadata: ["delay": "\(delay)"])
+            do { try await Task.sleep(for: delay) } catch { break }
+        }
+        stopAll(.clientStopped)
+    }
+
+    /// Fails every waiting call and returns to idle.
+    private func stopAll(_ error: MQTTClientError) {
+        var effects = MQTTSessionEffects()
+        let (connecting, space, flushing) = core.withLock {
+            core -> (
+                [UnsafeContinuation<MQTTConnectResult, any Error>], [UnsafeContinuation<Void, any Error>],
+                [UnsafeContinuation<Void, any Error>]
+            ) in
+            core.session.shutdown(error, effects: &effects)
+            flushJournal(&core)
+            core.lifecycle = .idle
+            core.runTask = nil
+            core.connectResult = nil
+            core.closing = false
+            core.closeAfterFlush = nil
+            let result = (core.connectWaiters, core.spaceWaiters, core.flushWaiters)
+            core.connectWaiters.removeAll()
+            core.spaceWaiters.removeAll()
+            core.flushWaiters.removeAll()
+            return result
+        }
+        for waiter in connecting { waiter.resume(throwing: error) }
+        for waiter in space { waiter.resume(throwing: error) }
+        for waiter in flushing { waiter.resume(throwing: error) }
+        effects.queueSpaceFreed = false
+        finish(&effects)
+    }
+
+    /// One connection from transport connect to close. Returns whether CONNACK accepted it, and why it ended.
+    private func runConnection() async -> (connected: Bool, error: MQTTClientError) {
+        let connection: any MQTTTransportConnection
+        do {
+            connection = try await transport.connect()
+        } catch let error as MQTTClientError {
+            return (false, error)
+        } catch {
+            return (false, .transportFailed("\(error)"))
+        }
+
+        let connectBytes: [UInt8]
+        do {
+            connectBytes = try core.withLock { core throws(MQTTClientError) -> [UInt8] in
+                try core.session.beginConnect()
+                var bytes: [UInt8] = []
+                swap(&bytes, &core.session.out)
+                return bytes
+            }
+        } catch {
+            await connection.close()
+            return (false, error)
+        }
+
+        let decoder = MQTTFrameDecoder(
+            version: configuration.version, maximumPacketSize: configuration.maximumPacketSize)
+        let connack: ConnAckPacket
+        let leftover: MQTTFrameDecoder
+        do {
+            try await connection.send(connectBytes)
+            (connack, leftover) = try await MQTTClient.readConnAck(
+                connection, decoder: decoder, timeout: configuration.connectTimeout)
+        } catch {
+            let failure = MQTTClient.clientError(error)
+            if case .protocolViolation(let code, _) = failure, configuration.version == .v5 {
+                try? await connection.send(DisconnectPacket(reasonCode: code).encodeV5())
+            }
+            await connection.close()
+            return (false, failure)
+        }
+        if connack.reasonCode.isFailure {
+            await connection.close()
+            return (false, .connectionRefused(connack.reasonCode, reasonString: connack.properties.reasonString))
+        }
+
+        let keepAliveSeconds = connack.properties.serverKeepAlive ?? configuration.keepAlive
+        var effects = MQTTSessionEffects()
+        let (result, waiters) = core.withLock {
+            core -> (MQTTConnectResult, [UnsafeContinuation<MQTTConnectResult, any Error>]) in
+            core.session.didConnect(connack, effects: &effects)
+            if case .stopping = core.lifecycle {} else { core.lifecycle = .online }
+            core.everConnected = true
+            let result = MQTTConnectResult(
+                sessionPresent: connack.sessionPresent, properties: connack.properties,
+                clientIdentifier: connack.properties.assignedClientIdentifier ?? configuration.clientIdentifier)
+            core.connectResult = result
+            let now = ContinuousClock.now
+            core.lastSend = now
+            core.lastReceive = now
+            core.pingSentAt = nil
+            core.readerPaused = false
+            core.closing = false
+            flushJournal(&core)
+            let waiters = core.connectWaiters
+            core.connectWaiters.removeAll()
+            return (result, waiters)
+        }
+        logger.info(
+            "MQTT connected",
+            metadata: ["sessionPresent": "\(result.sessionPresent)", "clientId": "\(result.clientIdentifier)"])
+        for waiter in waiters { waiter.resume(returning: result) }
+        finish(&effects)
+
+        let keepAlive: Duration? = keepAliveSeconds == 0 ? nil : .seconds(Int(keepAliveSeconds))
+        let pingTimeout = configuration.pingTimeout ?? keepAlive ?? .seconds(30)
+        let error = await withTaskGroup(of: MQTTClientError.self) { group -> MQTTClientError in
+            group.addTask { await self.readLoop(connection, decoder: leftover) }
+            group.addTask { await self.writeLoop(connection) }
+            group.addTask { await self.timerLoop(keepAlive: keepAlive, pingTimeout: pingTimeout) }
+            let first = await group.next() ?? .connectionClosed(nil, reasonString: nil)
+            // A last DISCONNECT is queued (protocol violation): let the writer send it, briefly.
+            if core.withLock({ $0.closeAfterFlush != nil }) {
+                let guardTask = Task {
+                    try? await Task.sleep(for: .seconds(1))
+                    await connection.close()
+                }
+                _ = await group.next()
+                guardTask.cancel()
+            }
+            let writer = core.withLock { core -> UnsafeContinuation<Void, Never>? in
+                core.closing = true
+                return core.takeWriter()
+            }
+            writer?.resume()
+            group.cancelAll()
+            await connection.close()
+            for await _ in group {}
+            return first
+        }
+        return (true, error)
+    }
+
+    private static func readConnAck(
+        _ connection: any MQTTTransportConnection, decoder: MQTTFrameDecoder, timeout: Duration
+    ) async throws -> (ConnAckPacket, MQTTFrameDecoder) {
+        try await withThrowingTaskGroup(of: (ConnAckPacket, MQTTFrameDecoder)?.self) { group in
+            group.addTask {
+                var decoder = decoder
+                while true {
+                    if let packet = try decoder.next() {
+                        guard case .connack(let connack) = packet else {
+                            throw MQTTClientError.protocolViolation(
+                                .protocolError, "expected CONNACK, received \(packet.packetType)")
+                        }
+                        return (connack, decoder)
+                    }
+                    let bytes = try await connection.receive()
+                    if bytes.isEmpty { throw MQTTClientError.connectionClosed(nil, reasonString: nil) }
+                    decoder.append(bytes)
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                await connection.close()
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let result = first else {
+                throw MQTTClientError.timeout("CONNACK")
+            }
+            return result
+        }
+    }
+
+    static func clientError(_ error: any Error) -> MQTTClientError {
+        if let error = error as? MQTTClientError { return error }
+        if let error = error as? MQTTDecodeError { return .protocolViolation(error.disconnectReasonCode, "\(error)") }
+        return .transportFailed("\(error)")
+    }
+
+    // MARK: - Reader
+
+    private func readLoop(_ connection: any MQTTTransportConnection, decoder initial: MQTTFrameDecoder) async
+        -> MQTTClientError
+    {
+        var decoder = initial
+        var packets: [MQTTPacket] = []
+        var effects = MQTTSessionEffects()
+        var full: [MQTTSubscriptionStream] = []
+        while true {
+            var failure: MQTTClientError?
+            do {
+                while let packet = try decoder.next() { packets.append(packet) }
+            } catch {
+                failure = .protocolViolation(error.disconnectReasonCode, "\(error)")
+            }
+            if !packets.isEmpty || failure != nil {
+                var streams: [MQTTSubscriptionStream] = []
+                let writer = core.withLock { core -> UnsafeContinuation<Void, Never>? in
+                    for packet in packets {
+                        do throws(MQTTClientError) {
+                            try core.session.handle(packet, effects: &effects)
+                        } catch {
+                            failure = error
+                            break
+                        }
+                    }
+                    flushJournal(&core)
+                    // MQTT 5 says why in DISCONNECT; MQTT 3.1.1 just closes (a DISCONNECT would cancel the will).
+                    if case .protocolViolation(let code, _) = failure, configuration.version == .v5 {
+                        core.session.disconnect(code)
+                        core.closeAfterFlush = failure
+                    }
+                    if !effects.messages.isEmpty { streams = core.session.streams }
+                    return core.takeWriterIfOutput()
+                }
+                writer?.resume()
+                packets.removeAll(keepingCapacity: true)
+                if let overrun = effects.receiveMaximumOverrun {
+                    effects.receiveMaximumOverrun = nil
+                    logger.notice(
+                        "MQTT broker exceeded our Receive Maximum; messages accepted",
+                        metadata: [
+                            "unreleased": "\(overrun)", "receiveMaximum": "\(configuration.receiveMaximum)",
+                        ])
+                }
+                if !effects.messages.isEmpty {
+                    if let store, store.needsSync {
+                        do { try store.sync() } catch { return .sessionStore("\(error)") }
+                    }
+                    deliver(effects.messages, to: streams, full: &full)
+                    effects.messages.removeAll(keepingCapacity: true)
+                }
+                finish(&effects)
+                if let failure {
+                    if case .protocolViolation = failure {
+                        logger.warning("MQTT protocol violation by the broker", metadata: ["error": "\(failure)"])
+                    }
+                    return failure
+                }
+                if !full.isEmpty {
+                    core.withLock { $0.readerPaused = true }
+                    for stream in full { await stream.buffer.waitForSpace() }
+                    full.removeAll()
+                    core.withLock { $0.readerPaused = false }
+                    if Task.isCancelled { return .connectionClosed(nil, reasonString: nil) }
+                }
+            }
+            let bytes: [UInt8]
+            do {
+                bytes = try await connection.receive()
+            } catch {
+                return MQTTClient.clientError(error)
+            }
+            if bytes.isEmpty { return .connectionClosed(nil, reasonString: nil) }
+            let now = ContinuousClock.now
+            core.withLock { $0.lastReceive = now }
+            decoder.append(bytes)
+        }
+    }
+
+    private func deliver(
+        _ messages: [MQTTMessage], to streams: [MQTTSubscriptionStream], full: inout [MQTTSubscriptionStream]
+    ) {
+        if streams.count == 1, let stream = streams.first {
+            for message in messages {
+                if stream.matches(message.topic) {
+                    if stream.buffer.append(message), !full.contains(where: { $0 === stream }) { full.append(stream) }
+                } else {
+                    unrouted(message)
+                }
+            }
+            return
+        }
+        for message in messages {
+            var matched = false
+            for stream in streams where stream.matches(message.topic) {
+                matched = true
+                if stream.buffer.append(message), !full.contains(where: { $0 === stream }) { full.append(stream) }
+            }
+            if !matched { unrouted(message) }
+        }
+    }
+
+    private func unrouted(_ message: MQTTMessage) {
+        logger.debug("MQTT message matches no subscription stream", metadata: ["topic": "\(message.topic)"])
+    }
+
+    // MARK: - Writer
+
+    private func writeLoop(_ connection: any MQTTTransportConnection) async -> MQTTClientError {
+        var buffer: [UInt8] = []
+        while true {
+            await withTaskCancellationHandler {
+                await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+                    let ready = core.withLock { core -> Bool in
+                        if !core.session.out.isEmpty || core.closeAfterFlush != nil || core.closing
+                            || Task.isCancelled
+                        {
+                            return true
+                        }
+                        core.writer = continuation
+                        return false
+                    }
+                    if ready { continuation.resume() }
+                }
+            } onCancel: {
+                core.withLock { $0.takeWriter() }?.resume()
+            }
+            var close: MQTTClientError?
+            let (space, closing) = core.withLock { core -> ([UnsafeContinuation<Void, any Error>], Bool) in
+                swap(&buffer, &core.session.out)
+                if buffer.isEmpty, let reason = core.closeAfterFlush {
+                    close = reason
+                    core.closeAfterFlush = nil
+                }
+                let space = core.spaceWaiters
+                core.spaceWaiters.removeAll()
+                return (space, core.closing)
+            }
+            for waiter in space { waiter.resume() }
+            if let close { return close }
+            if closing || Task.isCancelled { return .connectionClosed(nil, reasonString: nil) }
+            if buffer.isEmpty { continue }
+            if let store, store.needsSync {
+                do { try store.sync() } catch { return .sessionStore("\(error)") }
+            }
+            do {
+                try await connection.send(buffer)
+            } catch {
+                return MQTTClient.clientError(error)
+            }
+            let now = ContinuousClock.now
+            core.withLock { $0.lastSend = now }
+            buffer.removeAll(keepingCapacity: true)
+        }
+    }
+
+    // MARK: - Timer
+
+    private func timerLoop(keepAlive: Duration?, pingTimeout: Duration) async -> MQTTClientError {
+        var tick = Duration.milliseconds(500)
+        if let keepAlive { tick = min(tick, keepAlive / 4) }
+        while true {
+            do { try await Task.sleep(for: tick) } catch { return .connectionClosed(nil, reasonString: nil) }
+            let now = ContinuousClock.now
+            var effects = MQTTSessionEffects()
+            var dead = false
+            let writer = core.withLock { core -> UnsafeContinuation<Void, Never>? in
+                core.session.expireOperations(now: now, effects: &effects)
+                if let keepAlive {
+                    if let sent = core.pingSentAt {
+                        if core.lastReceive > sent || core.readerPaused {
+                            core.pingSentAt = nil
+                        } else if now - sent >= pingTimeout {
+                            dead = true
+                        }
+                    }
+                    if core.pingSentAt == nil && now - core.lastSend >= keepAlive - tick {
+                        core.session.ping()
+                        core.pingSentAt = now
+                    }
+                }
+                return core.takeWriterIfOutput()
+            }
+            writer?.resume()
+            finish(&effects)
+            if dead { return .timeout("PINGRESP: the broker stopped answering") }
+        }
+    }
+}
+
+extension DisconnectPacket {
+    /// The MQTT 5 encoding (empty when it cannot be encoded).
+    func encodeV5() -> [UInt8] { (try? MQTTPacket.disconnect(self).encode(version: .v5)) ?? [] }
+}

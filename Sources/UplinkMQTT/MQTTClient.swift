@@ -1,0 +1,405 @@
+import Logging
+import MQTTCodec
+
+/// An MQTT 3.1.1 / 5.0 client over any ``MQTTTransport``.
+///
+/// ```swift
+/// let client = MQTTClient(configuration: .init(clientIdentifier: "sensor-1"), transport: transport)
+/// try await client.connect()
+/// let messages = try await client.subscribe(to: "commands/#", qos: .atLeastOnce)
+/// try await client.publish(MQTTMessage(topic: "telemetry", string: "21.5", qos: .atLeastOnce))
+/// for try await message in messages { ... }
+/// try await client.disconnect()
+/// ```
+///
+/// The client reconnects by itself (``MQTTReconnectPolicy``), keeps QoS 1/2 messages until their handshake
+/// completes, in memory or in a ``MQTTSessionStore`` that survives a crash, and queues messages while offline
+/// (``MQTTQueueOverflowPolicy``). Its state sits behind one lock and is driven by ``MQTTSessionState``; one task per
+/// connection reads (many packets per read), one writes (every packet queued since the last write in one send),
+/// one keeps the connection alive.
+public final class MQTTClient: Sendable {
+    /// The configuration.
+    public let configuration: MQTTClientConfiguration
+    let transport: any MQTTTransport
+    let store: (any MQTTSessionStore)?
+    let core: MQTTLocked<MQTTClientCore>
+    var logger: Logger { configuration.logger }
+
+    /// Bytes of unsent output above which QoS 0 publishers wait for the writer.
+    static let outputHighWater = 256 * 1024
+
+    /// Creates a client. With a `store`, the session it holds (unfinished QoS 1/2 messages, inbound QoS 2
+    /// identifiers) is restored and resent after the first connection with a present session.
+    public init(
+        configuration: MQTTClientConfiguration, transport: any MQTTTransport, store: (any MQTTSessionStore)? = nil
+    ) throws(MQTTClientError) {
+        try configuration.validate()
+        var configuration = configuration
+        if let aws = configuration.awsIoT {
+            configuration.reconnect.minimumDelay = max(configuration.reconnect.minimumDelay, aws.minimumConnectInterval)
+        }
+        self.configuration = configuration
+        self.transport = transport
+        self.store = store
+        var session = MQTTSessionState(configuration: configuration, journaling: store != nil)
+        if let store {
+            do {
+                session.restore(try store.load())
+            } catch let error as MQTTClientError {
+                throw error
+            } catch {
+                throw .sessionStore("\(error)")
+            }
+        }
+        core = MQTTLocked(MQTTClientCore(session: session))
+    }
+
+    // MARK: - Connecting
+
+    /// Connects (and keeps reconnecting after losses, per the reconnect policy). Returns the broker's answer.
+    ///
+    /// Throws ``MQTTClientError/connectionRefused(_:reasonString:)`` when the broker refuses (bad credentials, not
+    /// authorized...) and ``MQTTClientError/transportFailed(_:)`` when it cannot be reached, after
+    /// ``MQTTReconnectPolicy/initialConnectAttempts`` attempts.
+    @discardableResult
+    public func connect() async throws -> MQTTConnectResult {
+        try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<MQTTConnectResult, any Error>) in
+            let start = core.withLock { core -> Bool in
+                if case .online = core.lifecycle, let result = core.connectResult {
+                    continuation.resume(returning: result)
+                    return false
+                }
+                if case .stopping = core.lifecycle {
+                    continuation.resume(throwing: MQTTClientError.clientStopped)
+                    return false
+                }
+                core.connectWaiters.append(continuation)
+                if case .idle = core.lifecycle {
+                    core.lifecycle = .connecting
+                    core.everConnected = false
+                    return true
+                }
+                return false
+            }
+            if start {
+                let task = Task { await self.run() }
+                core.withLock { $0.runTask = task }
+            }
+        }
+    }
+
+    /// Sends DISCONNECT (after everything already queued for the socket), closes the connection and stops
+    /// reconnecting. Waiting calls fail with ``MQTTClientError/clientStopped``; subscription streams end. Accepted
+    /// QoS 1/2 messages stay in the session store. Use ``flush()`` first to wait for them.
+    public func disconnect(reason: MQTTReasonCode = .normalDisconnection) async {
+        let (task, writer, graceful) = core.withLock {
+            core -> (Task<Void, Never>?, UnsafeContinuation<Void, Never>?, Bool) in
+            switch core.lifecycle {
+            case .idle, .stopping: return (core.runTask, nil, false)
+            case .online:
+                core.lifecycle = .stopping
+                core.session.disconnect(reason)
+                core.closeAfterFlush = .clientStopped
+                return (core.runTask, core.takeWriter(), true)
+            case .connecting, .reconnecting:
+                core.lifecycle = .stopping
+                return (core.runTask, nil, false)
+            }
+        }
+        writer?.resume()
+        guard let task else { return }
+        if graceful {
+            // The writer puts DISCONNECT on the wire and ends the connection; stop regardless after 2 s.
+            let watchdog = Task {
+                try? await Task.sleep(for: .seconds(2))
+                task.cancel()
+            }
+            await task.value
+            watchdog.cancel()
+        } else {
+            task.cancel()
+            await task.value
+        }
+    }
+
+    /// Whether the client is connected right now.
+    public var isConnected: Bool {
+        core.withLock { if case .online = $0.lifecycle { return true } else { return false } }
+    }
+
+    /// Number of accepted messages whose handshake has not completed (in flight or queued).
+    public var pendingMessageCount: Int { core.withLock { $0.session.pendingCount } }
+
+    /// Number of received QoS 2 messages delivered and acknowledged with PUBREC whose PUBREL has not arrived.
+    public var inboundQoS2Count: Int { core.withLock { $0.session.inbound.count } }
+
+    // MARK: - Publishing
+
+    /// Publishes a message and returns when its QoS handshake completes: at once for QoS 0 (once queued for the
+    /// socket), at PUBACK for QoS 1, at PUBCOMP for QoS 2. Returns the broker's reason code (MQTT 5; `.success`
+    /// otherwise); throws ``MQTTClientError/publishRejected(_:reasonString:)`` for a failure code.
+    ///
+    /// While offline the message is queued (QoS 1/2 also stored) and sent after reconnecting.
+    @discardableResult
+    public func publish(_ message: MQTTMessage) async throws -> MQTTReasonCode {
+        try validate(message)
+        if message.qos == .atMostOnce {
+            try await publishAtMostOnce(message)
+            return .success
+        }
+        try await reserveQueueSpace(for: message.qos)
+        return try await withUnsafeThrowingContinuation {
+            (continuation: UnsafeContinuation<MQTTReasonCode, any Error>) in
+            var effects = MQTTSessionEffects()
+            var failure: MQTTClientError?
+            let writer = core.withLock { core -> UnsafeContinuation<Void, Never>? in
+                if case .stopping = core.lifecycle {
+                    failure = .clientStopped
+                    return nil
+                }
+                do throws(MQTTClientError) {
+                    try core.session.checkServerLimits(message)
+                    let entry = MQTTOutboundEntry(
+                        sequence: core.session.nextSequence(), message: message, waiter: continuation)
+                    _ = try core.session.submit(entry, effects: &effects)
+                } catch {
+                    failure = error
+                    return nil
+                }
+                flushJournal(&core)
+                return core.takeWriterIfOutput()
+            }
+            if let failure { continuation.resume(throwing: failure) }
+            writer?.resume()
+            finish(&effects)
+        }
+    }
+
+    /// Publishes `message` without waiting for its handshake: returns once the client accepted it (stored, for
+    /// QoS 1/2 with a store, and sent or queued). Waits while the queue is full with the
+    /// ``MQTTQueueOverflowPolicy/wait`` policy. Use ``flush()`` to wait for every accepted message.
+    public func enqueue(_ message: MQTTMessage) async throws {
+        try validate(message)
+        if message.qos == .atMostOnce {
+            try await publishAtMostOnce(message)
+            return
+        }
+        try await reserveQueueSpace(for: message.qos)
+        var effects = MQTTSessionEffects()
+        let writer = try core.withLock { core throws(MQTTClientError) -> UnsafeContinuation<Void, Never>? in
+            if case .stopping = core.lifecycle { throw .clientStopped }
+            try core.session.checkServerLimits(message)
+            let entry = MQTTOutboundEntry(sequence: core.session.nextSequence(), message: message, waiter: nil)
+            _ = try core.session.submit(entry, effects: &effects)
+            flushJournal(&core)
+            return core.takeWriterIfOutput()
+        }
+        writer?.resume()
+        finish(&effects)
+    }
+
+    /// Waits until every accepted QoS 1/2 message has completed its handshake.
+    public func flush() async throws {
+        try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+            let done = core.withLock { core -> Bool in
+                if core.session.pendingCount == 0 { return true }
+                core.flushWaiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    private func publishAtMostOnce(_ message: MQTTMessage) async throws {
+        while true {
+            var effects = MQTTSessionEffects()
+            var mustWait = false
+            let writer = try core.withLock { core throws(MQTTClientError) -> UnsafeContinuation<Void, Never>? in
+                if case .stopping = core.lifecycle { throw .clientStopped }
+                if core.session.out.count >= MQTTClient.outputHighWater {
+                    mustWait = true
+                    return nil
+                }
+                try core.session.checkServerLimits(message)
+                let entry = MQTTOutboundEntry(sequence: 0, message: message, waiter: nil)
+                if try !core.session.submit(entry, effects: &effects) {
+                    mustWait = true
+                    return nil
+                }
+                return core.takeWriterIfOutput()
+            }
+            writer?.resume()
+            finish(&effects)
+            if !mustWait { return }
+            try await waitForSpace()
+        }
+    }
+
+    /// With the ``MQTTQueueOverflowPolicy/wait`` policy, waits while a new message would find the queue full.
+    private func reserveQueueSpace(for qos: MQTTQoS) async throws {
+        guard configuration.queueOverflowPolicy == .wait else { return }
+        while core.withLock({ $0.session.queueIsFull(for: qos) }) {
+            try await waitForSpace()
+        }
+    }
+
+    /// Waits until the writer drained the output or the queue shrank.
+    private func waitForSpace() async throws {
+        try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+            let stopped = core.withLock { core -> Bool in
+                if case .stopping = core.lifecycle { return true }
+                core.spaceWaiters.append(continuation)
+                return false
+            }
+            if stopped { continuation.resume(throwing: MQTTClientError.clientStopped) }
+        }
+    }
+
+    private func validate(_ message: MQTTMessage) throws(MQTTClientError) {
+        guard MQTTTopic.isValidTopicName(message.topic) else {
+            throw .invalidArgument("invalid topic name: \"\(message.topic)\"")
+        }
+        if message.properties.contains(.topicAlias) {
+            throw .invalidArgument("topic aliases are managed by the client (useTopicAliases)")
+        }
+        if let aws = configuration.awsIoT { try aws.validate(publish: message) }
+    }
+
+    // MARK: - Subscribing
+
+    /// Subscribes and returns the stream of matching messages.
+    ///
+    /// Connected: sends SUBSCRIBE and returns at SUBACK (throws ``MQTTClientError/subscribeRejected(_:)`` when
+    /// every filter is refused). Before the first ``connect()``: registers the stream and returns at once; the
+    /// SUBSCRIBE goes out right after CONNACK, so messages of a resumed session are not missed. Reconnecting:
+    /// waits for the next connection.
+    public func subscribe(
+        to subscriptions: [MQTTSubscription], properties: MQTTProperties = MQTTProperties(), bufferSize: Int? = nil
+    ) async throws -> MQTTSubscriptionStream {
+        guard !subscriptions.isEmpty else { throw MQTTClientError.invalidArgument("no topic filters") }
+        for subscription in subscriptions where !MQTTTopic.isValidTopicFilter(subscription.topicFilter) {
+            throw MQTTClientError.invalidArgument("invalid topic filter: \"\(subscription.topicFilter)\"")
+        }
+        if let aws = configuration.awsIoT { try aws.validate(subscribe: subscriptions) }
+        let stream = MQTTSubscriptionStream(
+            subscriptions: subscriptions, properties: properties,
+            capacity: bufferSize ?? configuration.subscriptionBufferSize)
+        let codes = try await withUnsafeThrowingContinuation {
+            (continuation: UnsafeContinuation<[MQTTReasonCode], any Error>) in
+            let (writer, immediate) = core.withLock {
+                core -> (UnsafeContinuation<Void, Never>?, Result<[MQTTReasonCode], MQTTClientError>?) in
+                switch core.lifecycle {
+                case .stopping: return (nil, .failure(.clientStopped))
+                case .idle:
+                    core.session.subscribe(stream, waiter: nil)
+                    return (nil, .success([]))
+                case .connecting, .reconnecting, .online:
+                    core.session.subscribe(stream, waiter: continuation)
+                    return (core.takeWriterIfOutput(), nil)
+                }
+            }
+            writer?.resume()
+            if let immediate { continuation.resume(with: immediate) }
+        }
+        if !codes.isEmpty { stream.reasonCodes = codes }
+        return stream
+    }
+
+    /// Subscribes to one filter.
+    public func subscribe(to filter: String, qos: MQTTQoS = .atMostOnce) async throws -> MQTTSubscriptionStream {
+        try await subscribe(to: [MQTTSubscription(topicFilter: filter, qos: qos)])
+    }
+
+    /// Unsubscribes from the stream's filters (those no other stream uses) and ends the stream once the broker
+    /// acknowledged. Offline, the UNSUBSCRIBE is sent after the next connection.
+    public func unsubscribe(_ stream: MQTTSubscriptionStream) async throws {
+        _ = try await withUnsafeThrowingContinuation {
+            (continuation: UnsafeContinuation<[MQTTReasonCode], any Error>) in
+            let (writer, sent) = core.withLock { core -> (UnsafeContinuation<Void, Never>?, Bool) in
+                let sent = core.session.unsubscribe(stream, waiter: continuation)
+                return (core.takeWriterIfOutput(), sent)
+            }
+            writer?.resume()
+            if !sent {
+                stream.buffer.finish()
+                continuation.resume(returning: [])
+            }
+        }
+    }
+
+    // MARK: - Internals shared with the connection loop
+
+    func flushJournal(_ core: inout MQTTClientCore) {
+        guard !core.session.journal.isEmpty else { return }
+        store?.append(core.session.journal)
+        core.session.journal.removeAll(keepingCapacity: true)
+    }
+
+    /// Resumes calls and wakes waiters after a state change (outside the lock).
+    func finish(_ effects: inout MQTTSessionEffects) {
+        if effects.isEmpty { return }
+        effects.completeCalls()
+        if effects.queueSpaceFreed || effects.drained {
+            let (space, flushed) = core.withLock {
+                core -> ([UnsafeContinuation<Void, any Error>], [UnsafeContinuation<Void, any Error>]) in
+                let space = effects.queueSpaceFreed ? core.spaceWaiters : []
+                if effects.queueSpaceFreed { core.spaceWaiters.removeAll() }
+                var flushed: [UnsafeContinuation<Void, any Error>] = []
+                if core.session.pendingCount == 0 {
+                    flushed = core.flushWaiters
+                    core.flushWaiters.removeAll()
+                }
+                return (space, flushed)
+            }
+            for waiter in space { waiter.resume() }
+            for waiter in flushed { waiter.resume() }
+            effects.queueSpaceFreed = false
+            effects.drained = false
+        }
+    }
+}
+
+/// The client's mutable state, guarded by its lock.
+struct MQTTClientCore {
+    enum Lifecycle {
+        /// Not started, or stopped.
+        case idle
+        /// Trying to connect for `connect()`.
+        case connecting
+        /// Connected.
+        case online
+        /// Lost the connection; backing off or connecting again.
+        case reconnecting
+        /// `disconnect()` was called.
+        case stopping
+    }
+
+    var session: MQTTSessionState
+    var lifecycle = Lifecycle.idle
+    var runTask: Task<Void, Never>?
+    var everConnected = false
+    var connectResult: MQTTConnectResult?
+    var connectWaiters: [UnsafeContinuation<MQTTConnectResult, any Error>] = []
+    var spaceWaiters: [UnsafeContinuation<Void, any Error>] = []
+    var flushWaiters: [UnsafeContinuation<Void, any Error>] = []
+    var writer: UnsafeContinuation<Void, Never>?
+    /// Set when a last packet (DISCONNECT) is queued: the writer ends the connection once output is empty.
+    var closeAfterFlush: MQTTClientError?
+    var closing = false
+    var lastSend = ContinuousClock.now
+    var lastReceive = ContinuousClock.now
+    var pingSentAt: ContinuousClock.Instant?
+    var readerPaused = false
+
+    init(session: MQTTSessionState) { self.session = session }
+
+    mutating func takeWriter() -> UnsafeContinuation<Void, Never>? {
+        let writer = self.writer
+        self.writer = nil
+        return writer
+    }
+
+    mutating func takeWriterIfOutput() -> UnsafeContinuation<Void, Never>? {
+        session.out.isEmpty ? nil : takeWriter()
+    }
+}

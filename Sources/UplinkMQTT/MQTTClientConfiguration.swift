@@ -1,0 +1,103 @@
+import Logging
+import MQTTCodec
+
+/// Everything a client needs besides its transport and session store.
+public struct MQTTClientConfiguration: Sendable {
+    /// Protocol version: `.v3_1_1` or `.v5`.
+    public var version: MQTTProtocolVersion
+    /// Client identifier; empty asks the broker to assign one (MQTT 5, or 3.1.1 with a clean session).
+    public var clientIdentifier: String
+    /// Clean Start (5.0) / Clean Session (3.1.1): start without a stored session.
+    public var cleanStart: Bool
+    /// MQTT 5 Session Expiry Interval in seconds (0: the session ends with the connection). In 3.1.1 a
+    /// persistent session is `cleanStart == false`.
+    public var sessionExpiryInterval: UInt32
+    /// Keep alive in seconds (0 disables PINGREQ); the broker's Server Keep Alive overrides it.
+    public var keepAlive: UInt16
+    /// How long to wait for PINGRESP (or any byte) after a PINGREQ before the peer is declared dead; `nil` means
+    /// the keep alive interval.
+    public var pingTimeout: Duration?
+    /// How long to wait for the transport to connect and for CONNACK.
+    public var connectTimeout: Duration
+    /// How long to wait for SUBACK and UNSUBACK.
+    public var operationTimeout: Duration
+    /// User name, if any.
+    public var username: String?
+    /// Password, if any (never logged).
+    public var password: [UInt8]?
+    /// Will message published by the broker if the connection ends without DISCONNECT.
+    public var will: ConnectPacket.Will?
+    /// Receive Maximum announced to the broker (MQTT 5): unacknowledged QoS 1/2 messages it may send us.
+    public var receiveMaximum: UInt16
+    /// Largest packet accepted from the broker, announced in MQTT 5; larger packets close the connection.
+    public var maximumPacketSize: Int
+    /// Largest number of our QoS 1/2 messages in flight; the broker's Receive Maximum lowers it.
+    public var maximumInflight: Int
+    /// Largest number of accepted but unsent messages (see ``MQTTQueueOverflowPolicy``).
+    public var maximumQueuedMessages: Int
+    /// What a publish does when the queue is full.
+    public var queueOverflowPolicy: MQTTQueueOverflowPolicy
+    /// Use outbound topic aliases (MQTT 5) up to the broker's Topic Alias Maximum.
+    public var useTopicAliases: Bool
+    /// Topic Alias Maximum announced to the broker for inbound aliases (MQTT 5).
+    public var inboundTopicAliasMaximum: UInt16
+    /// User properties sent in CONNECT (MQTT 5).
+    public var userProperties: [(name: String, value: String)]
+    /// Reconnection behaviour.
+    public var reconnect: MQTTReconnectPolicy
+    /// The AWS IoT Core limits, checked locally before anything is sent (`nil`: none).
+    public var awsIoT: MQTTAWSIoTProfile?
+    /// Messages buffered per subscription before the client stops reading the socket.
+    public var subscriptionBufferSize: Int
+    /// Logger; the default discards everything. Passwords and payloads are never logged.
+    public var logger: Logger
+
+    /// Creates a configuration with the given client identifier and defaults for everything else.
+    public init(
+        clientIdentifier: String,
+        version: MQTTProtocolVersion = .v5,
+        cleanStart: Bool = true,
+        sessionExpiryInterval: UInt32 = 0,
+        keepAlive: UInt16 = 60
+    ) {
+        self.version = version
+        self.clientIdentifier = clientIdentifier
+        self.cleanStart = cleanStart
+        self.sessionExpiryInterval = sessionExpiryInterval
+        self.keepAlive = keepAlive
+        self.pingTimeout = nil
+        self.connectTimeout = .seconds(10)
+        self.operationTimeout = .seconds(30)
+        self.username = nil
+        self.password = nil
+        self.will = nil
+        self.receiveMaximum = 100
+        self.maximumPacketSize = 1 << 20
+        self.maximumInflight = 100
+        self.maximumQueuedMessages = 10_000
+        self.queueOverflowPolicy = .reject
+        self.useTopicAliases = true
+        self.inboundTopicAliasMaximum = 16
+        self.userProperties = []
+        self.reconnect = MQTTReconnectPolicy()
+        self.awsIoT = nil
+        self.subscriptionBufferSize = 1024
+        self.logger = Logger(label: "uplink.mqtt", factory: { _ in SwiftLogNoOpLogHandler() })
+    }
+
+    /// Checks the configuration (and the AWS IoT profile limits, if set).
+    public func validate() throws(MQTTClientError) {
+        if clientIdentifier.utf8.count > 65_535 { throw .invalidArgument("client identifier longer than 65,535 bytes") }
+        if version == .v3_1_1 && clientIdentifier.isEmpty && !cleanStart {
+            throw .invalidArgument("MQTT 3.1.1 needs a client identifier for a persistent session")
+        }
+        if let will, !MQTTTopic.isValidTopicName(will.topic) {
+            throw .invalidArgument("invalid will topic: \(will.topic)")
+        }
+        if maximumInflight < 1 { throw .invalidArgument("maximumInflight must be at least 1") }
+        if maximumQueuedMessages < 1 { throw .invalidArgument("maximumQueuedMessages must be at least 1") }
+        if subscriptionBufferSize < 1 { throw .invalidArgument("subscriptionBufferSize must be at least 1") }
+        if maximumPacketSize < 16 { throw .invalidArgument("maximumPacketSize must be at least 16") }
+        if let awsIoT { try awsIoT.validate(self) }
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import MQTTCodec
+import Testing
+import UplinkMQTT
+import UplinkMQTTNIO
+
+/// `uplink mqtt pub|sub` as a person uses it, against mosquitto: exit codes, the messages for the usual
+/// failures, and the mosquitto-like flags. Every child process has a deadline.
+@Suite("uplink mqtt pub|sub against mosquitto", .serialized)
+struct CLITests {
+    @Test("connection refused: exit 1 and a message that says nothing listens there")
+    func connectionRefused() async throws {
+        let uplink = try MQTTTools.uplink()
+        let folder = try MQTTScratch("cli")
+        let port = try mqttFreePort()
+        for command in ["pub", "sub"] {
+            let extra = command == "pub" ? ["-m", "x"] : []
+            let run = try await MQTTChild.run(
+                uplink, ["mqtt", command, "-h", "127.0.0.1", "-p", "\(port)", "-t", "t"] + extra, in: folder,
+                name: "refused-\(command)", timeout: 30)
+            #expect(run.status == 1, "\(command): \(run.err)")
+            #expect(run.err.contains("connection refused by 127.0.0.1:\(port)"), "\(command): \(run.err)")
+        }
+    }
+
+    /// mosquitto 2.0 refuses a wrong password and a missing one alike with "not authorized" (0x87 in MQTT 5,
+    /// return code 5 in 3.1.1); the CLI says what the broker said. "Bad user name or password" (0x86 / 4), which
+    /// other brokers send, is checked against the fake broker below.
+    @Test(
+        "mosquitto with a password file: wrong or no credentials exit 1 with 'not authorized'; right ones exit 0",
+        arguments: ["5", "311"])
+    func credentials(version: String) async throws {
+        let uplink = try MQTTTools.uplink()
+        let folder = try MQTTScratch("cli")
+        let passwords = folder.path("passwords")
+        let made = try await MQTTChild.run(
+            "/usr/bin/mosquitto_passwd", ["-b", "-c", passwords, "device", "s3cret"], in: folder, name: "passwd")
+        try #require(made.status == 0, "mosquitto_passwd failed: \(made.err)")
+        let broker = try await Mosquitto(config: ["allow_anonymous false", "password_file \(passwords)"])
+        let base = ["-h", "127.0.0.1", "-p", "\(broker.port)", "-V", version, "-t", "t"]
+
+        let wrong = try await MQTTChild.run(
+            uplink, ["mqtt", "pub"] + base + ["-m", "x", "-u", "device", "-P", "wrong"], in: folder, name: "wrong")
+        #expect(wrong.status == 1)
+        #expect(wrong.err.contains("connection refused: not authorized"), "\(wrong.err)")
+        #expect(!wrong.err.contains("wrong"), "the password is never printed")
+
+        let anonymous = try await MQTTChild.run(uplink, ["mqtt", "sub"] + base, in: folder, name: "anonymous")
+        #expect(anonymous.status == 1)
+        #expect(anonymous.err.contains("connection refused: not authorized"), "\(anonymous.err)")
+
+        let right = try await MQTTChild.run(
+            uplink, ["mqtt", "pub"] + base + ["-m", "x", "-q", "1", "-u", "device", "-P", "s3cret"], in: folder,
+            name: "right")
+        #expect(right.status == 0, "\(right.err)")
+        await broker.stop()
+    }
+
+    @Test(
+        "a broker that answers Bad User Name or Password: exit 1 with 'bad user name or password'",
+        arguments: [MQTTProtocolVersion.v5, .v3_1_1])
+    func badUserNameOrPassword(version: MQTTProtocolVersion) async throws {
+        let uplink = try MQTTTools.uplink()
+        let folder = try MQTTScratch("cli")
+        let broker = try await MQTTFakeBroker()
+        let code: MQTTReasonCode =
+            version == .v5 ? .badUserNameOrPassword : MQTTConnectReturnCode.badUserNameOrPassword.reasonCode
+        let serving = Task {
+            try await broker.serve { peer in
+                _ = try await peer.receive()
+                try await peer.send(.connack(ConnAckPacket(reasonCode: code)))
+            }
+        }
+        let run = try await MQTTChild.run(
+            uplink,
+            [
+                "mqtt", "pub", "-h", "127.0.0.1", "-p", "\(broker.port)", "-V", version == .v5 ? "5" : "311", "-t", "t",
+                "-m", "x", "-u", "device", "-P", "wrong",
+            ],
+            in: folder, name: "bad", timeout: 30)
+        try await serving.value
+        #expect(run.status == 1)
+        #expect(run.err.contains("connection refused: bad user name or password"), "\(run.err)")
+    }
+
+    @Test(
+        "pub -l: every line of standard input is a message, in order; exit 0 once all are acknowledged",
+        arguments: [MQTTQoS.atMostOnce, .atLeastOnce, .exactlyOnce])
+    func linesFromStandardInput(qos: MQTTQoS) async throws {
+        let uplink = try MQTTTools.uplink()
+        let folder = try MQTTScratch("cli")
+        let broker = try await Mosquitto()
+        let watcher = try MQTTTestClient.make(MQTTTestClient.id("watch"), port: broker.port, version: .v5)
+        try await watcher.connect()
+        let collector = MQTTCollector(try await watcher.subscribe(to: "cli/lines", qos: .exactlyOnce))
+        let lines = ["first line", "", "third: ünïcode", "last"]
+        try folder.write("input", lines.joined(separator: "\n") + "\n")
+        let run = try await MQTTChild.run(
+            uplink,
+            [
+                "mqtt", "pub", "-h", "127.0.0.1", "-p", "\(broker.port)", "-t", "cli/lines", "-q", "\(qos.rawValue)",
+                "-l",
+            ],
+            in: folder, name: "lines", stdin: folder.path("input"))
+        #expect(run.status == 0, "\(run.err)")
+        try await collector.waitFor(lines.count)
+        #expect(collector.messages.map(\.payloadString) == lines)
+        #expect(collector.messages.allSatisfy { $0.qos == qos })
+        await watcher.disconnect()
+        await broker.stop()
+    }
+
+    @Test("sub -C stops after that many messages (exit 0); -v prints the topic before the payload")
+    func countAndVerbose() async throws {
+        let uplink = try MQTTTools.uplink()
+        let folder = try MQTTScratch("cli")
+        let broker = try await Mosquitto()
+        // Retained messages: delivered as soon as the subscription exists, so no race with the subscriber's start.
+        let publisher = try MQTTTestClient.make(MQTTTestClient.id("pub"), port: broker.port, version: .v5)
+        try await publisher.connect()
+        let topics = ["cli/a", "cli/b", "cli/c", "cli/d", "cli/e"]
+        for topic in topics {
+            try await publisher.publish(
+                MQTTMessage(topic: topic, string: "value of \(topic)", qos: .atLeastOnce, retain: true))
+        }
+        let base = ["mqtt", "sub", "-h", "127.0.0.1", "-p", "\(broker.port)", "-t", "cli/#", "-q", "1"]
+
+        let verbose = try await MQTTChild.run(uplink, base + ["-C", "5", "-v"], in: folder, name: "verbose")
+        #expect(verbose.status == 0, "\(verbose.err)")
+        let verboseLines = verbose.out.split(separator: "\n").map(String.init).sorted()
+        #expect(verboseLines == topics.map { "\($0) value of \($0)" })
+
+        let counted = try await MQTTChild.run(uplink, base + ["-C", "3"], in: folder, name: "counted")
+        #expect(counted.status == 0, "\(counted.err)")
+        let countedLines = counted.out.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        #expect(countedLines.count == 3, "\(counted.out)")
+        #expect(countedLines.allSatisfy { $0.hasPrefix("value of cli/") })
+
+        await publisher.disconnect()
+        await broker.stop()
+    }
+}

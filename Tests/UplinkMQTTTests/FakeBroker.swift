@@ -1,0 +1,73 @@
+import MQTTCodec
+import NIOCore
+import NIOPosix
+
+/// An in-process scripted broker on 127.0.0.1 (SwiftNIO): accepts one connection and runs `script` on it, so a
+/// test can send any bytes, valid or hostile, and see what the client sends back.
+final class MQTTFakeBroker: Sendable {
+    let port: Int
+    private let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+
+    init() async throws {
+        server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: "127.0.0.1", port: 0) { child in
+                child.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
+                }
+            }
+        port = server.channel.localAddress?.port ?? 0
+    }
+
+    /// Serves the first connection with `script`, then closes it and the listener.
+    func serve(_ script: @escaping @Sendable (inout MQTTFakePeer) async throws -> Void) async throws {
+        try await server.executeThenClose { connections in
+            for try await connection in connections {
+                try await connection.executeThenClose { input, output in
+                    var peer = MQTTFakePeer(input: input.makeAsyncIterator(), output: output)
+                    try await script(&peer)
+                }
+                break
+            }
+        }
+    }
+}
+
+/// The broker side of one connection.
+struct MQTTFakePeer {
+    var input: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    let output: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    var decoder = MQTTFrameDecoder(version: .v5)
+    var version = MQTTProtocolVersion.v5
+
+    /// The next packet from the client; `nil` when it closed the connection.
+    mutating func receive() async throws -> MQTTPacket? {
+        while true {
+            if let packet = try decoder.next() {
+                if case .connect = packet { version = decoder.version }
+                return packet
+            }
+            guard let buffer = try await input.next() else { return nil }
+            decoder.append(Array(buffer.readableBytesView))
+        }
+    }
+
+    /// Sends raw bytes.
+    func send(_ bytes: [UInt8]) async throws { try await output.write(ByteBuffer(bytes: bytes)) }
+
+    /// Sends a packet encoded for the client's version.
+    func send(_ packet: MQTTPacket) async throws { try await send(try packet.encode(version: version)) }
+
+    /// Reads CONNECT and accepts it.
+    mutating func accept(_ connack: ConnAckPacket = ConnAckPacket()) async throws {
+        guard case .connect? = try await receive() else { throw MQTTTestSetupError(description: "expected CONNECT") }
+        try await send(.connack(connack))
+    }
+
+    /// Reads packets until the client closes; returns them.
+    mutating func drain() async throws -> [MQTTPacket] {
+        var packets: [MQTTPacket] = []
+        while let packet = try? await receive() { packets.append(packet) }
+        return packets
+    }
+}
