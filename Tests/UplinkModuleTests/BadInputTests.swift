@@ -88,24 +88,24 @@ struct BadInputTests {
     @Test("A SOCKW block that stops arriving times out; the engine returns to commands", arguments: Wire.both)
     func shortBlock(wire: Wire) async throws {
         let peers = try await EchoPeers()
-        let host = try await hostWithPendingData(wire, peers) { $0.blockTimeout = .seconds(1) }
+        let host = try await hostWithPendingData(wire, peers) { $0.blockTimeout = .seconds(2) }
         defer {
             Task {
                 await host.shutdown(); await peers.shutdown()
             }
         }
         try await host.send("AT+S.SOCKW=0,10\rabc")
-        try await host.expect(wire.error(9, "Data timeout"), timeout: .seconds(5))
+        try await host.expect(wire.error(9, "Data timeout"), timeout: .seconds(8))
         try await assertIntact(host, wire)
         // A block that keeps trickling in is not cut off while bytes still arrive.
-        try await host.send("AT+S.SOCKW=0,4\r")
-        for byte in ["w", "x", "y", "z"] {
-            // Each pause is under the 1 s timeout, the whole block well over it.
-            try await Task.sleep(for: .milliseconds(400))
-            try await host.send(byte)
+        try await host.send("AT+S.SOCKW=0,10\r")
+        for byte in "abcdefghij" {
+            // Each pause is well under the 2 s timeout (even on a loaded machine); the whole block takes longer.
+            try await Task.sleep(for: .milliseconds(300))
+            try await host.send(String(byte))
         }
         try await host.expect(wire.ok)
-        try await host.expect(wire.pending(0, received: 4, unread: 4))
+        try await host.expect(wire.pending(0, received: 10, unread: 10))
     }
 
     @Test("A block for a wrong id is consumed, not run as commands", arguments: Wire.both)
