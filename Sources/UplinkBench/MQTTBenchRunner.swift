@@ -1,4 +1,5 @@
 import Foundation
+import UplinkTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -110,7 +111,7 @@ enum MQTTBenchRunner {
         } else {
             Thread.sleep(forTimeInterval: 0.5)
         }
-        let published = try MQTTBenchChild.runMeasuringPeakRSS(publisher, timeout: timeout)
+        let published = try ChildProcess.runMeasuringPeakRSS(publisher, timeout: timeout)
         guard published.status == 0 else {
             throw MQTTBenchError("\(client.title) QoS \(qos): the publisher exited with status \(published.status)")
         }
@@ -130,7 +131,7 @@ enum MQTTBenchRunner {
     static func connects(_ command: [String], count: Int, timeout: Double) throws -> Double {
         let start = MQTTBenchClock.now()
         for _ in 0..<count {
-            let result = try MQTTBenchChild.runMeasuringPeakRSS(command, timeout: timeout, pollRSS: false)
+            let result = try ChildProcess.runMeasuringPeakRSS(command, timeout: timeout, pollRSS: false)
             guard result.status == 0 else {
                 throw MQTTBenchError(
                     "\(command[0]) exited with status \(result.status): \(command.joined(separator: " "))")
@@ -143,7 +144,7 @@ enum MQTTBenchRunner {
 /// A subscriber process whose standard output is read line by line, noting when the first and the last message
 /// line came. With `ready`, lines up to and including that line are not messages.
 final class MQTTBenchLineReader: @unchecked Sendable {
-    private let child: MQTTBenchChild
+    private let child: ChildProcess
     private let lock = NSLock()
     private var count = 0
     private var first: Double?
@@ -158,7 +159,7 @@ final class MQTTBenchLineReader: @unchecked Sendable {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw MQTTBenchError("pipe() failed") }
         do {
-            child = try MQTTBenchChild(command, stdout: fds[1])
+            child = try ChildProcess(command, stdout: fds[1])
         } catch {
             close(fds[0])
             close(fds[1])
@@ -253,73 +254,21 @@ enum MQTTBenchClock {
     }
 }
 
-/// A child started with `posix_spawn`, an empty signal mask and default handlers (the bench may run under a
-/// parent that blocks signals), stdin from /dev/null, stdout to `stdout` (or /dev/null), stderr to /dev/null.
-/// Only this pid is ever signalled.
-final class MQTTBenchChild: @unchecked Sendable {
-    let pid: pid_t
-    private let lock = NSLock()
-    private var status: Int32?
-
-    init(_ command: [String], stdout: Int32? = nil) throws {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        sigdelset(&allSignals, SIGKILL)
-        sigdelset(&allSignals, SIGSTOP)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        if let stdout {
-            posix_spawn_file_actions_adddup2(&actions, stdout, 1)
-            posix_spawn_file_actions_addclose(&actions, stdout)
-        } else {
-            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        }
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid = pid_t()
-        let result = posix_spawn(&pid, command[0], &actions, &attributes, argv, environ)
-        guard result == 0 else {
-            throw MQTTBenchError("cannot start \(command[0]): \(String(cString: strerror(result)))")
-        }
-        self.pid = pid
+/// Benchmark children are `UplinkTestSupport.ChildProcess`es (a clean signal mask, only this pid ever
+/// signalled); these are the few things the MQTT benchmark adds.
+extension ChildProcess {
+    /// Starts `command` (an absolute path, then arguments); stdout to `stdout` or /dev/null, stderr to /dev/null.
+    convenience init(_ command: [String], stdout: Int32? = nil) throws {
+        guard let path = command.first else { throw MQTTBenchError("empty command") }
+        try self.init(
+            path: path, arguments: Array(command.dropFirst()),
+            standardOutput: stdout.map { .descriptor($0) } ?? .discard, standardError: .discard)
     }
 
-    /// Whether it still runs (reaps it once it exited).
-    var isRunning: Bool {
-        lock.withLock {
-            if status != nil { return false }
-            var raw: Int32 = 0
-            let result = waitpid(pid, &raw, WNOHANG)
-            if result == 0 { return true }
-            status = result == pid ? raw : -1
-            return false
-        }
-    }
+    /// The exit code, or -1 when it was killed or is still running.
+    var exitCode: Int32? { exitStatus ?? -1 }
 
-    /// The exit code (-1 when killed by a signal or not reaped here); `nil` while running.
-    var exitCode: Int32? {
-        lock.withLock { status.map { $0 == -1 ? -1 : ($0 & 0x7F == 0 ? ($0 >> 8) & 0xFF : -1) } }
-    }
-
-    func kill9() {
-        guard isRunning else { return }
-        kill(pid, SIGKILL)
-        lock.withLock {
-            var raw: Int32 = 0
-            status = waitpid(pid, &raw, 0) == pid ? raw : -1
-        }
-    }
+    func kill9() { forceKill() }
 
     /// The process's own peak resident set so far (VmHWM of /proc/<pid>/status) and its anonymous resident
     /// memory now (RssAnon), bytes; `nil` once it is gone.
@@ -347,7 +296,7 @@ final class MQTTBenchChild: @unchecked Sendable {
     static func runMeasuringPeakRSS(_ command: [String], timeout: Double, pollRSS: Bool = true) throws -> (
         status: Int32, peakRSS: Int, peakAnonymous: Int
     ) {
-        let child = try MQTTBenchChild(command)
+        let child = try ChildProcess(command)
         let deadline = MQTTBenchClock.now() + timeout
         var peak = 0
         var anonymous = 0
@@ -369,7 +318,7 @@ final class MQTTBenchChild: @unchecked Sendable {
 /// mosquitto for the benchmark: a plain listener and a mutual-TLS listener on free ports, TCP_NODELAY,
 /// persistence off, no queue limits.
 final class MQTTBenchBroker {
-    let child: MQTTBenchChild
+    let child: ChildProcess
     let port: Int
     let tlsPort: Int
     let folder: URL
@@ -399,7 +348,7 @@ final class MQTTBenchBroker {
             """
         let path = folder.appendingPathComponent("mosquitto.conf").path
         try config.write(toFile: path, atomically: true, encoding: .utf8)
-        child = try MQTTBenchChild(["/usr/sbin/mosquitto", "-c", path])
+        child = try ChildProcess(["/usr/sbin/mosquitto", "-c", path])
         let deadline = MQTTBenchClock.now() + 10
         while !(MQTTBenchBroker.isOpen(port) && MQTTBenchBroker.isOpen(tlsPort)) {
             guard child.isRunning, MQTTBenchClock.now() < deadline else {
@@ -478,7 +427,7 @@ struct MQTTBenchPKI {
             ],
         ]
         for step in steps {
-            let result = try MQTTBenchChild.runMeasuringPeakRSS([openssl] + step, timeout: 30, pollRSS: false)
+            let result = try ChildProcess.runMeasuringPeakRSS([openssl] + step, timeout: 30, pollRSS: false)
             guard result.status == 0 else { throw MQTTBenchError("openssl \(step.joined(separator: " ")) failed") }
         }
         ca = path("ca.pem")

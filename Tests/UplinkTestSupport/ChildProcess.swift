@@ -28,8 +28,26 @@ public final class ChildProcess: @unchecked Sendable {
     private let lock = TestLock<Bool>(false)
     private let status = TestLock<Int32?>(nil)
 
+    /// Where a child's standard output or error goes.
+    public enum Destination: Sendable {
+        /// /dev/null.
+        case discard
+        /// Appended to a file (created if needed).
+        case file(String)
+        /// A descriptor of the parent (the write end of a pipe, say), closed in the child after the copy.
+        case descriptor(CInt)
+        /// Standard error only: wherever standard output goes.
+        case standardOutput
+    }
+
     /// Starts `path` with `arguments`; stdin from /dev/null, stdout and stderr appended to `outputPath`.
-    public init(path: String, arguments: [String], outputPath: String) throws {
+    public convenience init(path: String, arguments: [String], outputPath: String) throws {
+        try self.init(
+            path: path, arguments: arguments, standardOutput: .file(outputPath), standardError: .standardOutput)
+    }
+
+    /// Starts `path` with `arguments`; stdin from /dev/null, stdout and stderr where asked.
+    public init(path: String, arguments: [String], standardOutput: Destination, standardError: Destination) throws {
         #if canImport(Darwin)
             var attributes: posix_spawnattr_t? = nil
             var actions: posix_spawn_file_actions_t? = nil
@@ -51,8 +69,21 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        for (target, destination) in [(CInt(1), standardOutput), (CInt(2), standardError)] {
+            switch destination {
+            case .discard:
+                posix_spawn_file_actions_addopen(&actions, target, "/dev/null", O_WRONLY, 0)
+            case .file(let path):
+                posix_spawn_file_actions_addopen(&actions, target, path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            case .descriptor(let fd):
+                posix_spawn_file_actions_adddup2(&actions, fd, target)
+            case .standardOutput:
+                posix_spawn_file_actions_adddup2(&actions, 1, target)
+            }
+        }
+        for destination in [standardOutput, standardError] {
+            if case .descriptor(let fd) = destination, fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
+        }
         let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid = pid_t()
