@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "UplinkModule", targets: ["UplinkModule"]),
         .library(name: "UplinkModuleServer", targets: ["UplinkModuleServer"]),
         .executable(name: "uplink", targets: ["UplinkCLI"]),
+        .executable(name: "uplink-mqtt", targets: ["UplinkMQTTTool"]),
         .executable(name: "uplink-bench", targets: ["UplinkBench"]),
     ],
     dependencies: [
@@ -59,6 +60,17 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
+            ]
+        ),
+        // `uplink mqtt pub|sub`: the mosquitto_pub/sub-like commands, shared by `uplink` and `uplink-mqtt`.
+        .target(
+            name: "UplinkMQTTCommands",
+            dependencies: [
+                "UplinkMQTT",
+                "UplinkMQTTNIO",
+                "MQTTCodec",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Certificates and keys: PEM/DER, inspection, slot fitting, conversion, a development PKI.
@@ -111,9 +123,7 @@ let package = Package(
                 "UplinkModule",
                 "UplinkModuleServer",
                 "UplinkSerial",
-                "UplinkMQTT",
-                "UplinkMQTTNIO",
-                "MQTTCodec",
+                "UplinkMQTTCommands",
                 "UplinkCredentials",
                 "UplinkDNS",
                 "DNSCodec",
@@ -122,6 +132,17 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // `uplink-mqtt`: the MQTT commands alone, without the module, X.509 tooling or Foundation.
+        .executableTarget(
+            name: "UplinkMQTTTool",
+            dependencies: [
+                "UplinkMQTTCommands",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            // The toolchain exports every symbol of an executable (-export-dynamic); nothing loads symbols from
+            // this one, and the dynamic linker reads fewer pages at start without them.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux]))]
         ),
         .executableTarget(
             name: "UplinkBench",

@@ -6,7 +6,7 @@ import Foundation
 struct MQTTBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mqtt",
-        abstract: "MQTT throughput of uplink mqtt pub/sub vs paho-mqtt (Python) and mosquitto_pub/sub (C).",
+        abstract: "MQTT throughput of uplink-mqtt pub/sub vs paho-mqtt (Python) and mosquitto_pub/sub (C).",
         discussion: """
             Starts one mosquitto on 127.0.0.1 (TCP_NODELAY, a plain and a mutual-TLS listener) and, for each QoS \
             and each client, runs a subscriber process and a publisher process (64-byte payloads). The rate is the \
@@ -15,7 +15,7 @@ struct MQTTBenchCommand: AsyncParsableCommand {
             across clients and the median is reported, with the ratio to the C clients. The publisher's peak \
             memory is its own VmHWM, sampled until it exits. Connects/s: one process per mutual-TLS connection \
             (CONNECT, one QoS 0 PUBLISH, DISCONNECT) for uplink and mosquitto_pub, and openssl s_client (TLS \
-            handshake only) as a floor. Build in release mode: swift build -c release.
+            handshake only) as a floor. Run it with scripts/bench mqtt (release build, static Swift runtime).
             """
     )
 
@@ -28,7 +28,10 @@ struct MQTTBenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Mutual-TLS connections per client and round (0 skips).")
     var connects = 40
 
-    @Option(name: .long, help: "The uplink executable (default: next to uplink-bench).")
+    @Option(name: .long, help: "The uplink-mqtt executable (default: next to uplink-bench).")
+    var uplinkMqtt: String?
+
+    @Option(name: .long, help: "The uplink executable, for its memory figure (default: next to uplink-bench).")
     var uplink: String?
 
     @Option(name: .long, help: "Python with paho-mqtt (default: $UPLINK_PYTHON, else .build-venv/bin/python).")
@@ -45,13 +48,14 @@ struct MQTTBenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let tools = try MQTTBenchTools.locate(uplink: uplink, python: python)
+        let tools = try MQTTBenchTools.locate(uplinkMQTT: uplinkMqtt, uplink: uplink, python: python)
         let broker = try MQTTBenchBroker(tools: tools)
         defer { broker.stop() }
         let payload = String(repeating: "x", count: 64)
         var results: [MQTTBenchKey: [MQTTBenchRun]] = [:]
         var failures: [String] = []
         var connectRates: [MQTTBenchConnectClient: [Double]] = [:]
+        var multiCommandMemory: [MQTTBenchRun] = []
         for round in 1...rounds {
             for (qosIndex, qos) in [0, 1, 2].enumerated() {
                 let count = messages[min(qosIndex, messages.count - 1)]
@@ -74,6 +78,21 @@ struct MQTTBenchCommand: AsyncParsableCommand {
                     }
                 }
             }
+            do {
+                let run = try MQTTBenchRunner.publisherMemory(
+                    [tools.uplink, "mqtt", "pub"], port: broker.port, count: messages[min(1, messages.count - 1)],
+                    payload: payload, timeout: timeout)
+                multiCommandMemory.append(run)
+                print(
+                    String(
+                        format: "round %d  QoS 1  %-30@ publisher alone: peak RSS %5.1f MiB (anonymous %4.1f MiB)",
+                        round,
+                        "uplink mqtt pub (multi-command)" as NSString, Double(run.publisherPeakRSS) / 1_048_576,
+                        Double(run.publisherPeakAnonymous) / 1_048_576))
+            } catch {
+                failures.append("round \(round): uplink mqtt pub memory: \(error)")
+                print("round \(round)  uplink mqtt pub memory  FAILED: \(error)")
+            }
             if connects > 0 {
                 for client in MQTTBenchConnectClient.allCases {
                     do {
@@ -91,7 +110,8 @@ struct MQTTBenchCommand: AsyncParsableCommand {
                 }
             }
         }
-        MQTTBenchReport.print(results, connects: connectRates, rounds: rounds)
+        MQTTBenchReport.print(
+            results, connects: connectRates, multiCommandMemory: multiCommandMemory, rounds: rounds)
         if !failures.isEmpty {
             print("\nFAILED: \(failures.count) run(s) did not complete; their figures are left out:")
             for failure in failures { print("  \(failure)") }
@@ -106,7 +126,7 @@ enum MQTTBenchConnectClient: String, CaseIterable, Hashable {
 
     var title: String {
         switch self {
-        case .uplink: return "uplink mqtt pub (Swift)"
+        case .uplink: return "uplink-mqtt pub (Swift)"
         case .c: return "mosquitto_pub (C)"
         case .openssl: return "openssl s_client (TLS only)"
         }
@@ -117,7 +137,7 @@ enum MQTTBenchConnectClient: String, CaseIterable, Hashable {
         switch self {
         case .uplink:
             return [
-                tools.uplink, "mqtt", "pub", "-h", "127.0.0.1", "-p", "\(broker.tlsPort)", "--cafile", pki.ca, "--cert",
+                tools.uplinkMQTT, "pub", "-h", "127.0.0.1", "-p", "\(broker.tlsPort)", "--cafile", pki.ca, "--cert",
                 pki.clientCertificate, "--key", pki.clientKey, "-t", "bench/connect", "-m", "x",
             ]
         case .c:

@@ -18,7 +18,8 @@ enum MQTTBenchReport {
     }
 
     static func print(
-        _ results: [MQTTBenchKey: [MQTTBenchRun]], connects: [MQTTBenchConnectClient: [Double]], rounds: Int
+        _ results: [MQTTBenchKey: [MQTTBenchRun]], connects: [MQTTBenchConnectClient: [Double]],
+        multiCommandMemory: [MQTTBenchRun], rounds: Int
     ) {
         Swift.print(
             "\nMedians of \(rounds) rounds (64-byte payloads, publisher → mosquitto → subscriber, first to last message;"
@@ -67,6 +68,15 @@ enum MQTTBenchReport {
             if let mine = median(connects[.uplink] ?? []), let theirs = median(connects[.c] ?? []), theirs > 0 {
                 Swift.print(pad("uplink ÷ mosquitto_pub", 36) + String(format: "%.2f×", mine / theirs))
             }
+        }
+        if let peak = multiCommandMemory.map(\.publisherPeakRSS).max() {
+            Swift.print(
+                String(
+                    format:
+                        "\nThe same client in the multi-command `uplink mqtt pub` (module, X.509 tools, Foundation linked):"
+                        + " peak RSS %.1f MiB, anonymous %.1f MiB",
+                    Double(peak) / 1_048_576,
+                    Double(multiCommandMemory.map(\.publisherPeakAnonymous).max() ?? 0) / 1_048_576))
         }
         let memory = peaks[.uplink] ?? 0
         let memoryMet = memory > 0 && memory <= memoryGoal

@@ -11,7 +11,7 @@ enum MQTTBenchClient: String, CaseIterable, Hashable {
 
     var title: String {
         switch self {
-        case .uplink: return "uplink mqtt pub/sub (Swift)"
+        case .uplink: return "uplink-mqtt pub/sub (Swift)"
         case .paho: return "paho-mqtt 2 (Python)"
         case .c: return "mosquitto_pub/sub (C)"
         }
@@ -36,16 +36,22 @@ struct MQTTBenchRun {
 
 /// Where the executables are.
 struct MQTTBenchTools {
+    /// `uplink-mqtt`: the MQTT commands in their own executable (what the rates and memory are measured with).
+    var uplinkMQTT: String
+    /// `uplink`: the multi-command executable, whose `mqtt pub` memory is reported next to it.
     var uplink: String
     var python: String
     var pahoScript: String
     var openssl: String
 
-    static func locate(uplink: String?, python: String?) throws -> MQTTBenchTools {
+    static func locate(uplinkMQTT: String?, uplink: String?, python: String?) throws -> MQTTBenchTools {
         let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let uplinkMQTT = uplinkMQTT ?? here.appendingPathComponent("uplink-mqtt").path
         let uplink = uplink ?? here.appendingPathComponent("uplink").path
-        guard FileManager.default.isExecutableFile(atPath: uplink) else {
-            throw MQTTBenchError("no uplink at \(uplink): swift build -c release --product uplink")
+        for (path, product) in [(uplinkMQTT, "uplink-mqtt"), (uplink, "uplink")]
+        where !FileManager.default.isExecutableFile(atPath: path) {
+            throw MQTTBenchError(
+                "no \(product) at \(path): scripts/bench builds it (swift build -c release --product \(product))")
         }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
@@ -60,7 +66,8 @@ struct MQTTBenchTools {
             throw MQTTBenchError(
                 "missing \(tool): apt-get install mosquitto mosquitto-clients openssl; pip install paho-mqtt")
         }
-        return MQTTBenchTools(uplink: uplink, python: python, pahoScript: script, openssl: "/usr/bin/openssl")
+        return MQTTBenchTools(
+            uplinkMQTT: uplinkMQTT, uplink: uplink, python: python, pahoScript: script, openssl: "/usr/bin/openssl")
     }
 }
 
@@ -81,9 +88,9 @@ enum MQTTBenchRunner {
         let publisher: [String]
         switch client {
         case .uplink:
-            subscriber = [tools.uplink, "mqtt", "sub"] + host + ["-t", topic, "-q", "\(qos)", "-C", "\(count)"]
+            subscriber = [tools.uplinkMQTT, "sub"] + host + ["-t", topic, "-q", "\(qos)", "-C", "\(count)"]
             publisher =
-                [tools.uplink, "mqtt", "pub"] + host
+                [tools.uplinkMQTT, "pub"] + host
                 + ["-t", topic, "-q", "\(qos)", "-m", payload, "--repeat-count", "\(count)"]
         case .c:
             subscriber = ["/usr/bin/mosquitto_sub"] + host + ["-t", topic, "-q", "\(qos)", "-C", "\(count)"]
@@ -124,6 +131,24 @@ enum MQTTBenchRunner {
         }
         return MQTTBenchRun(
             received: received, seconds: reader.span, publisherPeakRSS: published.peakRSS,
+            publisherPeakAnonymous: published.peakAnonymous)
+    }
+
+    /// The peak memory of a publisher alone (`count` QoS 1 messages, pipelined, to a topic nobody reads).
+    static func publisherMemory(_ command: [String], port: Int, count: Int, payload: String, timeout: Double) throws
+        -> MQTTBenchRun
+    {
+        let full =
+            command + [
+                "-h", "127.0.0.1", "-p", "\(port)", "-t", "bench/memory", "-q", "1", "-m", payload, "--repeat-count",
+                "\(count)",
+            ]
+        let published = try ChildProcess.runMeasuringPeakRSS(full, timeout: timeout)
+        guard published.status == 0 else {
+            throw MQTTBenchError("\(full.joined(separator: " ")) exited with status \(published.status)")
+        }
+        return MQTTBenchRun(
+            received: count, seconds: 0, publisherPeakRSS: published.peakRSS,
             publisherPeakAnonymous: published.peakAnonymous)
     }
 

@@ -26,7 +26,7 @@ public final class MQTTClient: Sendable {
     var logger: Logger { configuration.logger }
 
     /// Bytes of unsent output above which QoS 0 publishers wait for the writer.
-    static let outputHighWater = 256 * 1024
+    static let outputHighWater = 64 * 1024
 
     /// Creates a client. With a `store`, the session it holds (unfinished QoS 1/2 messages, inbound QoS 2
     /// identifiers) is restored and resent after the first connection with a present session.

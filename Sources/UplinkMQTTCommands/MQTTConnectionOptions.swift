@@ -4,12 +4,6 @@ import MQTTCodec
 import UplinkMQTT
 import UplinkMQTTNIO
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// The connection flags shared by `uplink mqtt pub` and `uplink mqtt sub` (mosquitto's names where they exist).
 struct MQTTConnectionOptions: ParsableArguments {
     @Option(name: .customShort("h"), help: "Broker host.")
@@ -144,84 +138,5 @@ struct MQTTConnectionOptions: ParsableArguments {
         if let existing = MQTTCLIFile.readText(path), !existing.isEmpty { return existing }
         try MQTTCLIFile.writeText(path, random)
         return random
-    }
-}
-
-/// Small file helpers for the CLI (no Foundation).
-enum MQTTCLIFile {
-    static func readText(_ path: String) -> String? {
-        guard let bytes = readBytes(path) else { return nil }
-        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: " \n")
-    }
-
-    static func readBytes(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count <= 0 { break }
-            result.append(contentsOf: chunk[0..<count])
-        }
-        return result
-    }
-
-    static func writeText(_ path: String, _ text: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw MQTTCLIError("cannot write \(path)") }
-        defer { close(fd) }
-        let bytes = Array(text.utf8)
-        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        _ = fsync(fd)
-    }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        var slice = Substring(self)
-        while let first = slice.first, set.contains(first) { slice.removeFirst() }
-        while let last = slice.last, set.contains(last) { slice.removeLast() }
-        return String(slice)
-    }
-}
-
-/// A CLI failure with the message to print.
-struct MQTTCLIError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Turns client errors into messages a person can act on, and exits.
-enum MQTTCLIReport {
-    static func fail(_ error: any Error, host: String, port: Int?) -> ExitCode {
-        let text: String
-        switch error {
-        case MQTTClientError.connectionRefused(let code, let reason):
-            let detail = reason.map { " (\($0))" } ?? ""
-            switch code {
-            case .badUserNameOrPassword:
-                text = "connection refused: bad user name or password\(detail)"
-            case .notAuthorized:
-                text = "connection refused: not authorized\(detail) — check the credentials and the broker's ACL/policy"
-            default:
-                text =
-                    "connection refused by the broker: \(code.name) (reason code 0x\(String(code.rawValue, radix: 16)))\(detail)"
-            }
-        case let error as MQTTClientError:
-            text = error.description
-        case let error as MQTTCLIError:
-            text = error.description
-        default:
-            text = "\(error)"
-        }
-        writeError("uplink mqtt: \(text)\n")
-        return ExitCode(1)
-    }
-
-    static func writeError(_ text: String) {
-        var bytes = Array(text.utf8)
-        _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
     }
 }

@@ -3,8 +3,8 @@ import MQTTCodec
 import UplinkMQTT
 
 /// `uplink mqtt pub`: publish one message, a file, every line of standard input, or a message repeatedly.
-struct MQTTPublishCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct MQTTPublishCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "pub",
         abstract: "Publish messages (like mosquitto_pub).",
         discussion: """
@@ -15,6 +15,8 @@ struct MQTTPublishCommand: AsyncParsableCommand {
             """,
         helpNames: [.long]
     )
+
+    public init() {}
 
     @OptionGroup var connection: MQTTConnectionOptions
 
@@ -45,14 +47,14 @@ struct MQTTPublishCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Largest number of unsent messages held (the rest waits: backpressure).")
     var queue = 1000
 
-    func validate() throws {
+    public func validate() throws {
         let sources = [message != nil, file != nil, lines, null].filter { $0 }.count
         guard sources == 1 else { throw ValidationError("Give exactly one of -m, -f, -l, -n.") }
         guard qos <= 2 else { throw ValidationError("-q takes 0, 1 or 2.") }
         guard repeatCount >= 1 else { throw ValidationError("--repeat-count must be at least 1.") }
     }
 
-    func run() async throws {
+    public func run() async throws {
         let qos = MQTTQoS(rawValue: qos) ?? .atMostOnce
         let client: MQTTClient
         do {

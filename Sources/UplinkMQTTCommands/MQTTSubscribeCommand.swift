@@ -2,19 +2,15 @@ import ArgumentParser
 import MQTTCodec
 import UplinkMQTT
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// `uplink mqtt sub`: print received messages.
-struct MQTTSubscribeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct MQTTSubscribeCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "sub",
         abstract: "Subscribe and print messages (like mosquitto_sub).",
         helpNames: [.long]
     )
+
+    public init() {}
 
     @OptionGroup var connection: MQTTConnectionOptions
 
@@ -33,12 +29,12 @@ struct MQTTSubscribeCommand: AsyncParsableCommand {
     @Flag(name: .customShort("N"), help: "No newline after each payload.")
     var noNewline = false
 
-    func validate() throws {
+    public func validate() throws {
         guard !topics.isEmpty else { throw ValidationError("Give at least one -t topic filter.") }
         guard qos <= 2 else { throw ValidationError("-q takes 0, 1 or 2.") }
     }
 
-    func run() async throws {
+    public func run() async throws {
         let qos = MQTTQoS(rawValue: qos) ?? .atMostOnce
         let client: MQTTClient
         let stream: MQTTSubscriptionStream
@@ -72,25 +68,5 @@ struct MQTTSubscribeCommand: AsyncParsableCommand {
             await client.disconnect()
             throw MQTTCLIReport.fail(error, host: connection.host, port: connection.port)
         }
-    }
-}
-
-/// Buffered standard output: one `write` per batch of messages rather than per message.
-struct MQTTOutputBuffer {
-    private var bytes: [UInt8] = []
-
-    var count: Int { bytes.count }
-
-    mutating func append(_ text: String) { bytes.append(contentsOf: text.utf8) }
-    mutating func append(_ data: [UInt8]) { bytes.append(contentsOf: data) }
-
-    mutating func flush() {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { write(1, $0.baseAddress.map { $0 + offset }, $0.count - offset) }
-            if written <= 0 { break }
-            offset += written
-        }
-        bytes.removeAll(keepingCapacity: true)
     }
 }

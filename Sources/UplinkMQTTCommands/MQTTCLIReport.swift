@@ -1,0 +1,41 @@
+import ArgumentParser
+import UplinkMQTT
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Turns client errors into messages a person can act on, and exits.
+enum MQTTCLIReport {
+    static func fail(_ error: any Error, host: String, port: Int?) -> ExitCode {
+        let text: String
+        switch error {
+        case MQTTClientError.connectionRefused(let code, let reason):
+            let detail = reason.map { " (\($0))" } ?? ""
+            switch code {
+            case .badUserNameOrPassword:
+                text = "connection refused: bad user name or password\(detail)"
+            case .notAuthorized:
+                text = "connection refused: not authorized\(detail) — check the credentials and the broker's ACL/policy"
+            default:
+                text =
+                    "connection refused by the broker: \(code.name) (reason code 0x\(String(code.rawValue, radix: 16)))\(detail)"
+            }
+        case let error as MQTTClientError:
+            text = error.description
+        case let error as MQTTCLIError:
+            text = error.description
+        default:
+            text = "\(error)"
+        }
+        writeError("uplink mqtt: \(text)\n")
+        return ExitCode(1)
+    }
+
+    static func writeError(_ text: String) {
+        var bytes = Array(text.utf8)
+        _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+    }
+}
