@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "Uplink",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "ATCodec", targets: ["ATCodec"]),
         .library(name: "MQTTCodec", targets: ["MQTTCodec"]),
@@ -71,6 +71,7 @@ let package = Package(
                 "MQTTCodec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // Certificates and keys: PEM/DER, inspection, slot fitting, conversion, a development PKI.

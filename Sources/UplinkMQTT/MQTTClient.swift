@@ -82,7 +82,7 @@ public final class MQTTClient: Sendable {
                 return false
             }
             if start {
-                let task = Task { await self.run() }
+                let task = Task(executorPreference: configuration.taskExecutor) { await self.run() }
                 core.withLock { $0.runTask = task }
             }
         }
@@ -273,6 +273,9 @@ public final class MQTTClient: Sendable {
     /// every filter is refused). Before the first ``connect()``: registers the stream and returns at once; the
     /// SUBSCRIBE goes out right after CONNACK, so messages of a resumed session are not missed. Reconnecting:
     /// waits for the next connection.
+    ///
+    /// A full stream stops the socket being read (backpressure), acknowledgements included: read the stream in a
+    /// task other than one waiting in `publish` or `flush`.
     public func subscribe(
         to subscriptions: [MQTTSubscription], properties: MQTTProperties = MQTTProperties(), bufferSize: Int? = nil
     ) async throws -> MQTTSubscriptionStream {

@@ -51,6 +51,10 @@ public struct MQTTClientConfiguration: Sendable {
     public var subscriptionBufferSize: Int
     /// Logger; the default discards everything. Passwords and payloads are never logged.
     public var logger: Logger
+    /// Where the client's own tasks (connection loop, reader, writer, timer) run; `nil` for the global concurrent
+    /// executor. Give it the transport's event loop (`MQTTEventLoopExecutor` in UplinkMQTTNIO) and the client and
+    /// its socket share one thread: no hand-off between threads for each batch of packets.
+    public var taskExecutor: (any TaskExecutor)?
 
     /// Creates a configuration with the given client identifier and defaults for everything else.
     public init(
@@ -83,6 +87,7 @@ public struct MQTTClientConfiguration: Sendable {
         self.awsIoT = nil
         self.subscriptionBufferSize = 1024
         self.logger = Logger(label: "uplink.mqtt", factory: { _ in SwiftLogNoOpLogHandler() })
+        self.taskExecutor = nil
     }
 
     /// Checks the configuration (and the AWS IoT profile limits, if set).

@@ -51,6 +51,16 @@ public final class MQTTSubscriptionStream: AsyncSequence, Sendable {
         /// consumer that buffers output can flush when this is `false`.
         public var hasBufferedMessages: Bool { index < batch.count }
 
+        /// The next message if one is already buffered, without waiting or suspending; `nil` when `next()` would
+        /// have to wait. A consumer that handles messages in batches takes one with `next()`, then the rest of
+        /// the batch with this, saving a suspension point per message.
+        public mutating func nextIfBuffered() -> MQTTMessage? {
+            guard index < batch.count else { return nil }
+            let message = batch[index]
+            index += 1
+            return message
+        }
+
         /// The next message; `nil` when the stream has ended.
         public mutating func next() async throws -> MQTTMessage? {
             if index < batch.count {

@@ -113,6 +113,7 @@ struct MQTTConnectionOptions: ParsableArguments {
             logger.logLevel = .debug
             configuration.logger = logger
         }
+        configuration.taskExecutor = MQTTCLILoop.executor
         adjust(&configuration)
         let useTLS = tls || cafile != nil || cert != nil || aws || !alpn.isEmpty
         let port = self.port ?? (useTLS ? 8883 : 1883)
@@ -123,9 +124,11 @@ struct MQTTConnectionOptions: ParsableArguments {
             : nil
         let transport: MQTTNIOTransport
         if aws, let tlsConfiguration {
-            transport = try MQTTNIOTransport.awsIoT(endpoint: host, port: port, tls: tlsConfiguration)
+            transport = try MQTTNIOTransport.awsIoT(
+                endpoint: host, port: port, tls: tlsConfiguration, eventLoopGroup: MQTTCLILoop.group)
         } else {
-            transport = try MQTTNIOTransport(host: host, port: port, tls: tlsConfiguration)
+            transport = try MQTTNIOTransport(
+                host: host, port: port, tls: tlsConfiguration, eventLoopGroup: MQTTCLILoop.group)
         }
         return try MQTTClient(configuration: configuration, transport: transport, store: store)
     }

@@ -55,6 +55,10 @@ public struct MQTTPublishCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
+        try await MQTTCLILoop.run { try await execute() }
+    }
+
+    private func execute() async throws {
         let qos = MQTTQoS(rawValue: qos) ?? .atMostOnce
         let client: MQTTClient
         do {
@@ -68,10 +72,10 @@ public struct MQTTPublishCommand: AsyncParsableCommand {
         }
         do {
             if lines {
-                var count = 0
-                while let line = readLine(strippingNewline: true) {
-                    try await client.enqueue(MQTTMessage(topic: topic, string: line, qos: qos, retain: retain))
-                    count += 1
+                try await MQTTCLILoop.runBlocking {
+                    while let line = readLine(strippingNewline: true) {
+                        try await client.enqueue(MQTTMessage(topic: topic, string: line, qos: qos, retain: retain))
+                    }
                 }
             } else {
                 let payload: [UInt8]

@@ -35,6 +35,10 @@ public struct MQTTSubscribeCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
+        try await MQTTCLILoop.run { try await execute() }
+    }
+
+    private func execute() async throws {
         let qos = MQTTQoS(rawValue: qos) ?? .atMostOnce
         let client: MQTTClient
         let stream: MQTTSubscriptionStream
@@ -50,16 +54,22 @@ public struct MQTTSubscribeCommand: AsyncParsableCommand {
         var received = 0
         do {
             var iterator = stream.makeAsyncIterator()
-            while let message = try await iterator.next() {
-                if verbose {
-                    output.append(message.topic)
-                    output.append(" ")
+            // One suspension per batch of received messages, one write per batch (or per 16 KiB).
+            batches: while let first = try await iterator.next() {
+                var next: MQTTMessage? = first
+                while let message = next {
+                    if verbose {
+                        output.append(message.topic)
+                        output.append(" ")
+                    }
+                    output.append(message.payload)
+                    if !noNewline { output.append("\n") }
+                    received += 1
+                    if let count, received >= count { break batches }
+                    if output.count >= 16_384 { output.flush() }
+                    next = iterator.nextIfBuffered()
                 }
-                output.append(message.payload)
-                if !noNewline { output.append("\n") }
-                received += 1
-                if !iterator.hasBufferedMessages || output.count >= 16_384 { output.flush() }
-                if let count, received >= count { break }
+                output.flush()
             }
             output.flush()
             await client.disconnect()

@@ -22,7 +22,11 @@ final class MQTTNIOConnection: MQTTTransportConnection, Sendable {
     func receive() async throws -> [UInt8] {
         try await withCheckedThrowingContinuation { continuation in
             let handler = self.handler
-            channel.eventLoop.execute { handler.value.receive(continuation) }
+            if channel.eventLoop.inEventLoop {
+                handler.value.receive(continuation)
+            } else {
+                channel.eventLoop.execute { handler.value.receive(continuation) }
+            }
         }
     }
 

@@ -139,4 +139,46 @@ struct CLITests {
         await publisher.disconnect()
         await broker.stop()
     }
+
+    @Test(
+        "uplink-mqtt: the same pub/sub in their own executable; 2,000 queued QoS 1 messages reach a resumed `sub -c`",
+        arguments: ["5", "311"])
+    func standaloneExecutable(version: String) async throws {
+        let tool = try MQTTTools.uplinkMQTT()
+        let folder = try MQTTScratch("cli")
+        let broker = try await Mosquitto()
+        let host = ["-h", "127.0.0.1", "-p", "\(broker.port)", "-V", version]
+        let subscriber = host + ["-i", MQTTTestClient.id("standalone"), "-c", "-t", "cli/standalone", "-q", "1"]
+        // A first run creates the persistent session (ended by the retained message), then the publisher fills it.
+        let retained = try await MQTTChild.run(
+            tool, ["pub"] + host + ["-t", "cli/standalone", "-m", "retained", "-q", "1", "-r"], in: folder,
+            name: "retained")
+        try #require(retained.status == 0, "\(retained.err)")
+        let first = try await MQTTChild.run(tool, ["sub"] + subscriber + ["-C", "1"], in: folder, name: "first")
+        try #require(first.status == 0, "\(first.err)")
+        #expect(first.out == "retained\n")
+        let count = 2_000
+        let published = try await MQTTChild.run(
+            tool, ["pub"] + host + ["-t", "cli/standalone", "-m", "queued", "-q", "1", "--repeat-count", "\(count)"],
+            in: folder, name: "published")
+        #expect(published.status == 0, "\(published.err)")
+        let resumed = try await MQTTChild.run(
+            tool, ["sub"] + subscriber + ["-C", "\(count)"], in: folder, name: "resumed", timeout: 60)
+        #expect(resumed.status == 0, "\(resumed.err)")
+        let lines = resumed.out.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        #expect(lines.count == count)
+        #expect(lines.allSatisfy { $0 == "queued" })
+        await broker.stop()
+    }
+
+    @Test("uplink-mqtt links neither Foundation nor ICU (only the FoundationEssentials the argument parser uses)")
+    func standaloneExecutableLinks() async throws {
+        let tool = try MQTTTools.uplinkMQTT()
+        let folder = try MQTTScratch("cli")
+        let listed = try await MQTTChild.run("/usr/bin/ldd", [tool], in: folder, name: "ldd")
+        try #require(listed.status == 0 || listed.out.contains("not a dynamic executable"), "\(listed.err)")
+        #expect(!listed.out.contains("libFoundation.so"), "\(listed.out)")
+        #expect(!listed.out.contains("FoundationICU"), "\(listed.out)")
+        #expect(!listed.out.contains("FoundationInternationalization"), "\(listed.out)")
+    }
 }

@@ -258,15 +258,22 @@ struct FaultTests {
 enum MQTTTools {
     /// The `uplink` of the same build as this test bundle (any --scratch-path), or `UPLINK_BIN`.
     static func uplink(filePath: String = #filePath) throws -> String {
-        let environment = ProcessInfo.processInfo.environment
-        if let explicit = environment["UPLINK_BIN"], !explicit.isEmpty { return explicit }
+        if let explicit = ProcessInfo.processInfo.environment["UPLINK_BIN"], !explicit.isEmpty { return explicit }
+        return try product("uplink", filePath: filePath)
+    }
+
+    /// `uplink-mqtt`, the MQTT commands' own executable, of the same build as this test bundle.
+    static func uplinkMQTT(filePath: String = #filePath) throws -> String {
+        try product("uplink-mqtt", filePath: filePath)
+    }
+
+    private static func product(_ name: String, filePath: String) throws -> String {
         let sibling = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("uplink").path
+            .appendingPathComponent(name).path
         let root = URL(fileURLWithPath: filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
-        let candidates = [sibling, root.appendingPathComponent(".build/debug/uplink").path]
+        let candidates = [sibling, root.appendingPathComponent(".build/debug/\(name)").path]
         for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        throw MQTTTestSetupError(
-            description: "no uplink executable at \(sibling): run `swift build` first, or set UPLINK_BIN")
+        throw MQTTTestSetupError(description: "no \(name) executable at \(sibling): run `swift build` first")
     }
 }

@@ -22,7 +22,9 @@ final class TestHost: @unchecked Sendable {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var options = ModuleOptions(profile: profile)
         options.step = .milliseconds(1)
-        options.blockTimeout = .milliseconds(300)
+        // Long enough that a loaded machine never splits a test's command and its data block into a timeout;
+        // the tests of the timeout itself set their own.
+        options.blockTimeout = .seconds(5)
         options.dhcpAddress = IPv4Address(10, 0, 0, 2)
         configure(&options)
         let engine = ModuleEngine(

@@ -1,0 +1,20 @@
+import NIOPosix
+import UplinkMQTTNIO
+
+/// The one thread of `uplink mqtt pub|sub`: the socket, the client's tasks and the command's own loop all run on
+/// one SwiftNIO event loop, the way mosquitto_pub/sub run on one thread, so a batch of packets goes from the
+/// socket to standard output (or from the command to the socket) without waking another thread.
+enum MQTTCLILoop {
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    static let executor = MQTTEventLoopExecutor(group.next())
+
+    /// Runs `body` with its tasks on the loop.
+    static func run(_ body: () async throws -> Void) async throws {
+        try await withTaskExecutorPreference(executor) { try await body() }
+    }
+
+    /// Runs `body`, which blocks (reads standard input), off the loop, so the connection keeps being served.
+    static func runBlocking(_ body: () async throws -> Void) async throws {
+        try await withTaskExecutorPreference(globalConcurrentExecutor) { try await body() }
+    }
+}
