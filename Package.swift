@@ -166,6 +166,7 @@ let package = Package(
             name: "UplinkMQTTTests",
             dependencies: [
                 "UplinkMQTT",
+                "UplinkTestSupport",
                 "UplinkMQTTNIO",
                 "MQTTCodec",
                 .product(name: "NIOCore", package: "swift-nio"),

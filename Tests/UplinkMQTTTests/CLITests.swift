@@ -3,6 +3,7 @@ import MQTTCodec
 import Testing
 import UplinkMQTT
 import UplinkMQTTNIO
+import UplinkTestSupport
 
 /// `uplink mqtt pub|sub` as a person uses it, against mosquitto: exit codes, the messages for the usual
 /// failures, and the mosquitto-like flags. Every child process has a deadline.
@@ -12,7 +13,7 @@ struct CLITests {
     func connectionRefused() async throws {
         let uplink = try MQTTTools.uplink()
         let folder = try MQTTScratch("cli")
-        let port = try mqttFreePort()
+        let port = try MosquittoBroker.freePort()
         for command in ["pub", "sub"] {
             let extra = command == "pub" ? ["-m", "x"] : []
             let run = try await MQTTChild.run(

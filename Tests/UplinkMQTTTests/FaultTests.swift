@@ -3,6 +3,7 @@ import MQTTCodec
 import Testing
 import UplinkMQTT
 import UplinkMQTTNIO
+import UplinkTestSupport
 
 /// A subscriber with a persistent session that counts what it receives, by payload (the message number). Its
 /// transport is tapped, so a test can see what the broker sent on each connection.
@@ -244,7 +245,7 @@ struct FaultTests {
         let second = try MQTTChild.start(uplink, arguments, in: folder, name: "pub2", stdin: folder.path("input2"))
         let finished = await MQTTChild.wait(second, seconds: 60)
         if !finished { await MQTTChild.kill9(second) }
-        #expect(finished && second.terminationStatus == 0, "second run failed: \(folder.read("pub2.err"))")
+        #expect(finished && second.exitStatus == 0, "second run failed: \(folder.read("pub2.err"))")
         try await counter.waitForAll(FaultTests.total)
         try await counter.waitForQuiet()
         counter.check(total: FaultTests.total, qos: qos)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UplinkTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -13,7 +14,7 @@ final class Mosquitto: @unchecked Sendable {
     let folder: MQTTScratch
     private(set) var port: Int = 0
     private(set) var tlsPort: Int?
-    private(set) var process: Process?
+    private(set) var process: ChildProcess?
     private var starts = 0
     private var persistenceFolder: String?
 
@@ -27,8 +28,8 @@ final class Mosquitto: @unchecked Sendable {
         folder = try MQTTScratch("mosquitto")
         var lastError: (any Error)?
         for _ in 0..<5 {
-            let port = try mqttFreePort()
-            let tlsPort = pki == nil ? nil : try mqttFreePort()
+            let port = try MosquittoBroker.freePort()
+            let tlsPort = pki == nil ? nil : try MosquittoBroker.freePort()
             var lines = [
                 "per_listener_settings false",
                 "allow_anonymous true",
@@ -83,7 +84,9 @@ final class Mosquitto: @unchecked Sendable {
             Mosquitto.executable, ["-c", folder.path("mosquitto.conf")], in: folder, name: "mosquitto\(starts)")
         self.process = process
         let deadline = Date().addingTimeInterval(10)
-        while !(mqttPortIsOpen(port) && (tlsPort.map(mqttPortIsOpen) ?? true)) {
+        while !(MosquittoBroker.isListening(port: port)
+            && (tlsPort.map { MosquittoBroker.isListening(port: $0) } ?? true))
+        {
             guard process.isRunning else {
                 throw MQTTTestSetupError(description: "mosquitto exited at start:\n\(log)")
             }
@@ -100,8 +103,7 @@ final class Mosquitto: @unchecked Sendable {
         if let process { await MQTTChild.kill9(process) }
     }
 
-    /// Stops the broker. SIGKILL: the test runner's children may inherit a blocked SIGTERM, and nothing of the
-    /// broker's state is needed afterwards.
+    /// Stops the broker (SIGKILL: nothing of its state is needed afterwards).
     func stop() async {
         await kill9()
     }
@@ -111,7 +113,7 @@ final class Mosquitto: @unchecked Sendable {
     }
 
     deinit {
-        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process?.forceKill()
         if let persistenceFolder, persistenceFolder.hasPrefix("/dev/shm/") {
             try? FileManager.default.removeItem(atPath: persistenceFolder)
         }

@@ -2,6 +2,7 @@ import Foundation
 import MQTTCodec
 import Testing
 import UplinkMQTT
+import UplinkTestSupport
 
 /// Python with paho-mqtt, from `UPLINK_PYTHON` (scripts/test sets it up in .build-venv).
 enum MQTTPaho {
@@ -86,7 +87,7 @@ struct PahoInteropTests {
             try await client.flush()
             let finished = await MQTTChild.wait(sub, seconds: 30)
             if !finished { await MQTTChild.kill9(sub) }
-            #expect(finished && sub.terminationStatus == 0, "paho sub failed: \(folder.read("\(name).err"))")
+            #expect(finished && sub.exitStatus == 0, "paho sub failed: \(folder.read("\(name).err"))")
             let lines = folder.read("\(name).out").split(separator: "\n").map(String.init).filter { $0 != "READY" }
             #expect(lines == (0..<Self.count).map { "\(qos.rawValue) \($0)" })
         }

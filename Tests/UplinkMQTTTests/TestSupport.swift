@@ -4,6 +4,7 @@ import NIOPosix
 import Testing
 import UplinkMQTT
 import UplinkMQTTNIO
+import UplinkTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -34,35 +35,26 @@ final class MQTTScratch: @unchecked Sendable {
     deinit { try? FileManager.default.removeItem(at: url) }
 }
 
-/// Child processes with output in files, waited for with deadlines; only processes started here are signalled.
+/// Child processes (`UplinkTestSupport.ChildProcess`: a clean signal mask, only its own pid signalled) with
+/// output in files, waited for with deadlines.
 enum MQTTChild {
     static func start(
         _ executable: String, _ arguments: [String], in folder: MQTTScratch, name: String, stdin: String? = nil,
         environment extra: [String: String] = [:]
-    ) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["PYTHONUNBUFFERED"] = "1"
-        for (key, value) in extra { environment[key] = value }
-        process.environment = environment
+    ) throws -> ChildProcess {
         for suffix in ["out", "err"] {
             _ = FileManager.default.createFile(atPath: folder.path("\(name).\(suffix)"), contents: nil)
         }
-        if let stdin {
-            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: stdin))
-        } else {
-            process.standardInput = FileHandle.nullDevice
-        }
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: folder.path("\(name).out")))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: folder.path("\(name).err")))
-        try process.run()
-        return process
+        var environment = extra
+        environment["PYTHONUNBUFFERED"] = "1"
+        return try ChildProcess(
+            path: executable, arguments: arguments, standardInput: stdin,
+            standardOutput: .file(folder.path("\(name).out")), standardError: .file(folder.path("\(name).err")),
+            environment: environment)
     }
 
     /// Waits up to `seconds` for `process` to exit; returns whether it did.
-    static func wait(_ process: Process, seconds: Double) async -> Bool {
+    static func wait(_ process: ChildProcess, seconds: Double) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning {
             if Date() >= deadline { return false }
@@ -72,11 +64,7 @@ enum MQTTChild {
     }
 
     /// SIGKILL and reap.
-    static func kill9(_ process: Process) async {
-        guard process.isRunning else { return }
-        _ = kill(process.processIdentifier, SIGKILL)
-        _ = await wait(process, seconds: 5)
-    }
+    static func kill9(_ process: ChildProcess) async { process.forceKill() }
 
     /// Runs to completion (killed after `timeout`); returns the exit status (-1 when killed) and output.
     static func run(
@@ -86,7 +74,9 @@ enum MQTTChild {
         let process = try start(executable, arguments, in: folder, name: name, stdin: stdin)
         let finished = await wait(process, seconds: timeout)
         if !finished { await kill9(process) }
-        return (finished ? process.terminationStatus : -1, folder.read("\(name).out"), folder.read("\(name).err"))
+        return (
+            finished ? process.exitStatus ?? -1 : -1, folder.read("\(name).out"), folder.read("\(name).err")
+        )
     }
 }
 
@@ -148,43 +138,6 @@ struct MQTTTestPKI {
             caFile: folder.path("ca.pem"), serverCertificate: folder.path("server.pem"),
             serverKey: folder.path("server.key"), clientCertificate: folder.path("client.pem"),
             clientKey: folder.path("client.key"), otherCAFile: folder.path("other.pem"))
-    }
-}
-
-/// A free TCP port on 127.0.0.1 (bound and released; the caller binds it right away).
-func mqttFreePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw MQTTTestSetupError(description: "socket() failed") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-    }
-    guard bound == 0 else { throw MQTTTestSetupError(description: "bind() failed") }
-    let named = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    guard named == 0 else { throw MQTTTestSetupError(description: "getsockname() failed") }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
-/// Whether something accepts TCP connections on 127.0.0.1:`port`.
-func mqttPortIsOpen(_ port: Int) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = UInt16(port).bigEndian
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    return withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-        }
     }
 }
 

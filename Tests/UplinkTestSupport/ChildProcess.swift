@@ -46,8 +46,12 @@ public final class ChildProcess: @unchecked Sendable {
             path: path, arguments: arguments, standardOutput: .file(outputPath), standardError: .standardOutput)
     }
 
-    /// Starts `path` with `arguments`; stdin from /dev/null, stdout and stderr where asked.
-    public init(path: String, arguments: [String], standardOutput: Destination, standardError: Destination) throws {
+    /// Starts `path` with `arguments`; stdin from `standardInput` (a file) or /dev/null, stdout and stderr where
+    /// asked, this process's environment plus `environment`.
+    public init(
+        path: String, arguments: [String], standardInput: String? = nil, standardOutput: Destination,
+        standardError: Destination, environment: [String: String] = [:]
+    ) throws {
         #if canImport(Darwin)
             var attributes: posix_spawnattr_t? = nil
             var actions: posix_spawn_file_actions_t? = nil
@@ -68,7 +72,7 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, standardInput ?? "/dev/null", O_RDONLY, 0)
         for (target, destination) in [(CInt(1), standardOutput), (CInt(2), standardError)] {
             switch destination {
             case .discard:
@@ -86,8 +90,19 @@ public final class ChildProcess: @unchecked Sendable {
         }
         let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
+        var variables: [String] = []
+        var index = 0
+        while let entry = environ[index] {
+            let text = String(cString: entry)
+            let name = text.split(separator: "=", maxSplits: 1).first.map(String.init) ?? text
+            if environment[name] == nil { variables.append(text) }
+            index += 1
+        }
+        variables += environment.map { "\($0.key)=\($0.value)" }
+        let envp: [UnsafeMutablePointer<CChar>?] = variables.map { strdup($0) } + [nil]
+        defer { for pointer in envp { free(pointer) } }
         var pid = pid_t()
-        let result = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
         guard result == 0 else { throw Failure.spawnFailed(path: path, errno: result) }
         self.pid = pid
     }
