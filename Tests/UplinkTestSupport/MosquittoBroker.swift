@@ -55,22 +55,8 @@ public final class MosquittoBroker: @unchecked Sendable {
 
     deinit { stop() }
 
-    public static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
-                guard bind(fd, pointer, length) == 0 else { return -1 }
-                return getsockname(fd, pointer, &length)
-            }
-        }
-        guard bound == 0 else { throw BrokerError(message: "no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+    /// A port free on 127.0.0.1 right now (see ``TestPorts``).
+    public static func freePort() throws -> Int { try TestPorts.free() }
 
     public static func waitUntilListening(port: Int, process: ChildProcess) -> Bool {
         let deadline = Date().addingTimeInterval(10)

@@ -121,20 +121,8 @@ public final class NSDServer: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// A port free for both UDP and TCP on 127.0.0.1 right now (bound, then released).
-    public static func freePort(group: any EventLoopGroup) async throws -> Int {
-        for _ in 0..<20 {
-            let udp = try await DatagramBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
-            let port = udp.localAddress?.port ?? 0
-            let tcp = try? await ServerBootstrap(group: group).bind(host: "127.0.0.1", port: port).get()
-            try? await udp.close()
-            if let tcp {
-                try? await tcp.close()
-                return port
-            }
-        }
-        throw Failure.didNotStart("no free port")
-    }
+    /// A port free for both UDP and TCP on 127.0.0.1 right now (see ``TestPorts``).
+    public static func freePort(group: any EventLoopGroup) async throws -> Int { try TestPorts.free() }
 }
 
 /// Runs `body` with a fresh NSD serving `zone`, and stops it afterwards whatever happens.

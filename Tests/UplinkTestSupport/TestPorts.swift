@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Ports for the servers tests start on 127.0.0.1.
+///
+/// Taken at random below Linux's ephemeral range (32768–60999), where the kernel never hands out client source
+/// ports, and checked free for both TCP and UDP: a server told to listen on one does not lose it to one of the
+/// many outgoing connections and DNS queries of tests running at the same time. (A port from the ephemeral range,
+/// bound and released, could be given to a client's socket before the server binds it.)
+public enum TestPorts {
+    static let range = 20_000..<32_768
+
+    /// A port free for TCP and UDP on 127.0.0.1 right now.
+    public static func free() throws -> Int {
+        for _ in 0..<200 {
+            let port = Int.random(in: range)
+            if isFree(port, type: Int32(SOCK_STREAM.rawValue)) && isFree(port, type: Int32(SOCK_DGRAM.rawValue)) {
+                return port
+            }
+        }
+        throw TestPortsError()
+    }
+
+    private static func isFree(_ port: Int, type: Int32) -> Bool {
+        let fd = socket(AF_INET, type, 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+}
+
+/// No free port was found in ``TestPorts``' range.
+public struct TestPortsError: Error, CustomStringConvertible {
+    public var description: String { "no free port between 20000 and 32767 on 127.0.0.1" }
+}
