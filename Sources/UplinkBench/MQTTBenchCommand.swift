@@ -25,6 +25,11 @@ struct MQTTBenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Interleaved rounds (median reported).")
     var rounds = 3
 
+    @Option(
+        name: .long, parsing: .upToNextOption,
+        help: "Clients to run: uplink, paho, c (the ratios need c).")
+    var clients: [String] = MQTTBenchClient.allCases.map(\.rawValue)
+
     @Option(name: .long, help: "Mutual-TLS connections per client and round (0 skips).")
     var connects = 40
 
@@ -42,6 +47,9 @@ struct MQTTBenchCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1.") }
+        for client in clients where MQTTBenchClient(rawValue: client) == nil {
+            throw ValidationError("--clients takes uplink, paho and c, not \(client).")
+        }
         guard !messages.isEmpty, messages.allSatisfy({ $0 >= 1 }) else {
             throw ValidationError("--messages takes positive counts.")
         }
@@ -59,7 +67,7 @@ struct MQTTBenchCommand: AsyncParsableCommand {
         for round in 1...rounds {
             for (qosIndex, qos) in [0, 1, 2].enumerated() {
                 let count = messages[min(qosIndex, messages.count - 1)]
-                for client in MQTTBenchClient.allCases {
+                for client in MQTTBenchClient.allCases where clients.contains(client.rawValue) {
                     do {
                         let run = try MQTTBenchRunner.measure(
                             client: client, qos: qos, count: count, payload: payload, port: broker.port, tools: tools,

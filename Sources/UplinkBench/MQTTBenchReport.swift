@@ -30,7 +30,7 @@ enum MQTTBenchReport {
         var rates: [MQTTBenchClient: [Double?]] = [:]
         var peaks: [MQTTBenchClient: Int] = [:]
         var anonymousPeaks: [MQTTBenchClient: Int] = [:]
-        for client in MQTTBenchClient.allCases {
+        for client in MQTTBenchClient.allCases where results.keys.contains(where: { $0.client == client }) {
             var row: [Double?] = []
             var rss = 0
             var anonymous = 0
@@ -48,8 +48,8 @@ enum MQTTBenchReport {
                     + String(format: "%.1f MiB / %.1f MiB", Double(rss) / 1_048_576, Double(anonymous) / 1_048_576))
         }
         let c = rates[.c] ?? [nil, nil, nil]
-        var goalsMet = true
-        for client in [MQTTBenchClient.uplink, .paho] {
+        var goalsMet = rates[.uplink] != nil && rates[.c] != nil
+        for client in [MQTTBenchClient.uplink, .paho] where rates[client] != nil {
             let row = rates[client] ?? [nil, nil, nil]
             let ratios: [Double?] = (0...2).map { qos in
                 guard let mine = row[qos], let theirs = c[qos], theirs > 0 else { return nil }
