@@ -353,8 +353,8 @@ final class MQTTBenchBroker {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("uplink-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         pki = try MQTTBenchPKI(folder: folder, openssl: tools.openssl)
-        port = try MQTTBenchBroker.freePort()
-        tlsPort = try MQTTBenchBroker.freePort()
+        port = try TestPorts.free()
+        tlsPort = try TestPorts.free()
         let config = """
             per_listener_settings false
             allow_anonymous true
@@ -375,7 +375,7 @@ final class MQTTBenchBroker {
         try config.write(toFile: path, atomically: true, encoding: .utf8)
         child = try ChildProcess(["/usr/sbin/mosquitto", "-c", path])
         let deadline = MQTTBenchClock.now() + 10
-        while !(MQTTBenchBroker.isOpen(port) && MQTTBenchBroker.isOpen(tlsPort)) {
+        while !(TestPorts.isListening(port) && TestPorts.isListening(tlsPort)) {
             guard child.isRunning, MQTTBenchClock.now() < deadline else {
                 child.kill9()
                 throw MQTTBenchError("mosquitto did not start on ports \(port) and \(tlsPort)")
@@ -387,38 +387,6 @@ final class MQTTBenchBroker {
     func stop() {
         child.kill9()
         try? FileManager.default.removeItem(at: folder)
-    }
-
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw MQTTBenchError("socket() failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard ok else { throw MQTTBenchError("cannot find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    static func isOpen(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
     }
 }
 

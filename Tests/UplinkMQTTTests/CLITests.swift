@@ -13,7 +13,7 @@ struct CLITests {
     func connectionRefused() async throws {
         let uplink = try MQTTTools.uplink()
         let folder = try MQTTScratch("cli")
-        let port = try MosquittoBroker.freePort()
+        let port = try TestPorts.free()
         for command in ["pub", "sub"] {
             let extra = command == "pub" ? ["-m", "x"] : []
             let run = try await MQTTChild.run(

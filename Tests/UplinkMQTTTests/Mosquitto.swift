@@ -28,8 +28,8 @@ final class Mosquitto: @unchecked Sendable {
         folder = try MQTTScratch("mosquitto")
         var lastError: (any Error)?
         for _ in 0..<5 {
-            let port = try MosquittoBroker.freePort()
-            let tlsPort = pki == nil ? nil : try MosquittoBroker.freePort()
+            let port = try TestPorts.free()
+            let tlsPort = pki == nil ? nil : try TestPorts.free()
             var lines = [
                 "per_listener_settings false",
                 "allow_anonymous true",
@@ -84,8 +84,8 @@ final class Mosquitto: @unchecked Sendable {
             Mosquitto.executable, ["-c", folder.path("mosquitto.conf")], in: folder, name: "mosquitto\(starts)")
         self.process = process
         let deadline = Date().addingTimeInterval(10)
-        while !(MosquittoBroker.isListening(port: port)
-            && (tlsPort.map { MosquittoBroker.isListening(port: $0) } ?? true))
+        while !(TestPorts.isListening(port)
+            && (tlsPort.map(TestPorts.isListening) ?? true))
         {
             guard process.isRunning else {
                 throw MQTTTestSetupError(description: "mosquitto exited at start:\n\(log)")

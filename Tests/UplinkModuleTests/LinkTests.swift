@@ -146,24 +146,26 @@ struct LinkTests {
 
     @Test("tcp: one host at a time, like ser2net; a second one is turned away")
     func tcpListener() async throws {
-        let (server, group) = try await startModule(.tcp(host: "127.0.0.1", port: 0))
+        // On 127.0.0.2: a client of another test that keeps reconnecting to a closed ephemeral port on 127.0.0.1
+        // could land on this listener and hold its one host slot.
+        let (server, group) = try await startModule(.tcp(host: "127.0.0.2", port: 0))
         defer {
             Task {
                 await server.stop(); try? await group.shutdownGracefully()
             }
         }
         let port = try #require(server.listeningAddress?.port)
-        let first = try SerialHostPort(tcpPort: port)
+        let first = try SerialHostPort(tcpPort: port, address: 0x7F00_0002)
         first.write("AT\r")
         #expect(try first.read(through: "\r\nOK\r\n") == Array("\r\nOK\r\n".utf8))
-        let second = try SerialHostPort(tcpPort: port)
+        let second = try SerialHostPort(tcpPort: port, address: 0x7F00_0002)
         second.write("AT\r")
         #expect(second.drain(wait: 0.3).isEmpty)
         // The first host leaves mid-command; the next one starts clean.
         first.write("AT+S.SOC")
         first.disconnect()
         try await Task.sleep(for: .milliseconds(100))
-        let third = try SerialHostPort(tcpPort: port)
+        let third = try SerialHostPort(tcpPort: port, address: 0x7F00_0002)
         try await Task.sleep(for: .milliseconds(100))
         third.write("AT\r")
         #expect(try third.read(through: "\r\nOK\r\n") == Array("\r\nOK\r\n".utf8))

@@ -19,7 +19,7 @@ public final class MosquittoBroker: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var lastError = "no attempt"
         for _ in 0..<5 {
-            let candidate = try Self.freePort()
+            let candidate = try TestPorts.free()
             var lines = [
                 "per_listener_settings false", "persistence false", "log_dest stderr", "log_type error",
                 "log_type warning", "allow_anonymous true", "set_tcp_nodelay true",
@@ -55,32 +55,13 @@ public final class MosquittoBroker: @unchecked Sendable {
 
     deinit { stop() }
 
-    /// A port free on 127.0.0.1 right now (see ``TestPorts``).
-    public static func freePort() throws -> Int { try TestPorts.free() }
-
     public static func waitUntilListening(port: Int, process: ChildProcess) -> Bool {
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline && process.isRunning {
-            if isListening(port: port) { return true }
+            if TestPorts.isListening(port) { return true }
             usleep(20_000)
         }
         return false
-    }
-
-    /// Whether something accepts TCP connections on 127.0.0.1:`port`.
-    public static func isListening(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
     }
 }
 

@@ -39,7 +39,7 @@ public final class NSDServer: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: binary) else { throw Failure.notInstalled(binary) }
         var lastLog = ""
         for _ in 0..<5 {
-            let port = try await freePort(group: group)
+            let port = try TestPorts.free()
             let directory = FileManager.default.temporaryDirectory
                 .appendingPathComponent("uplink-nsd-\(UInt64.random(in: 0...UInt64.max))")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -121,8 +121,6 @@ public final class NSDServer: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// A port free for both UDP and TCP on 127.0.0.1 right now (see ``TestPorts``).
-    public static func freePort(group: any EventLoopGroup) async throws -> Int { try TestPorts.free() }
 }
 
 /// Runs `body` with a fresh NSD serving `zone`, and stops it afterwards whatever happens.

@@ -22,7 +22,19 @@ public enum TestPorts {
         throw TestPortsError()
     }
 
+    /// Whether something accepts TCP connections on 127.0.0.1:`port`.
+    public static func isListening(_ port: Int) -> Bool {
+        onLoopback(port, type: Int32(SOCK_STREAM.rawValue)) { connect($0, $1, $2) == 0 }
+    }
+
     private static func isFree(_ port: Int, type: Int32) -> Bool {
+        onLoopback(port, type: type) { bind($0, $1, $2) == 0 }
+    }
+
+    /// Runs `body` with a new socket of `type` and the address 127.0.0.1:`port`; closes the socket after.
+    private static func onLoopback(
+        _ port: Int, type: Int32, _ body: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Bool
+    ) -> Bool {
         let fd = socket(AF_INET, type, 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
@@ -32,7 +44,7 @@ public enum TestPorts {
         address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
         return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+                body(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
     }
