@@ -5,7 +5,9 @@ import NIOCore
 /// Set it as ``UplinkMQTT/MQTTClientConfiguration/taskExecutor`` with a transport on the same loop (an
 /// `EventLoopGroup` of one thread, or the loop itself), and the socket, the client's reader and writer and, with
 /// `withTaskExecutorPreference`, the code consuming the messages all run on that thread: a received batch of
-/// packets is decoded and handed on without waking another thread. Nothing that blocks may run on it.
+/// packets is decoded and handed on without waking another thread. Nothing that blocks may run on it, and the loop
+/// must outlive the client and every task that prefers this executor (a job sent to a loop that has shut down never
+/// runs).
 public final class MQTTEventLoopExecutor: TaskExecutor {
     /// The loop the jobs run on.
     public let eventLoop: any EventLoop
