@@ -182,4 +182,50 @@ struct CLITests {
         #expect(!listed.out.contains("FoundationICU"), "\(listed.out)")
         #expect(!listed.out.contains("FoundationInternationalization"), "\(listed.out)")
     }
+
+    /// The CLI runs on one event loop; `-l` reads standard input off it, so a pause on stdin longer than the keep
+    /// alive does not stop PINGREQ: one connection from the first line to the last.
+    @Test("pub -l -k 1 with a 3 s pause on standard input keeps its one connection alive")
+    func linesWithPauses() async throws {
+        let uplink = try MQTTTools.uplink()
+        let folder = try MQTTScratch("cli")
+        let broker = try await Mosquitto()
+        let watcher = try MQTTTestClient.make(MQTTTestClient.id("watch"), port: broker.port, version: .v5)
+        try await watcher.connect()
+        let collector = MQTTCollector(try await watcher.subscribe(to: "cli/pauses", qos: .atLeastOnce))
+        let fifo = folder.path("stdin")
+        try #require(mkfifo(fifo, 0o600) == 0)
+        // posix_spawn waits for the child's exec, and the child's open of a FIFO waits for a writer: hold one open
+        // (close-on-exec, so no child keeps it) while spawning.
+        let holder = open(fifo, O_RDWR | O_CLOEXEC)
+        try #require(holder >= 0)
+        let publisher = try MQTTChild.start(
+            uplink,
+            [
+                "mqtt", "pub", "-h", "127.0.0.1", "-p", "\(broker.port)", "-t", "cli/pauses", "-q", "1", "-k", "1",
+                "-l", "-d",
+            ],
+            in: folder, name: "pauses", stdin: fifo)
+        let writer = open(fifo, O_WRONLY | O_CLOEXEC)
+        close(holder)
+        try #require(writer >= 0)
+        func send(_ line: String) {
+            let bytes = Array((line + "\n").utf8)
+            _ = bytes.withUnsafeBytes { write(writer, $0.baseAddress, $0.count) }
+        }
+        send("before the pause")
+        try await collector.waitFor(1)
+        try await Task.sleep(for: .seconds(3))
+        send("after the pause")
+        close(writer)
+        let finished = await MQTTChild.wait(publisher, seconds: 30)
+        if !finished { await MQTTChild.kill9(publisher) }
+        #expect(finished && publisher.exitStatus == 0, "\(folder.read("pauses.err"))")
+        try await collector.waitFor(2)
+        #expect(collector.messages.map(\.payloadString) == ["before the pause", "after the pause"])
+        let log = folder.read("pauses.err")
+        #expect(log.components(separatedBy: "MQTT connected").count - 1 == 1, "one connection only:\n\(log)")
+        await watcher.disconnect()
+        await broker.stop()
+    }
 }
