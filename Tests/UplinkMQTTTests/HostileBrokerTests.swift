@@ -286,3 +286,63 @@ final class MQTTLockedBox<Value: Sendable>: @unchecked Sendable {
         set { lock.withLock { stored = newValue } }
     }
 }
+
+/// Keep alive against the fake broker: PINGREQ when idle, a dead peer detected.
+extension HostileBrokerTests {
+    @Test(
+        "a broker that stops answering: PINGREQ after the keep alive, dead after pingTimeout, the pending publish fails",
+        arguments: [MQTTProtocolVersion.v5, .v3_1_1])
+    func deadPeer(version: MQTTProtocolVersion) async throws {
+        let seen = try await withFakeBroker({ peer in
+            try await peer.accept()
+            var packets: [MQTTPacket] = []
+            // Reads everything, answers nothing (not even PINGREQ), until the client gives up and closes.
+            while let packet = try? await peer.receive() { packets.append(packet) }
+            return packets
+        }) { port in
+            let client = try hostileClient(port: port, version: version) {
+                $0.keepAlive = 1
+                $0.pingTimeout = .seconds(1)
+            }
+            try await client.connect()
+            let start = ContinuousClock.now
+            await #expect(throws: MQTTClientError.self) {
+                try await client.publish(MQTTMessage(topic: "t", string: "never acknowledged", qos: .atLeastOnce))
+            }
+            let elapsed = ContinuousClock.now - start
+            // Keep alive (1 s) then the PINGRESP wait (1 s), checked every 250 ms; generous bounds for a busy machine.
+            #expect(elapsed >= .milliseconds(1500), "declared dead after \(elapsed)")
+            #expect(elapsed < .seconds(8), "declared dead after \(elapsed)")
+            #expect(!client.isConnected)
+            await client.disconnect()
+        }
+        #expect(seen.contains { if case .publish = $0 { return true } else { return false } })
+        #expect(seen.contains { if case .pingreq = $0 { return true } else { return false } })
+    }
+
+    @Test("a broker that answers PINGREQ keeps an idle connection: PINGREQ every keep alive, no reconnect")
+    func pingKeepsAlive() async throws {
+        let seen = try await withFakeBroker({ peer in
+            try await peer.accept()
+            var packets: [MQTTPacket] = []
+            while let packet = try? await peer.receive() {
+                packets.append(packet)
+                if case .pingreq = packet { try await peer.send(.pingresp) }
+                if case .disconnect = packet { break }
+            }
+            return packets
+        }) { port in
+            let client = try hostileClient(port: port, version: .v5) {
+                $0.keepAlive = 1
+                $0.pingTimeout = .seconds(1)
+            }
+            try await client.connect()
+            try await Task.sleep(for: .milliseconds(3500))
+            #expect(client.isConnected)
+            await client.disconnect()
+        }
+        let pings = seen.filter { if case .pingreq = $0 { return true } else { return false } }.count
+        #expect(pings >= 2, "\(pings) PINGREQ in 3.5 s with a 1 s keep alive")
+        #expect(seen.last.map { if case .disconnect = $0 { return true } else { return false } } == true)
+    }
+}
