@@ -130,6 +130,10 @@ public final class MQTTClient: Sendable {
     /// Number of accepted messages whose handshake has not completed (in flight or queued).
     public var pendingMessageCount: Int { core.withLock { $0.session.pendingCount } }
 
+    /// Number of queued messages dropped by the ``MQTTQueueOverflowPolicy/dropOldest`` policy (each also logged at
+    /// `warning` with its topic, and failed with ``MQTTClientError/droppedFromQueue`` if `publish` waits for it).
+    public var droppedMessageCount: Int { core.withLock { $0.session.droppedCount } }
+
     /// Number of received QoS 2 messages delivered and acknowledged with PUBREC whose PUBREL has not arrived.
     public var inboundQoS2Count: Int { core.withLock { $0.session.inbound.count } }
 
@@ -341,6 +345,12 @@ public final class MQTTClient: Sendable {
     /// Resumes calls and wakes waiters after a state change (outside the lock).
     func finish(_ effects: inout MQTTSessionEffects) {
         if effects.isEmpty { return }
+        for topic in effects.droppedTopics {
+            logger.warning(
+                "MQTT queue full: dropped the oldest queued message (dropOldest policy)",
+                metadata: ["topic": "\(topic)"])
+        }
+        effects.droppedTopics.removeAll()
         effects.completeCalls()
         if effects.queueSpaceFreed || effects.drained {
             let (space, flushed) = core.withLock {

@@ -32,10 +32,12 @@ struct MQTTSessionEffects {
     var drained = false
     /// The broker sent this many unreleased QoS 2 messages, more than our Receive Maximum (to log; not an error).
     var receiveMaximumOverrun: Int?
+    /// Topics of queued messages the ``MQTTQueueOverflowPolicy/dropOldest`` policy dropped (to log: never silent).
+    var droppedTopics: [String] = []
 
     var isEmpty: Bool {
         publishes.isEmpty && operations.isEmpty && finishedStreams.isEmpty && messages.isEmpty && !queueSpaceFreed
-            && !drained
+            && !drained && droppedTopics.isEmpty
     }
 
     /// Resumes the waiting calls and ends streams (everything but message routing).

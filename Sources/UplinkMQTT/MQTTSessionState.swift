@@ -82,6 +82,9 @@ struct MQTTSessionState {
     /// Number of accepted messages not yet completed.
     var pendingCount: Int { inflight.count + queue.count }
 
+    /// Messages dropped by the ``MQTTQueueOverflowPolicy/dropOldest`` policy since the client was created.
+    private(set) var droppedCount = 0
+
     // MARK: - Connection
 
     /// Starts a connection attempt and writes CONNECT into ``out``.
@@ -285,6 +288,8 @@ struct MQTTSessionState {
                 if let oldest = queue.popFirst() {
                     if oldest.sequence != 0 { record(.completed(sequence: oldest.sequence)) }
                     if let waiter = oldest.waiter { effects.publishes.append((waiter, .failure(.droppedFromQueue))) }
+                    droppedCount += 1
+                    effects.droppedTopics.append(oldest.message.topic)
                 }
             }
         }
