@@ -19,6 +19,24 @@ final class MQTTFakeBroker: Sendable {
         port = server.channel.localAddress?.port ?? 0
     }
 
+    /// Serves `count` connections one after the other, each with `script(index, peer)`; closes each when its script
+    /// returns, and the listener after the last.
+    func serve(
+        connections count: Int, _ script: @escaping @Sendable (Int, inout MQTTFakePeer) async throws -> Void
+    ) async throws {
+        try await server.executeThenClose { connections in
+            var index = 0
+            for try await connection in connections {
+                try await connection.executeThenClose { input, output in
+                    var peer = MQTTFakePeer(input: input.makeAsyncIterator(), output: output)
+                    try await script(index, &peer)
+                }
+                index += 1
+                if index == count { break }
+            }
+        }
+    }
+
     /// Serves the first connection with `script`, then closes it and the listener.
     func serve(_ script: @escaping @Sendable (inout MQTTFakePeer) async throws -> Void) async throws {
         try await server.executeThenClose { connections in
@@ -62,6 +80,17 @@ struct MQTTFakePeer {
     mutating func accept(_ connack: ConnAckPacket = ConnAckPacket()) async throws {
         guard case .connect? = try await receive() else { throw MQTTTestSetupError(description: "expected CONNECT") }
         try await send(.connack(connack))
+    }
+
+    /// The next packet, which must match `expected` (a description for the error otherwise).
+    mutating func expect<T>(_ expected: String, _ match: (MQTTPacket) -> T?) async throws -> T {
+        guard let packet = try await receive() else {
+            throw MQTTTestSetupError(description: "expected \(expected), the client closed the connection")
+        }
+        guard let value = match(packet) else {
+            throw MQTTTestSetupError(description: "expected \(expected), received \(packet)")
+        }
+        return value
     }
 
     /// Reads packets until the client closes; returns them.
