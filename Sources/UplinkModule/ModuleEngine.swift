@@ -1,5 +1,6 @@
 import ATCodec
 import NIOCore
+import NIOPosix
 
 /// The software module: reads AT commands from a host's byte stream and answers as an SPWF module.
 ///
@@ -24,6 +25,8 @@ public final class ModuleEngine: @unchecked Sendable {
     /// A resolver given by the embedder (tests), used instead of the module's own.
     let resolverOverride: (any HostResolver)?
     private var ownResolver: ModuleHostResolver?
+    /// Earlier resolvers (the DNS servers changed) with lookups still in progress, cancelled at shutdown.
+    private var retiredResolvers: [ModuleHostResolver] = []
     let commands: [String: ATCommandSpec]
 
     var config: ModuleConfiguration
@@ -129,6 +132,11 @@ public final class ModuleEngine: @unchecked Sendable {
     public func shutdown() {
         eventLoop.preconditionInEventLoop()
         generation += 1
+        // Lookups in progress fail now, on this loop, rather than complete on it after it is gone.
+        resolverOverride?.cancelPending()
+        ownResolver?.cancelPending()
+        for resolver in retiredResolvers { resolver.cancelPending() }
+        retiredResolvers.removeAll()
         closeAllSockets()
         flushOutput()
     }
@@ -427,7 +435,13 @@ public final class ModuleEngine: @unchecked Sendable {
         }
         if servers.isEmpty { servers = options.dnsServers }
         if let ownResolver, ownResolver.servers == servers { return ownResolver }
-        let fresh = ModuleHostResolver(limits: options.profile.dns, servers: servers, group: eventLoop)
+        // The lookups' sockets run on the process-wide loops: they may outlive this module's loop by a moment.
+        let fresh = ModuleHostResolver(
+            limits: options.profile.dns, servers: servers, group: MultiThreadedEventLoopGroup.singleton)
+        if let ownResolver {
+            retiredResolvers.removeAll { !$0.hasPending }
+            if ownResolver.hasPending { retiredResolvers.append(ownResolver) }
+        }
         ownResolver = fresh
         return fresh
     }

@@ -1,5 +1,6 @@
 import DNSCodec
 import NIOCore
+import Synchronization
 import UplinkDNS
 
 /// The module's resolver: Uplink's stub resolver with the profile's limits.
@@ -7,11 +8,19 @@ import UplinkDNS
 /// `spwf01-3.5` reproduces the legacy firmware exactly (UDP only, no EDNS, replies over 300 bytes
 /// and names over 100 fail); the other profiles use EDNS0 with TCP fallback and resolve any size.
 public final class ModuleHostResolver: HostResolver {
+    private struct Lookup: Sendable {
+        var name: String
+        var promise: EventLoopPromise<[IPv4Address]>
+        var task: Task<Void, Never>?
+    }
+
     private let resolver: DNSResolver
+    private let pending = Mutex<(next: Int, lookups: [Int: Lookup])>((0, [:]))
     /// The servers asked, in order.
     public var servers: [SocketAddress] { resolver.options.servers }
 
-    /// A resolver for `limits` asking `servers` (the first answers; the others are failover).
+    /// A resolver for `limits` asking `servers` (the first answers; the others are failover). Its sockets run on
+    /// `group`, which must outlive it (the module passes the process-wide singleton, not its own loop).
     public init(limits: DNSLimits, servers: [SocketAddress], group: any EventLoopGroup) {
         var options = DNSResolverOptions(servers: servers)
         options.ednsPayloadSize = limits.ednsPayloadSize
@@ -29,19 +38,47 @@ public final class ModuleHostResolver: HostResolver {
         }
         let resolver = self.resolver
         let promise = eventLoop.makePromise(of: [IPv4Address].self)
-        promise.completeWithTask {
+        let id = pending.withLock { state -> Int in
+            state.next += 1
+            state.lookups[state.next] = Lookup(name: name, promise: promise, task: nil)
+            return state.next
+        }
+        let task = Task {
+            let result: Result<[IPv4Address], any Error>
             do {
                 let answers = try await resolver.resolveIPv4(name)
                 let addresses = answers.compactMap { answer -> IPv4Address? in
                     guard answer.address.count == 4 else { return nil }
                     return IPv4Address(answer.address[0], answer.address[1], answer.address[2], answer.address[3])
                 }
-                guard !addresses.isEmpty else { throw HostResolutionError(name: name, reason: "no IPv4 address") }
-                return addresses
+                result =
+                    addresses.isEmpty
+                    ? .failure(HostResolutionError(name: name, reason: "no IPv4 address")) : .success(addresses)
             } catch let error as DNSResolverError {
-                throw HostResolutionError(name: name, reason: error.description)
+                result = .failure(HostResolutionError(name: name, reason: error.description))
+            } catch {
+                result = .failure(HostResolutionError(name: name, reason: "\(error)"))
             }
+            // Cancelled: the module shut down and already failed the promise; its loop may be gone.
+            guard pending.withLock({ $0.lookups.removeValue(forKey: id) }) != nil, !Task.isCancelled else { return }
+            promise.completeWith(result)
         }
+        pending.withLock { state in state.lookups[id]?.task = task }
         return promise.futureResult
+    }
+
+    /// Whether lookups are in progress.
+    public var hasPending: Bool { pending.withLock { !$0.lookups.isEmpty } }
+
+    public func cancelPending() {
+        let lookups = pending.withLock { state -> [Lookup] in
+            let lookups = Array(state.lookups.values)
+            state.lookups.removeAll()
+            return lookups
+        }
+        for lookup in lookups {
+            lookup.task?.cancel()
+            lookup.promise.fail(HostResolutionError(name: lookup.name, reason: "the module is shutting down"))
+        }
     }
 }
