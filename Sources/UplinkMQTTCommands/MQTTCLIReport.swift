@@ -30,8 +30,14 @@ enum MQTTCLIReport {
         default:
             text = "\(error)"
         }
-        writeError("uplink mqtt: \(text)\n")
+        writeError("\(commandName): \(text)\n")
         return ExitCode(1)
+    }
+
+    /// How the user called the commands: `uplink-mqtt` for the standalone executable, else `uplink mqtt`.
+    static var commandName: String {
+        let invoked = CommandLine.arguments.first ?? ""
+        return invoked.split(separator: "/").last == "uplink-mqtt" ? "uplink-mqtt" : "uplink mqtt"
     }
 
     static func writeError(_ text: String) {

@@ -166,6 +166,11 @@ struct CLITests {
         let resumed = try await MQTTChild.run(
             tool, ["sub"] + subscriber + ["-C", "\(count)"], in: folder, name: "resumed", timeout: 60)
         #expect(resumed.status == 0, "\(resumed.err)")
+        let refused = try await MQTTChild.run(
+            tool, ["pub", "-h", "127.0.0.1", "-p", "\(try TestPorts.free())", "-t", "t", "-m", "x"], in: folder,
+            name: "refused")
+        #expect(refused.status == 1)
+        #expect(refused.err.hasPrefix("uplink-mqtt: transport failed: connection refused"), "\(refused.err)")
         let lines = resumed.out.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         #expect(lines.count == count)
         #expect(lines.allSatisfy { $0 == "queued" })
