@@ -11,8 +11,9 @@ struct RobustnessTests {
             pki.devices[0].key.traditionalDERBytes, Array(pki.devices[0].key.pemString.utf8),
         ]
         for sample in samples {
-            // A PEM text that lacks only its final newline is complete.
-            let complete = sample.last == UInt8(ascii: "\n") ? sample.count - 1 : sample.count
+            // A PEM text that lacks only its final newline is complete. (Only PEM: a DER object may end in 0x0A.)
+            let isPEM = sample.starts(with: Array("-----BEGIN".utf8))
+            let complete = isPEM && sample.last == UInt8(ascii: "\n") ? sample.count - 1 : sample.count
             for length in 0..<complete {
                 #expect(throws: CredentialError.self) { try CredentialFile(bytes: Array(sample.prefix(length))) }
             }
