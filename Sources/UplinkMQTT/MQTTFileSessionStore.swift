@@ -40,7 +40,7 @@ public final class MQTTFileSessionStore: MQTTSessionStore, @unchecked Sendable {
         let path = directory + "/session.log"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .sessionStore("cannot open \(path): \(MQTTFileSessionStore.errnoText())") }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        guard MQTTFileSessionStore.lock(fd) else {
             close(fd)
             throw .sessionStore("\(directory) is in use by another process")
         }
@@ -54,6 +54,20 @@ public final class MQTTFileSessionStore: MQTTSessionStore, @unchecked Sendable {
     }
 
     deinit { close(descriptor) }
+
+    /// Takes the exclusive lock, waiting up to one second for it.
+    ///
+    /// A process that is starting a child holds a copy of every descriptor until the child's `exec` closes it
+    /// (`O_CLOEXEC`), and the lock belongs to the open file, not to the descriptor: a store just closed by this
+    /// process can look locked for that moment. Another process that really uses the directory keeps it locked.
+    private static func lock(_ fd: Int32) -> Bool {
+        for attempt in 0..<100 {
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
+            if errno != EWOULDBLOCK || attempt == 99 { return false }
+            usleep(10_000)
+        }
+        return false
+    }
 
     public func load() throws -> MQTTStoredSession { syncLock.withLock { session } }
 
