@@ -31,7 +31,7 @@ struct TLSBenchCommand: AsyncParsableCommand {
         if rsa { options.keyAlgorithm = .rsa(bits: 2048) }
         let pki = try DevPKI.generate(options)
         _ = try pki.write(to: folder)
-        let broker = try MosquittoBroker(listenerLines: [
+        let broker = try await MosquittoBroker.start(listenerLines: [
             "cafile \(folder)/ca.pem", "certfile \(folder)/server.pem", "keyfile \(folder)/server.key",
             "require_certificate true", "tls_version tlsv1.2",
         ])

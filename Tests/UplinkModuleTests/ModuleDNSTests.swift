@@ -118,7 +118,7 @@ struct ModuleDNSTests {
         defer { Task { try? await group.shutdownGracefully() } }
         try await withNSD(group: group) { nsd in
             let server = "127.0.0.1:\(nsd.port)"
-            let found = try UplinkExecutable.run(["dns", SeedZone.seedName, "--server", server])
+            let found = try await UplinkExecutable.run(["dns", SeedZone.seedName, "--server", server])
             #expect(found.status == 0, "\(found.output)")
             let lines = found.output.split(separator: "\n").map(String.init)
             #expect(lines.contains { $0.contains("CNAME") && $0.hasPrefix(SeedZone.seedName + ".") })
@@ -131,7 +131,9 @@ struct ModuleDNSTests {
             let fixed = try #require(lines.first { $0.hasPrefix(";;   spwf01 ") })
             #expect(fixed.contains("RESOLVES") && fixed.contains("EDNS"), "\(fixed)")
 
-            let truncated = try UplinkExecutable.run(["dns", SeedZone.truncatedName, "--server", server, "--json"])
+            let truncated = try await UplinkExecutable.run([
+                "dns", SeedZone.truncatedName, "--server", server, "--json",
+            ])
             #expect(truncated.status == 0)
             let json = try #require(
                 try JSONSerialization.jsonObject(with: Data(truncated.output.utf8)) as? [String: Any])
@@ -139,10 +141,10 @@ struct ModuleDNSTests {
             #expect(sizes.first?["truncated"] as? Bool == true)
             #expect((json["records"] as? [Any])?.count == 40)
 
-            let missing = try UplinkExecutable.run(["dns", SeedZone.missingName, "--server", server])
+            let missing = try await UplinkExecutable.run(["dns", SeedZone.missingName, "--server", server])
             #expect(missing.status == 1)
             #expect(missing.output.contains("NXDOMAIN"))
-            let bad = try UplinkExecutable.run(["dns", "x", "--server", "not-an-ip"])
+            let bad = try await UplinkExecutable.run(["dns", "x", "--server", "not-an-ip"])
             #expect(bad.status != 0 && bad.status != 1)
         }
     }

@@ -20,7 +20,7 @@ struct TLSSocketTests {
 
     /// A dev PKI (root, device CA, one device, a server certificate for localhost and 127.0.0.1) and a
     /// broker that requires a client certificate chaining to the root.
-    static func rig(_ algorithm: KeyAlgorithm = .ecP256) throws -> Rig {
+    static func rig(_ algorithm: KeyAlgorithm = .ecP256) async throws -> Rig {
         var options = DevPKI.Options()
         options.deviceCA = true
         options.keyAlgorithm = algorithm
@@ -28,7 +28,7 @@ struct TLSSocketTests {
         let folder = NSTemporaryDirectory() + "uplink-tls-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         _ = try pki.write(to: folder)
-        let broker = try MosquittoBroker(listenerLines: [
+        let broker = try await MosquittoBroker.start(listenerLines: [
             "cafile \(folder)/ca.pem", "certfile \(folder)/server.pem", "keyfile \(folder)/server.key",
             "require_certificate true", "tls_version tlsv1.2",
         ])
@@ -81,7 +81,7 @@ struct TLSSocketTests {
 
     @Test("CA, device chain and key through TLSCERT; MQTT CONNECT gets CONNACK", arguments: Wire.both)
     func mutualTLS(wire: Wire) async throws {
-        let rig = try Self.rig()
+        let rig = try await Self.rig()
         defer { rig.broker.stop() }
         let host = try await TestHost(profile: wire.profile)
         defer { Task { await host.shutdown() } }
@@ -113,7 +113,7 @@ struct TLSSocketTests {
     @Test("Handshake failures are precise: wrong CA, name mismatch, expired, no client certificate")
     func failures() async throws {
         let wire = Wire.spwf01
-        let rig = try Self.rig()
+        let rig = try await Self.rig()
         defer { rig.broker.stop() }
         let other = try DevPKI.generate(DevPKI.Options())
         let host = try await TestHost(profile: wire.profile)
@@ -169,7 +169,7 @@ struct TLSSocketTests {
 
     @Test("The seed's RSA set overflows spwf01-3.5 slots; as DER in a resized layout it fits and connects")
     func seedSlots() async throws {
-        let rig = try Self.rig(.rsa(bits: 2048))
+        let rig = try await Self.rig(.rsa(bits: 2048))
         defer { rig.broker.stop() }
         let wire = Wire(profile: .spwf01Legacy)
         let legacy = try await TestHost(profile: .spwf01Legacy)

@@ -13,9 +13,16 @@ public final class MosquittoBroker: @unchecked Sendable {
     public let folder: String
     private let process: ChildProcess
 
-    /// Starts mosquitto with the given extra listener lines (TLS files and so on).
-    public init(listenerLines: [String]) throws {
-        folder = NSTemporaryDirectory() + "uplink-mosquitto-\(UUID().uuidString)"
+    private init(port: Int, folder: String, process: ChildProcess) {
+        self.port = port
+        self.folder = folder
+        self.process = process
+    }
+
+    /// Starts mosquitto with the given extra listener lines (TLS files and so on); waits (without blocking a
+    /// thread of the concurrency pool) until it accepts connections.
+    public static func start(listenerLines: [String]) async throws -> MosquittoBroker {
+        let folder = NSTemporaryDirectory() + "uplink-mosquitto-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var lastError = "no attempt"
         for _ in 0..<5 {
@@ -31,14 +38,13 @@ public final class MosquittoBroker: @unchecked Sendable {
             try (lines.joined(separator: "\n") + "\n").write(toFile: conf, atomically: true, encoding: .utf8)
             let log = folder + "/mosquitto.log"
             let process = try ChildProcess(path: "/usr/sbin/mosquitto", arguments: ["-c", conf], outputPath: log)
-            if Self.waitUntilListening(port: candidate, process: process) {
-                self.port = candidate
-                self.process = process
-                return
+            if await waitUntilListening(port: candidate, process: process) {
+                return MosquittoBroker(port: candidate, folder: folder, process: process)
             }
             process.forceKill()
             lastError = (try? String(contentsOfFile: log, encoding: .utf8)) ?? "no log"
         }
+        try? FileManager.default.removeItem(atPath: folder)
         throw BrokerError(message: "mosquitto did not start: \(lastError)")
     }
 
@@ -55,11 +61,12 @@ public final class MosquittoBroker: @unchecked Sendable {
 
     deinit { stop() }
 
-    public static func waitUntilListening(port: Int, process: ChildProcess) -> Bool {
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline && process.isRunning {
+    /// Polls for up to 10 s until `port` accepts connections; false if the process exits first.
+    public static func waitUntilListening(port: Int, process: ChildProcess) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline && process.isRunning {
             if TestPorts.isListening(port) { return true }
-            usleep(20_000)
+            try? await Task.sleep(for: .milliseconds(20))
         }
         return false
     }

@@ -15,12 +15,18 @@ public enum UplinkExecutable {
         return root.appendingPathComponent(".build/debug/uplink").path
     }
 
-    /// Runs `uplink` with `arguments`; returns its exit status and its output (stdout and stderr).
-    public static func run(_ arguments: [String], timeout: Double = 60) throws -> (status: Int32?, output: String) {
+    /// Runs `uplink` with `arguments`; returns its exit status and its output (stdout and stderr). Waits by
+    /// polling with `Task.sleep`, so no thread of the concurrency pool is held while the child runs.
+    public static func run(_ arguments: [String], timeout: Double = 60) async throws -> (
+        status: Int32?, output: String
+    ) {
         let log = NSTemporaryDirectory() + "uplink-run-\(UUID().uuidString).log"
         defer { try? FileManager.default.removeItem(atPath: log) }
         let child = try ChildProcess(path: path(), arguments: arguments, outputPath: log)
-        let status = child.wait(timeout: timeout)
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
+        while child.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+        child.forceKill()
+        let status = child.exitStatus
         let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         return (status, output)
     }
