@@ -93,12 +93,12 @@ struct FitAnalysisTests {
         let requested = try SlotLayout.named("spwf01-3.5", slots: "ca=2048,cert=3072,key=1024")
         let analysis = try FitAnalysis.analyze(request(set, layout: requested, der: true))
         let rows = Dictionary(uniqueKeysWithValues: analysis.slots.map { ($0.slot, $0) })
-        // The JITR chain and the CA fit as DER; an RSA 2048 key is at least 1191 bytes in any standard
-        // encoding, so a 1 KB key slot cannot hold it.
+        // The JITR chain and the CA fit as DER; an RSA 2048 key is about 1190 bytes in any standard encoding
+        // (the integers' leading bytes make it vary by a few: 1188 was seen), so a 1 KB key slot cannot hold it.
         #expect(rows[.ca]?.fits == true)
         #expect(rows[.cert]?.fits == true)
         #expect(rows[.cert]?.certificateCount == 2)
-        #expect((1190...1194).contains(rows[.key]?.bytes ?? 0))
+        #expect((1170...1200).contains(rows[.key]?.bytes ?? 0))
         #expect(rows[.key]?.fits == false)
         #expect(!analysis.fits)
         let plan = try #require(analysis.plan)

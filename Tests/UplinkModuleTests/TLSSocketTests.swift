@@ -189,7 +189,7 @@ struct TLSSocketTests {
         try await legacy.read(through: "\r\n")
 
         // The seed's team's layout, cert 3 KB / key 1 KB, with DER: the chain fits, an RSA-2048 key does not
-        // (1191 bytes as PKCS#1 DER); in ca=1536,cert=3072,key=1536 (the same 6 KB) all of it fits.
+        // (about 1190 bytes as PKCS#1 DER); in ca=1536,cert=3072,key=1536 (the same 6 KB) all of it fits.
         let asked = try SlotLayout.named("spwf01-3.5", slots: "ca=2048,cert=3072,key=1024")
         let resized = try await TestHost(profile: .spwf01Legacy) { $0.slotLayout = asked }
         defer { Task { await resized.shutdown() } }
