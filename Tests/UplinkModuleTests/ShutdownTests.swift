@@ -3,10 +3,7 @@ import NIOCore
 import NIOPosix
 import Testing
 import UplinkModule
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import UplinkTestSupport
 
 /// Stopping a module while a name lookup is still waiting for a DNS server that never answers.
 ///
@@ -17,8 +14,8 @@ import UplinkModule
 struct ShutdownTests {
     @Test("SOCKON to a name, the DNS server stalls, the module and its loop stop: the lookup ends, nothing crashes")
     func lookupOutlivesTheModule() async throws {
-        let stalling = try StallingDNSServer()
-        let server = try stalling.address()
+        let stalling = try SilentUDPServer()
+        let server = try SocketAddress(ipAddress: "127.0.0.1", port: stalling.port)
         let wire = Wire.spwf01
         let host = try await TestHost(profile: wire.profile) { $0.dnsServers = [server] }
         try await host.expect(wire.boot)
@@ -35,9 +32,9 @@ struct ShutdownTests {
 
     @Test("ModuleHostResolver.cancelPending fails a stalled lookup at once; its work never completes on the loop")
     func cancelPending() async throws {
-        let stalling = try StallingDNSServer()
+        let stalling = try SilentUDPServer()
         let resolver = ModuleHostResolver(
-            limits: ModuleProfile.spwf01.dns, servers: [try stalling.address()],
+            limits: ModuleProfile.spwf01.dns, servers: [try SocketAddress(ipAddress: "127.0.0.1", port: stalling.port)],
             group: MultiThreadedEventLoopGroup.singleton)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
@@ -54,34 +51,3 @@ struct ShutdownTests {
         #expect(!resolver.hasPending)
     }
 }
-
-/// A UDP socket on 127.0.0.1 that reads nothing and answers nothing.
-final class StallingDNSServer {
-    let descriptor: Int32
-
-    init() throws {
-        descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        let length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 }
-        }
-        guard descriptor >= 0, bound else { throw StallingServerError() }
-    }
-
-    func address() throws -> SocketAddress {
-        var address = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) == 0 }
-        }
-        guard named else { throw StallingServerError() }
-        return try SocketAddress(ipAddress: "127.0.0.1", port: Int(UInt16(bigEndian: address.sin_port)))
-    }
-
-    deinit { close(descriptor) }
-}
-
-struct StallingServerError: Error {}
