@@ -175,30 +175,7 @@ struct DNSTransport: Sendable {
                 }
             }
             .connect(to: server)
-        channelFuture.whenComplete { result in
-            switch result {
-            case .success(let channel):
-                var buffer = channel.allocator.buffer(capacity: queryBytes.count)
-                buffer.writeBytes(queryBytes)
-                channel.writeAndFlush(buffer).whenFailure { error in promise.fail(resolverError(error)) }
-            case .failure(let error):
-                promise.fail(resolverError(error))
-            }
-        }
-        promise.futureResult.whenComplete { _ in
-            timeoutTask.cancel()
-            channelFuture.whenSuccess { channel in channel.close(promise: nil) }
-        }
-        let outcome: DNSUDPOutcome
-        do {
-            outcome = try await withTaskCancellationHandler {
-                try await promise.futureResult.get()
-            } onCancel: {
-                promise.fail(CancellationError())
-            }
-        } catch {
-            throw resolverError(error)
-        }
+        let outcome = try await exchange(queryBytes, over: channelFuture, promise: promise, timer: timeoutTask)
         switch outcome {
         case .reply(let reply, let size):
             return DNSExchange(
@@ -228,31 +205,9 @@ struct DNSTransport: Sendable {
                 }
             }
             .connect(to: server)
-        channelFuture.whenComplete { result in
-            switch result {
-            case .success(let channel):
-                var buffer = channel.allocator.buffer(capacity: queryBytes.count + 2)
-                buffer.writeInteger(UInt16(queryBytes.count))
-                buffer.writeBytes(queryBytes)
-                channel.writeAndFlush(buffer).whenFailure { error in promise.fail(resolverError(error)) }
-            case .failure(let error):
-                promise.fail(resolverError(error))
-            }
-        }
-        promise.futureResult.whenComplete { _ in
-            timeoutTask.cancel()
-            channelFuture.whenSuccess { channel in channel.close(promise: nil) }
-        }
-        let bytes: [UInt8]
-        do {
-            bytes = try await withTaskCancellationHandler {
-                try await promise.futureResult.get()
-            } onCancel: {
-                promise.fail(CancellationError())
-            }
-        } catch {
-            throw resolverError(error)
-        }
+        var framed = [UInt8(queryBytes.count >> 8), UInt8(queryBytes.count & 0xFF)]
+        framed += queryBytes
+        let bytes = try await exchange(framed, over: channelFuture, promise: promise, timer: timeoutTask)
         switch DNSReplyMatcher(query: query).classify(bytes) {
         case .reply(let reply):
             return DNSExchange(
@@ -262,6 +217,37 @@ struct DNSTransport: Sendable {
             throw .malformedReply(error.description)
         case .drop:
             throw .malformedReply("TCP: the reply does not match the query")
+        }
+    }
+
+    /// Writes `bytes` once the channel is connected and waits for `promise` (completed by the channel's reply
+    /// handler or by `timer`); any failure fails it. When it completes the timer is cancelled and the channel closed;
+    /// cancelling the task fails it.
+    private func exchange<Outcome: Sendable>(
+        _ bytes: [UInt8], over channelFuture: EventLoopFuture<any Channel>, promise: EventLoopPromise<Outcome>,
+        timer: Scheduled<Void>
+    ) async throws(DNSResolverError) -> Outcome {
+        channelFuture.whenComplete { result in
+            switch result {
+            case .success(let channel):
+                let buffer = channel.allocator.buffer(bytes: bytes)
+                channel.writeAndFlush(buffer).whenFailure { error in promise.fail(resolverError(error)) }
+            case .failure(let error):
+                promise.fail(resolverError(error))
+            }
+        }
+        promise.futureResult.whenComplete { _ in
+            timer.cancel()
+            channelFuture.whenSuccess { channel in channel.close(promise: nil) }
+        }
+        do {
+            return try await withTaskCancellationHandler {
+                try await promise.futureResult.get()
+            } onCancel: {
+                promise.fail(CancellationError())
+            }
+        } catch {
+            throw resolverError(error)
         }
     }
 }
