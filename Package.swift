@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "UplinkSerial", targets: ["UplinkSerial"]),
         .library(name: "UplinkModule", targets: ["UplinkModule"]),
         .library(name: "UplinkModuleServer", targets: ["UplinkModuleServer"]),
+        .library(name: "UplinkDriver", targets: ["UplinkDriver"]),
         .executable(name: "uplink", targets: ["UplinkCLI"]),
         .executable(name: "uplink-mqtt", targets: ["UplinkMQTTTool"]),
         .executable(name: "uplink-bench", targets: ["UplinkBench"]),
@@ -113,6 +114,17 @@ let package = Package(
             name: "UplinkModuleServer",
             dependencies: [
                 "UplinkModule",
+                "UplinkSerial",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // The host driver: drives an SPWF-compatible module over a serial link; MQTT through the module.
+        .target(
+            name: "UplinkDriver",
+            dependencies: [
+                "ATCodec",
+                "UplinkMQTT",
                 "UplinkSerial",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

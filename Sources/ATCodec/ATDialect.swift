@@ -1,8 +1,10 @@
-/// The bytes one firmware family puts on the wire: result lines, information lines and WINDs.
+/// The bytes one firmware family puts on the wire, and the commands a host sends it, described as data.
 ///
-/// Everything that differs between SPWF01 and SPWF04 output is here, as data, so command handlers
-/// never branch on the dialect.
-public struct ATDialect: Equatable, Sendable {
+/// Everything that differs between SPWF01 and SPWF04 is a stored property of this one description: the
+/// module renders its replies with it (``ok(verboseFields:)``, ``socketOpened(id:address:)``, ...), and a host
+/// parses the same bytes back with it (``parseLine(_:)``, ``ATIndication/init(number:text:dialect:)``), so the
+/// two directions cannot drift apart. Command handlers never branch on the dialect.
+public struct ATDialect: Equatable, Sendable, CustomStringConvertible {
     /// Which family this is.
     public enum Family: String, Equatable, Sendable {
         case spwf01
@@ -10,7 +12,54 @@ public struct ATDialect: Equatable, Sendable {
     }
 
     /// The family.
-    public var family: Family
+    public let family: Family
+
+    /// What comes before a result or a framed information line (`\r\n` on SPWF01, nothing on SPWF04).
+    public let replyLead: String
+    /// What comes before a WIND (`\r\n` on SPWF01, nothing on SPWF04).
+    public let windLead: String
+    /// The prefix of every synchronous line but WINDs (`AT-S.` on SPWF04).
+    public let linePrefix: String
+    /// The success line's text (`OK`, `AT-S.OK`).
+    public let okText: String
+    /// The error line's prefix before the code or text (`ERROR: `, `AT-S.ERROR`).
+    public let errorPrefix: String
+    /// Whether error lines carry a numeric code (`AT-S.ERROR:<code>:<text>`).
+    public let errorsCarryCodes: Bool
+    /// The prefix of SOCKON's result line (` ID: `, `AT-S.On:`).
+    public let socketOpenedPrefix: String
+    /// The prefix of SOCKQ's result line (` DATALEN: `, `AT-S.Query:`).
+    public let pendingLengthPrefix: String
+    /// The prefix of the header before SOCKR's raw bytes (`AT-S.Reading:`), or `nil` when there is none.
+    public let readingPrefix: String?
+    /// A variable line's prefix and the separator between name and value (`#  ` `" = "`, `AT-S.Var:` `=`).
+    public let variablePrefix: String
+    /// The separator between a variable's name and value.
+    public let variableSeparator: String
+    /// The heading line that starts a dump (`AT&V`, `AT+S.STS`), or `nil` when the dialect prints none.
+    public let dumpHeadingPrefix: String?
+    /// The text of `+WIND:24` before the address (`WiFi Up:`, `WiFi Up:0:`).
+    public let wifiUpPrefix: String
+    /// `+WIND:55`'s text before the socket id (`Pending Data:`, `Pending Data::`); SPWF04 adds the bytes
+    /// received since the last one before the total unread.
+    public let pendingDataPrefix: String
+    /// Whether `+WIND:55` carries the bytes received since the last one as well as the total unread.
+    public let pendingDataCarriesReceived: Bool
+    /// `+WIND:58`'s text after the socket id (nothing, `:0`).
+    public let socketClosedSuffix: String
+    /// The command that resets the module (`AT+CFUN=1`, `AT+S.RESET`).
+    public let resetCommandLine: String
+    /// The command that saves the configuration (`AT&W`, `AT+S.WCFG`).
+    public let saveCommandLine: String
+    /// The variable that turns the console's echo on and off (`localecho1`, `console_echo`).
+    public let echoVariable: String
+    /// The credential slot names TLSCERT takes for CA, certificate and key (SPWF01's flash slots `f_ca`...,
+    /// which survive a reset; SPWF04's `ca`..., which live in its file system).
+    public let persistentCredentialSlots: (ca: String, cert: String, key: String)
+
+    public static func == (lhs: ATDialect, rhs: ATDialect) -> Bool { lhs.family == rhs.family }
+
+    public var description: String { family.rawValue }
 
     /// The SPWF01 dialect (FW 3.x).
     public static let spwf01 = ATDialect(family: .spwf01)
@@ -20,122 +69,130 @@ public struct ATDialect: Equatable, Sendable {
     /// Creates the dialect of a family.
     public init(family: Family) {
         self.family = family
+        switch family {
+        case .spwf01:
+            replyLead = "\r\n"
+            windLead = "\r\n"
+            linePrefix = ""
+            okText = "OK"
+            errorPrefix = "ERROR: "
+            errorsCarryCodes = false
+            socketOpenedPrefix = " ID: "
+            pendingLengthPrefix = " DATALEN: "
+            readingPrefix = nil
+            variablePrefix = "#  "
+            variableSeparator = " = "
+            dumpHeadingPrefix = "# "
+            wifiUpPrefix = "WiFi Up:"
+            pendingDataPrefix = "Pending Data:"
+            pendingDataCarriesReceived = false
+            socketClosedSuffix = ""
+            resetCommandLine = "AT+CFUN=1"
+            saveCommandLine = "AT&W"
+            echoVariable = "localecho1"
+            persistentCredentialSlots = ("f_ca", "f_cert", "f_key")
+        case .spwf04:
+            replyLead = ""
+            windLead = ""
+            linePrefix = "AT-S."
+            okText = "AT-S.OK"
+            errorPrefix = "AT-S.ERROR"
+            errorsCarryCodes = true
+            socketOpenedPrefix = "AT-S.On:"
+            pendingLengthPrefix = "AT-S.Query:"
+            readingPrefix = "AT-S.Reading:"
+            variablePrefix = "AT-S.Var:"
+            variableSeparator = "="
+            dumpHeadingPrefix = nil
+            wifiUpPrefix = "WiFi Up:0:"
+            pendingDataPrefix = "Pending Data::"
+            pendingDataCarriesReceived = true
+            socketClosedSuffix = ":0"
+            resetCommandLine = "AT+S.RESET"
+            saveCommandLine = "AT+S.WCFG"
+            echoVariable = "console_echo"
+            persistentCredentialSlots = ("ca", "cert", "key")
+        }
     }
 
-    private static let crlf: [UInt8] = [0x0D, 0x0A]
+    private static func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+    // MARK: - Rendering (the module)
 
     /// The success line. SPWF04's `console_verbose` ≥ 1 adds `:<free heap>:<wifi state>`.
     public func ok(verboseFields: (freeHeap: Int, wifiState: Int)? = nil) -> [UInt8] {
-        switch family {
-        case .spwf01:
-            return Array("\r\nOK\r\n".utf8)
-        case .spwf04:
-            if let fields = verboseFields {
-                return Array("AT-S.OK:\(fields.freeHeap):\(fields.wifiState)\r\n".utf8)
-            }
-            return Array("AT-S.OK\r\n".utf8)
+        if errorsCarryCodes, let fields = verboseFields {
+            return Self.bytes("\(replyLead)\(okText):\(fields.freeHeap):\(fields.wifiState)\r\n")
         }
+        return Self.bytes("\(replyLead)\(okText)\r\n")
     }
 
     /// The error line. `verbosity` is SPWF04's `console_errs`: 0 bare, 1 code, 2 code and text.
     public func error(_ error: ATError, verbosity: Int = 2) -> [UInt8] {
-        switch family {
-        case .spwf01:
-            return Array("\r\nERROR: \(error.text)\r\n".utf8)
-        case .spwf04:
-            switch verbosity {
-            case ...0: return Array("AT-S.ERROR\r\n".utf8)
-            case 1: return Array("AT-S.ERROR:\(error.code)\r\n".utf8)
-            default: return Array("AT-S.ERROR:\(error.code):\(error.text)\r\n".utf8)
-            }
+        guard errorsCarryCodes else { return Self.bytes("\(replyLead)\(errorPrefix)\(error.text)\r\n") }
+        switch verbosity {
+        case ...0: return Self.bytes("\(replyLead)\(errorPrefix)\r\n")
+        case 1: return Self.bytes("\(replyLead)\(errorPrefix):\(error.code)\r\n")
+        default: return Self.bytes("\(replyLead)\(errorPrefix):\(error.code):\(error.text)\r\n")
         }
     }
 
     /// A variable as GCFG, STS and PEERS print it: `#  name = value` / `AT-S.Var:name=value`.
     public func variable(_ name: String, _ value: String) -> [UInt8] {
-        switch family {
-        case .spwf01: return Array("#  \(name) = \(value)\r\n".utf8)
-        case .spwf04: return Array("AT-S.Var:\(name)=\(value)\r\n".utf8)
-        }
+        Self.bytes("\(variablePrefix)\(name)\(variableSeparator)\(value)\r\n")
     }
 
     /// A free-form information line (help text, ping replies, headings).
     public func information(_ text: String) -> [UInt8] {
-        switch family {
-        case .spwf01: return Array("\(text)\r\n".utf8)
-        case .spwf04: return Array("AT-S.\(text)\r\n".utf8)
-        }
+        Self.bytes("\(linePrefix)\(text)\r\n")
     }
 
     /// The heading line that starts a dump (`AT&V`, `AT+S.STS`); SPWF04 prints none.
     public func dumpHeading(_ text: String) -> [UInt8] {
-        switch family {
-        case .spwf01: return Array("# \(text)\r\n".utf8)
-        case .spwf04: return []
-        }
+        guard let dumpHeadingPrefix else { return [] }
+        return Self.bytes("\(dumpHeadingPrefix)\(text)\r\n")
     }
 
     /// SOCKON's result: `\r\n ID: 00\r\n` / `AT-S.On:<ip>:<id>`.
     public func socketOpened(id: Int, address: String) -> [UInt8] {
-        switch family {
-        case .spwf01: return Array("\r\n ID: \(id < 10 ? "0" : "")\(id)\r\n".utf8)
-        case .spwf04: return Array("AT-S.On:\(address):\(id)\r\n".utf8)
-        }
+        if errorsCarryCodes { return Self.bytes("\(replyLead)\(socketOpenedPrefix)\(address):\(id)\r\n") }
+        return Self.bytes("\(replyLead)\(socketOpenedPrefix)\(id < 10 ? "0" : "")\(id)\r\n")
     }
 
     /// SOCKQ's result: `\r\n DATALEN: n\r\n` / `AT-S.Query:n`.
     public func pendingLength(_ count: Int) -> [UInt8] {
-        switch family {
-        case .spwf01: return Array("\r\n DATALEN: \(count)\r\n".utf8)
-        case .spwf04: return Array("AT-S.Query:\(count)\r\n".utf8)
-        }
+        Self.bytes("\(replyLead)\(pendingLengthPrefix)\(count)\r\n")
     }
 
     /// What precedes SOCKR's raw bytes: nothing on SPWF01, `AT-S.Reading:<n>:<pending>` on SPWF04.
     public func readingHeader(count: Int, pending: Int) -> [UInt8] {
-        switch family {
-        case .spwf01: return []
-        case .spwf04: return Array("AT-S.Reading:\(count):\(pending)\r\n".utf8)
-        }
+        guard let readingPrefix else { return [] }
+        return Self.bytes("\(readingPrefix)\(count):\(pending)\r\n")
     }
 
     /// A WIND line: SPWF01 frames it in CR LF on both sides, SPWF04 only ends it with CR LF.
     public func wind(_ number: Int, _ text: String) -> [UInt8] {
-        switch family {
-        case .spwf01: return Array("\r\n+WIND:\(number):\(text)\r\n".utf8)
-        case .spwf04: return Array("+WIND:\(number):\(text)\r\n".utf8)
-        }
+        Self.bytes("\(windLead)+WIND:\(number):\(text)\r\n")
     }
 
     /// The text of `+WIND:24` (Wi-Fi up) for an IPv4 address.
     public func wifiUpText(address: String) -> String {
-        switch family {
-        case .spwf01: return "WiFi Up:\(address)"
-        case .spwf04: return "WiFi Up:0:\(address)"
-        }
+        wifiUpPrefix + address
     }
 
     /// The text of `+WIND:55` (pending data): `received` arrived since the last one, `unread` in all.
     public func pendingDataText(socket: Int, received: Int, unread: Int) -> String {
-        switch family {
-        case .spwf01: return "Pending Data:\(socket):\(unread)"
-        case .spwf04: return "Pending Data::\(socket):\(received):\(unread)"
-        }
+        pendingDataCarriesReceived
+            ? "\(pendingDataPrefix)\(socket):\(received):\(unread)" : "\(pendingDataPrefix)\(socket):\(unread)"
     }
 
     /// The text of `+WIND:58` (the peer closed a client socket).
     public func socketClosedText(socket: Int) -> String {
-        switch family {
-        case .spwf01: return "Socket Closed:\(socket)"
-        case .spwf04: return "Socket Closed:\(socket):0"
-        }
+        "Socket Closed:\(socket)\(socketClosedSuffix)"
     }
 
-    /// The command that resets the module in this dialect.
+    /// The command name that resets the module in this dialect.
     public var resetCommand: String {
-        switch family {
-        case .spwf01: return "AT+CFUN"
-        case .spwf04: return "AT+S.RESET"
-        }
+        String(resetCommandLine.split(separator: "=", maxSplits: 1)[0])
     }
 }

@@ -2,7 +2,9 @@
 ///
 /// SPWF01 prints `ERROR: <text>`; SPWF04 prints `AT-S.ERROR:<code>:<text>`. Codes 76–78 are the real
 /// SPWF04 ones; the others are Uplink's choice (the SPWF04 manual's table was not available), and
-/// are listed in docs/at-commands.md.
+/// are listed in docs/at-commands.md. ``catalogue`` lists every entry; a host maps the text (SPWF01) or
+/// the code (SPWF04) of an error line back to its entry with ``catalogueEntry(text:)`` and
+/// ``catalogueEntry(code:text:)``.
 public struct ATError: Error, Equatable, Sendable {
     /// The SPWF04 error code.
     public var code: Int
@@ -51,4 +53,51 @@ public struct ATError: Error, Equatable, Sendable {
     public static let pendingData = ATError(code: 77, text: "Pending data")
     /// The peer closed the socket, or it failed.
     public static let socketNotConnected = ATError(code: 78, text: "Socket not connected")
+
+    /// Credential data refused at TLSCERT / TLSDOMAIN time; the text carries the reason after a colon.
+    public static func credentialRejected(_ reason: String) -> ATError {
+        ATError(code: 20, text: "\(credentialRejectedText): \(reason)")
+    }
+
+    /// A TLS socket without the credentials it needs (no CA, a certificate without its key...).
+    public static func credentialsMissing(_ reason: String) -> ATError {
+        ATError(code: 21, text: "\(credentialsMissingText): \(reason)")
+    }
+
+    /// The TLS handshake failed; the reason says why (unknown CA, name mismatch, expired...).
+    public static func handshakeFailed(_ reason: String) -> ATError {
+        ATError(code: 22, text: "\(handshakeFailedText): \(reason)")
+    }
+
+    static let credentialRejectedText = "Credential rejected"
+    static let credentialsMissingText = "TLS credentials missing"
+    static let handshakeFailedText = "TLS handshake failed"
+
+    /// Every error the module prints with a fixed text, and the bare texts of those that add a reason.
+    public static let catalogue: [ATError] = [
+        .commandNotFound, .invalidArguments, .lineTooLong, .unknownVariable, .readOnlyVariable, .invalidValue,
+        .dataTimeout, .tooManySockets, .failedToResolve, .connectionFailed, .notEnoughData, .wifiNotConnected,
+        .pingFailed, .noSuchPeer, .flashWriteFailed,
+        ATError(code: 20, text: credentialRejectedText), ATError(code: 21, text: credentialsMissingText),
+        ATError(code: 22, text: handshakeFailedText),
+        .illegalSocketID, .pendingData, .socketNotConnected,
+    ]
+
+    /// The catalogue entry an SPWF01 error text names: the entry with that text, or the one whose text is
+    /// followed by `: <reason>` (the whole text kept); code 0 when the text is not in the catalogue.
+    public static func catalogueEntry(text: String) -> ATError {
+        for entry in catalogue {
+            if entry.text == text { return entry }
+            if text.utf8.count > entry.text.utf8.count + 1, text.utf8.starts(with: entry.text.utf8 + [0x3A]) {
+                return ATError(code: entry.code, text: text)
+            }
+        }
+        return ATError(code: 0, text: text)
+    }
+
+    /// The error an SPWF04 line names by code: the text as sent when there is one, else the catalogue's.
+    public static func catalogueEntry(code: Int, text: String?) -> ATError {
+        if let text, !text.isEmpty { return ATError(code: code, text: text) }
+        return catalogue.first { $0.code == code } ?? ATError(code: code, text: "")
+    }
 }

@@ -47,16 +47,11 @@ struct ModuleCredentials {
 extension ATError {
     /// Credential data refused at TLSCERT / TLSDOMAIN time, with the precise reason.
     static func credentialRejected(_ error: CredentialError) -> ATError {
-        ATError(code: 20, text: "Credential rejected: \(error)")
+        credentialRejected("\(error)")
     }
 
     /// A TLS socket without the credentials it needs (no CA, a certificate without its key...).
     static func credentialsMissing(_ error: CredentialError) -> ATError {
-        ATError(code: 21, text: "TLS credentials missing: \(error)")
-    }
-
-    /// The TLS handshake failed; the reason says why (unknown CA, name mismatch, expired...).
-    static func handshakeFailed(_ reason: String) -> ATError {
-        ATError(code: 22, text: "TLS handshake failed: \(reason)")
+        credentialsMissing("\(error)")
     }
 }

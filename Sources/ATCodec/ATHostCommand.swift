@@ -1,0 +1,186 @@
+/// A command line a host sends, rendered for a dialect, with what the reply to it looks like.
+///
+/// Parameters are checked before anything is rendered: a field that holds the delimiter, a control byte or
+/// non-ASCII text would change the command's meaning on the wire, so it is refused.
+public struct ATHostCommand: Equatable, Sendable {
+    /// What follows the command on the wire and what its reply holds.
+    public enum Reply: Equatable, Sendable {
+        /// Information lines, then OK or an error line.
+        case lines
+        /// SOCKR: raw bytes (SPWF01: exactly `count` right away; SPWF04: after its `AT-S.Reading` header), then OK.
+        case data(count: Int)
+        /// A reset: no result line; done when the module has booted (`+WIND:32`), or failed by an error line.
+        case reboot
+    }
+
+    /// The command line without its CR (`AT+S.SOCKW=0,5`).
+    public let line: String
+    /// The raw bytes sent right after the CR (SOCKW, TLSCERT), or empty.
+    public let block: [UInt8]
+    /// The reply's shape.
+    public let reply: Reply
+
+    /// The bytes on the wire: the line, CR, then the block.
+    public var bytes: [UInt8] { Array(line.utf8) + [0x0D] + block }
+
+    /// A command from parts that are already known to be safe.
+    init(line: String, block: [UInt8] = [], reply: Reply = .lines) {
+        self.line = line
+        self.block = block
+        self.reply = reply
+    }
+
+    /// A command with checked parameters: `name=<p1>,<p2>...` (no `=` when there are none).
+    public init(
+        _ name: String, _ parameters: [String] = [], block: [UInt8] = [], reply: Reply = .lines
+    ) throws(ATCommandError) {
+        for parameter in parameters {
+            for byte in parameter.utf8 where byte < 0x20 || byte >= 0x7F || byte == 0x2C {
+                throw .unsafeParameter(parameter)
+            }
+        }
+        self.init(line: parameters.isEmpty ? name : name + "=" + parameters.joined(separator: ","), block: block, reply: reply)
+    }
+}
+
+/// A command a host wanted to send cannot be put on the wire as asked.
+public enum ATCommandError: Error, Equatable, Sendable {
+    /// A parameter holds the delimiter, a control byte or non-ASCII text.
+    case unsafeParameter(String)
+    /// A number outside what the command takes.
+    case outOfRange(String, Int)
+}
+
+/// The transport of a client socket.
+public enum ATSocketKind: Equatable, Sendable {
+    case tcp
+    case udp
+    /// TLS 1.2 with the credential slots; SPWF04 can name the server's expected common name.
+    case tls(commonName: String?)
+}
+
+/// The TLS credential slots.
+public enum ATCredentialSlot: String, Equatable, Sendable, CaseIterable {
+    case ca
+    case cert
+    case key
+}
+
+extension ATDialect {
+    /// `AT`.
+    public var attentionCommand: ATHostCommand { ATHostCommand(line: "AT") }
+
+    /// The reset command; its reply is the boot sequence.
+    public var resetHostCommand: ATHostCommand { ATHostCommand(line: resetCommandLine, reply: .reboot) }
+
+    /// Saves the configuration to flash.
+    public var saveHostCommand: ATHostCommand { ATHostCommand(line: saveCommandLine) }
+
+    /// Turns the console echo off (every driver does at start-up) or on.
+    public func echoCommand(on: Bool) -> ATHostCommand {
+        ATHostCommand(line: "AT+S.SCFG=\(echoVariable),\(on ? 1 : 0)")
+    }
+
+    /// `AT+S.SCFG=<name>,<value>`.
+    public func setVariableCommand(_ name: String, _ value: String) throws(ATCommandError) -> ATHostCommand {
+        try ATHostCommand("AT+S.SCFG", [name, value])
+    }
+
+    /// `AT+S.GCFG=<name>` (all variables without a name).
+    public func getVariableCommand(_ name: String?) throws(ATCommandError) -> ATHostCommand {
+        try ATHostCommand("AT+S.GCFG", name.map { [$0] } ?? [])
+    }
+
+    /// `AT+S.STS` (one variable with a name).
+    public func statusCommand(_ name: String? = nil) throws(ATCommandError) -> ATHostCommand {
+        try ATHostCommand("AT+S.STS", name.map { [$0] } ?? [])
+    }
+
+    /// `AT+S.SSIDTXT=<ssid>`.
+    public func ssidCommand(_ ssid: String) throws(ATCommandError) -> ATHostCommand {
+        guard (1...32).contains(ssid.utf8.count) else { throw .outOfRange("ssid length", ssid.utf8.count) }
+        return try ATHostCommand("AT+S.SSIDTXT", [ssid])
+    }
+
+    /// `AT+S.WIFI=0|1`.
+    public func radioCommand(on: Bool) -> ATHostCommand { ATHostCommand(line: "AT+S.WIFI=\(on ? 1 : 0)") }
+
+    /// `AT+S.SETTIME=<seconds since 1970>`.
+    public func setTimeCommand(_ seconds: Int) throws(ATCommandError) -> ATHostCommand {
+        guard seconds >= 0 else { throw .outOfRange("time", seconds) }
+        return ATHostCommand(line: "AT+S.SETTIME=\(seconds)")
+    }
+
+    /// SPWF01's `AT+S.TLSDOMAIN=f_domain,<name>` (flash, survives a reset).
+    public func tlsDomainCommand(_ name: String) throws(ATCommandError) -> ATHostCommand {
+        try ATHostCommand("AT+S.TLSDOMAIN", ["f_domain", name])
+    }
+
+    /// `AT+S.TLSCERT=<slot>,<length>` and the bytes, into the slot that survives a reset.
+    public func storeCredentialCommand(_ slot: ATCredentialSlot, _ bytes: [UInt8]) throws(ATCommandError)
+        -> ATHostCommand
+    {
+        guard !bytes.isEmpty else { throw .outOfRange("credential length", 0) }
+        let name: String
+        switch slot {
+        case .ca: name = persistentCredentialSlots.ca
+        case .cert: name = persistentCredentialSlots.cert
+        case .key: name = persistentCredentialSlots.key
+        }
+        return ATHostCommand(line: "AT+S.TLSCERT=\(name),\(bytes.count)", block: bytes)
+    }
+
+    /// SOCKON: `<host>,<port>,<t|u|s>,ind` (SPWF01) or `<host>,<port>,NULL,<t|u|s|common name>` (SPWF04).
+    public func socketOpenCommand(host: String, port: Int, kind: ATSocketKind) throws(ATCommandError) -> ATHostCommand {
+        guard (1...65_535).contains(port) else { throw .outOfRange("port", port) }
+        guard !host.isEmpty, host.utf8.count <= 253 else { throw .unsafeParameter(host) }
+        let type: String
+        switch kind {
+        case .tcp: type = "t"
+        case .udp: type = "u"
+        case .tls(let commonName):
+            if family == .spwf04, let commonName, !commonName.isEmpty {
+                guard !["t", "u", "s"].contains(commonName.lowercased()) else { throw .unsafeParameter(commonName) }
+                type = commonName
+            } else {
+                type = "s"
+            }
+        }
+        switch family {
+        case .spwf01: return try ATHostCommand("AT+S.SOCKON", [host, "\(port)", type, "ind"])
+        case .spwf04: return try ATHostCommand("AT+S.SOCKON", [host, "\(port)", "NULL", type])
+        }
+    }
+
+    /// `AT+S.SOCKW=<id>,<n>` and the `n` bytes (1 to `maximum`).
+    public func socketWriteCommand(socket: Int, _ bytes: [UInt8], maximum: Int = 4096) throws(ATCommandError)
+        -> ATHostCommand
+    {
+        guard (1...maximum).contains(bytes.count) else { throw .outOfRange("write length", bytes.count) }
+        return ATHostCommand(line: "AT+S.SOCKW=\(socket),\(bytes.count)", block: bytes)
+    }
+
+    /// `AT+S.SOCKR=<id>,<n>`: `n` raw bytes come back.
+    public func socketReadCommand(socket: Int, count: Int) throws(ATCommandError) -> ATHostCommand {
+        guard count >= 1 else { throw .outOfRange("read length", count) }
+        return ATHostCommand(line: "AT+S.SOCKR=\(socket),\(count)", reply: .data(count: count))
+    }
+
+    /// `AT+S.SOCKQ=<id>`.
+    public func socketQueryCommand(socket: Int) -> ATHostCommand { ATHostCommand(line: "AT+S.SOCKQ=\(socket)") }
+
+    /// `AT+S.SOCKC=<id>`.
+    public func socketCloseCommand(socket: Int) -> ATHostCommand { ATHostCommand(line: "AT+S.SOCKC=\(socket)") }
+
+    /// The variable that masks WINDs 32–63 (55 and 58 among them): `wind_off_medium`.
+    public static let socketWindMaskVariable = "wind_off_medium"
+
+    /// Masks (or unmasks) WINDs 32–63 around a binary read, as the mbed driver masks every WIND: a masked
+    /// `+WIND:55`/`58` is held by the module until the mask is cleared, never lost.
+    public func socketWindMaskCommand(masked: Bool) -> ATHostCommand {
+        ATHostCommand(line: "AT+S.SCFG=\(ATDialect.socketWindMaskVariable),\(masked ? "0xFFFFFFFF" : "0x00000000")")
+    }
+
+    /// Whether raw SOCKR bytes can be told from a WIND only with WINDs masked (SPWF01: no header before them).
+    public var readsNeedWindMask: Bool { readingPrefix == nil }
+}

@@ -1,0 +1,262 @@
+/// The host's side of the AT conversation as a state machine: commands in, bytes out; bytes in, replies and
+/// indications out. No I/O and no clock: an executor writes the ``Effect/write(_:)`` bytes to the link, feeds
+/// what the link reads to ``receive(_:)``, and calls ``expire(_:)`` when an exchange's deadline passes.
+///
+/// One command is on the wire at a time (the module is half-duplex); the others wait in submission order.
+/// WINDs are reported as they come, between any two lines of a reply. A reset, power-on or hard-fault WIND
+/// fails the command in flight with ``Failure/rebooted`` (unless it is the reset command itself, which
+/// completes at `+WIND:32`), and the queue waits for `+WIND:0` (console active) before it sends the next one.
+/// After an exchange timed out, replies can no longer be matched to commands: the session is
+/// ``isDesynchronized`` until ``resynchronized()``.
+public struct ATHostSession: Sendable {
+    /// Identifies a submitted command.
+    public typealias ExchangeID = UInt64
+
+    /// What a command got back.
+    public struct Response: Equatable, Sendable {
+        /// The reply's lines before its OK (WINDs excluded).
+        public var lines: [ATReply] = []
+        /// SOCKR's raw bytes.
+        public var data: [UInt8] = []
+
+        /// An empty response.
+        public init(lines: [ATReply] = [], data: [UInt8] = []) {
+            self.lines = lines
+            self.data = data
+        }
+    }
+
+    /// Why a command did not get its OK.
+    public enum Failure: Error, Equatable, Sendable {
+        /// The module answered with an error line.
+        case module(ATError)
+        /// The module rebooted (`+WIND:2`, `+WIND:1` or `+WIND:8`) before it answered.
+        case rebooted
+        /// No answer before the deadline.
+        case timedOut
+        /// The bytes did not have the shape the reply must have.
+        case protocolViolation(String)
+        /// The session lost track of the conversation after a timeout; resynchronise first.
+        case desynchronized
+    }
+
+    /// What the executor must do.
+    public enum Effect: Equatable, Sendable {
+        /// Put these bytes on the link.
+        case write([UInt8])
+        /// A command finished.
+        case completed(ExchangeID, Result<Response, Failure>)
+        /// A WIND arrived.
+        case indication(ATIndication)
+    }
+
+    private struct Exchange: Sendable {
+        var id: ExchangeID
+        var command: ATHostCommand
+        var response = Response()
+        var dataReceived = false
+    }
+
+    /// The dialect replies are read with.
+    public private(set) var dialect: ATDialect
+    private var framer: ATReplyFramer
+    private var queue: [Exchange] = []
+    private var inFlight: Exchange?
+    private var nextID: ExchangeID = 1
+    private var booting = false
+    /// Whether a timeout left replies that cannot be matched to commands.
+    public private(set) var isDesynchronized = false
+
+    /// Creates a session; `maximumLineLength` bounds one reply line.
+    public init(dialect: ATDialect, maximumLineLength: Int = 1024) {
+        self.dialect = dialect
+        self.framer = ATReplyFramer(maximumLineLength: maximumLineLength)
+    }
+
+    /// Commands submitted and not finished.
+    public var outstandingCount: Int { queue.count + (inFlight == nil ? 0 : 1) }
+
+    /// Whether the module is rebooting (between a reset WIND and `+WIND:0`).
+    public var isBooting: Bool { booting }
+
+    /// Switches the dialect (after detecting it); only while nothing is outstanding.
+    public mutating func setDialect(_ dialect: ATDialect) {
+        guard outstandingCount == 0 else { return }
+        self.dialect = dialect
+    }
+
+    /// Queues a command; it goes on the wire now if nothing else is.
+    public mutating func submit(_ command: ATHostCommand) -> (ExchangeID, [Effect]) {
+        let id = nextID
+        nextID += 1
+        guard !isDesynchronized else { return (id, [.completed(id, .failure(.desynchronized))]) }
+        queue.append(Exchange(id: id, command: command))
+        var effects: [Effect] = []
+        sendNext(&effects)
+        return (id, effects)
+    }
+
+    /// The deadline of exchange `id` passed: it fails with ``Failure/timedOut``. When it was on the wire, the
+    /// session is desynchronised and every queued command fails too.
+    public mutating func expire(_ id: ExchangeID) -> [Effect] {
+        var effects: [Effect] = []
+        if let index = queue.firstIndex(where: { $0.id == id }) {
+            queue.remove(at: index)
+            effects.append(.completed(id, .failure(.timedOut)))
+        } else if inFlight?.id == id {
+            inFlight = nil
+            effects.append(.completed(id, .failure(.timedOut)))
+            desynchronize(&effects)
+        }
+        return effects
+    }
+
+    /// The executor drained the link and saw the module answer again: commands can go out.
+    public mutating func resynchronized() {
+        isDesynchronized = false
+        booting = false
+        framer.reset()
+    }
+
+    /// Fails everything outstanding (the link closed).
+    public mutating func failAll(_ failure: Failure) -> [Effect] {
+        var effects: [Effect] = []
+        if let exchange = inFlight { effects.append(.completed(exchange.id, .failure(failure))) }
+        inFlight = nil
+        for exchange in queue { effects.append(.completed(exchange.id, .failure(failure))) }
+        queue.removeAll()
+        return effects
+    }
+
+    /// Bytes from the module.
+    public mutating func receive<Bytes: Collection>(_ bytes: Bytes) -> [Effect] where Bytes.Element == UInt8 {
+        framer.append(contentsOf: bytes)
+        var effects: [Effect] = []
+        while let event = framer.next() {
+            handle(event, &effects)
+        }
+        sendNext(&effects)
+        return effects
+    }
+
+    private mutating func handle(_ event: ATReplyFramer.Event, _ effects: inout [Effect]) {
+        switch event {
+        case .lineTooLong(let count):
+            fail(.protocolViolation("a \(count)-byte line from the module"), &effects)
+        case .data(let bytes):
+            guard var exchange = inFlight else { return }
+            exchange.response.data = bytes
+            exchange.dataReceived = true
+            inFlight = exchange
+        case .line(let bytes):
+            handleLine(bytes, &effects)
+        }
+    }
+
+    private mutating func handleLine(_ bytes: [UInt8], _ effects: inout [Effect]) {
+        let reply = dialect.parseLine(bytes)
+        if case .wind(let number, let text) = reply {
+            let indication = ATIndication(number: number, text: text, dialect: dialect)
+            effects.append(.indication(indication))
+            handleBoot(indication, &effects)
+            return
+        }
+        guard var exchange = inFlight else {
+            // A reply to nothing: the tail of a command that timed out, or noise.
+            return
+        }
+        if case .information(let text) = reply, text == exchange.command.line || bytes.elementsEqual(exchange.command.line.utf8) {
+            return  // the command's echo
+        }
+        if case .data(let count) = exchange.command.reply, !exchange.dataReceived {
+            switch reply {
+            case .reading(let announced, _) where dialect.readingPrefix != nil:
+                guard announced <= count else {
+                    fail(.protocolViolation("SOCKR announced \(announced) bytes for \(count) asked"), &effects)
+                    return
+                }
+                exchange.response.lines.append(reply)
+                inFlight = exchange
+                framer.beginData(count: announced)
+                if announced == 0 {
+                    exchange.dataReceived = true
+                    inFlight = exchange
+                }
+                return
+            case .error(let error):
+                inFlight = nil
+                effects.append(.completed(exchange.id, .failure(.module(error))))
+                return
+            default:
+                fail(.protocolViolation("\(dialect.readingPrefix ?? "data") expected, got \(ATBytes.text(bytes))"), &effects)
+                return
+            }
+        }
+        switch reply {
+        case .ok:
+            guard exchange.command.reply != .reboot else { return }
+            inFlight = nil
+            effects.append(.completed(exchange.id, .success(exchange.response)))
+        case .error(let error):
+            inFlight = nil
+            effects.append(.completed(exchange.id, .failure(.module(error))))
+        default:
+            if case .data = exchange.command.reply {
+                fail(.protocolViolation("SOCKR data not followed by OK: \(ATBytes.text(bytes.prefix(64)))"), &effects)
+                return
+            }
+            guard exchange.response.lines.count < 4096 else {
+                fail(.protocolViolation("more than 4096 lines in one reply"), &effects)
+                return
+            }
+            exchange.response.lines.append(reply)
+            inFlight = exchange
+        }
+    }
+
+    private mutating func handleBoot(_ indication: ATIndication, _ effects: inout [Effect]) {
+        switch indication {
+        case .reset, .powerOn, .hardFault:
+            booting = true
+            if let exchange = inFlight, exchange.command.reply != .reboot {
+                inFlight = nil
+                effects.append(.completed(exchange.id, .failure(.rebooted)))
+            }
+        case .consoleActive:
+            booting = false
+        case .hardwareStarted:
+            booting = false
+            if let exchange = inFlight, exchange.command.reply == .reboot {
+                inFlight = nil
+                effects.append(.completed(exchange.id, .success(exchange.response)))
+            }
+        default:
+            break
+        }
+    }
+
+    private mutating func fail(_ failure: Failure, _ effects: inout [Effect]) {
+        if let exchange = inFlight {
+            inFlight = nil
+            effects.append(.completed(exchange.id, .failure(failure)))
+        }
+        desynchronize(&effects)
+    }
+
+    private mutating func desynchronize(_ effects: inout [Effect]) {
+        isDesynchronized = true
+        framer.reset()
+        for exchange in queue { effects.append(.completed(exchange.id, .failure(.desynchronized))) }
+        queue.removeAll()
+    }
+
+    private mutating func sendNext(_ effects: inout [Effect]) {
+        guard inFlight == nil, !booting, !isDesynchronized, !queue.isEmpty else { return }
+        let exchange = queue.removeFirst()
+        inFlight = exchange
+        effects.append(.write(exchange.command.bytes))
+        if case .data(let count) = exchange.command.reply, dialect.readingPrefix == nil {
+            framer.beginData(count: count)
+        }
+    }
+}

@@ -1,0 +1,66 @@
+/// A WIND as a host acts on it: the numbers drivers key on, with their fields parsed by the dialect.
+public enum ATIndication: Equatable, Sendable {
+    /// `+WIND:0`: the console accepts commands.
+    case consoleActive
+    /// `+WIND:1`: power-on banner with the firmware's build id.
+    case powerOn(String)
+    /// `+WIND:2`: the module is resetting.
+    case reset
+    /// `+WIND:8`: hard fault; the module reboots.
+    case hardFault(String)
+    /// `+WIND:32`: the radio hardware is started (mbed waits for it after a reset command).
+    case hardwareStarted
+    /// `+WIND:24`: associated, with the station's IPv4 address.
+    case wifiUp(address: String)
+    /// `+WIND:55`: `unread` bytes wait in client socket `socket`.
+    case pendingData(socket: Int, unread: Int)
+    /// `+WIND:58`: the peer closed client socket `socket`.
+    case socketClosed(socket: Int)
+    /// A join failure (`+WIND:20` join failed, `+WIND:40` deauthentication, `+WIND:74` rejected network,
+    /// `+WIND:33` BSS lost, `+WIND:41` disassociation, `+WIND:75`–`77` link failures).
+    case wifiFailure(number: Int, text: String)
+    /// Any other WIND, as sent.
+    case other(number: Int, text: String)
+
+    /// The WIND numbers that mean the station lost (or never got) its link.
+    public static let wifiFailureNumbers: Set<Int> = [20, 33, 40, 41, 74, 75, 76, 77]
+
+    /// Reads a WIND's number and text with the fields of `dialect`; malformed fields give ``other(number:text:)``.
+    public init(number: Int, text: String, dialect: ATDialect) {
+        let bytes = Array(text.utf8)[...]
+        switch number {
+        case 0: self = .consoleActive
+        case 1: self = .powerOn(text)
+        case 2: self = .reset
+        case 8: self = .hardFault(text)
+        case 32: self = .hardwareStarted
+        case 24:
+            if let address = ATBytes.after(dialect.wifiUpPrefix, in: bytes), !address.isEmpty {
+                self = .wifiUp(address: ATBytes.text(address))
+            } else {
+                self = .other(number: number, text: text)
+            }
+        case 55:
+            self = .other(number: number, text: text)
+            guard let rest = ATBytes.after(dialect.pendingDataPrefix, in: bytes) else { return }
+            let fields = rest.split(separator: 0x3A, omittingEmptySubsequences: false)
+            let expected = dialect.pendingDataCarriesReceived ? 3 : 2
+            guard fields.count == expected, let socket = ATBytes.decimal(fields[0]),
+                let unread = ATBytes.decimal(fields[expected - 1])
+            else { return }
+            self = .pendingData(socket: socket, unread: unread)
+        case 58:
+            self = .other(number: number, text: text)
+            guard let rest = ATBytes.after("Socket Closed:", in: bytes) else { return }
+            let suffix = dialect.socketClosedSuffix.utf8.count
+            // The suffix (`:0` on SPWF04) is not checked: only the socket id matters.
+            let idBytes = rest.split(separator: 0x3A, omittingEmptySubsequences: false)[0]
+            guard suffix == 0 || rest.count > idBytes.count, let socket = ATBytes.decimal(idBytes) else { return }
+            self = .socketClosed(socket: socket)
+        default:
+            self =
+                ATIndication.wifiFailureNumbers.contains(number)
+                ? .wifiFailure(number: number, text: text) : .other(number: number, text: text)
+        }
+    }
+}

@@ -1,0 +1,109 @@
+/// Splits a module's output, as a host receives it, into lines and raw data blocks.
+///
+/// The host-side counterpart of ``ATLineFramer``: a pull parser. Append bytes as they arrive and call
+/// ``next()`` until it returns `nil`. Lines end in LF (a CR before it is dropped); empty lines (SPWF01 frames
+/// results in CR LF on both sides) are skipped. When a reply continues with raw bytes (SOCKR), call
+/// ``beginData(count:)`` *before* pulling again: the next `count` bytes come back as one ``Event/data(_:)``
+/// whatever they hold. A line longer than ``maximumLineLength`` is dropped up to its end and reported as
+/// ``Event/lineTooLong(_:)``; memory stays bounded by that limit plus one data block.
+public struct ATReplyFramer: Sendable {
+    /// What the framer found in the stream.
+    public enum Event: Equatable, Sendable {
+        /// A non-empty line without its terminator.
+        case line([UInt8])
+        /// A line that exceeded the limit; carries how many bytes it had.
+        case lineTooLong(Int)
+        /// A complete raw block of the length asked for.
+        case data([UInt8])
+    }
+
+    /// The longest line accepted, terminator excluded.
+    public let maximumLineLength: Int
+
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var scan = 0
+    private var dataCount: Int?
+    private var discarded: Int?
+
+    /// Creates a framer; `maximumLineLength` bounds one line (mbed's SPWFSA01 reads lines into 256 bytes).
+    public init(maximumLineLength: Int = 1024) {
+        self.maximumLineLength = max(16, maximumLineLength)
+    }
+
+    /// Bytes appended but not yet returned.
+    public var bufferedCount: Int { buffer.count - start }
+
+    /// Whether the framer is collecting a data block.
+    public var isInData: Bool { dataCount != nil }
+
+    /// The unconsumed bytes (for error messages and resynchronisation).
+    public var unconsumed: ArraySlice<UInt8> { buffer[start...] }
+
+    /// Adds bytes from the module.
+    public mutating func append<Bytes: Collection>(contentsOf bytes: Bytes) where Bytes.Element == UInt8 {
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// Takes the next `count` bytes as one data block.
+    public mutating func beginData(count: Int) {
+        dataCount = max(0, count)
+        scan = start
+    }
+
+    /// Drops everything buffered and returns to line mode (after a timeout, or a module reset).
+    public mutating func reset() {
+        buffer.removeAll(keepingCapacity: true)
+        start = 0
+        scan = 0
+        dataCount = nil
+        discarded = nil
+    }
+
+    /// Returns the next event, or `nil` when more bytes are needed.
+    public mutating func next() -> Event? {
+        if let count = dataCount {
+            guard buffer.count - start >= count else { return nil }
+            let block = Array(buffer[start..<start + count])
+            start += count
+            scan = start
+            dataCount = nil
+            compact()
+            return .data(block)
+        }
+        while scan < buffer.count {
+            if buffer[scan] != 0x0A {
+                scan += 1
+                if scan - start > maximumLineLength {
+                    discarded = (discarded ?? 0) + (scan - start)
+                    start = scan
+                }
+                continue
+            }
+            var end = scan
+            if end > start && buffer[end - 1] == 0x0D { end -= 1 }
+            let line = buffer[start..<end]
+            scan += 1
+            start = scan
+            if let dropped = discarded {
+                discarded = nil
+                compact()
+                return .lineTooLong(dropped + line.count)
+            }
+            if line.isEmpty || (line.count == 1 && line.first == 0x0D) { continue }
+            let event = Event.line(Array(line))
+            compact()
+            return event
+        }
+        compact()
+        return nil
+    }
+
+    private mutating func compact() {
+        if start > 4096 && start * 2 > buffer.count {
+            buffer.removeSubrange(0..<start)
+            scan -= start
+            start = 0
+        }
+    }
+}

@@ -1,0 +1,354 @@
+import ATCodec
+import NIOCore
+import NIOPosix
+import UplinkSerial
+
+/// A host-side driver for an SPWF01/SPWF04-compatible Wi-Fi module on a serial link: `uplink module` on its
+/// pseudo-terminal, or real hardware on `/dev/ttyUSB0`.
+///
+/// The conversation itself is ``ATHostSession`` (a state machine without I/O); this class is its executor: it
+/// owns the link as a SwiftNIO channel, writes what the session asks, feeds it what the link reads, and puts a
+/// deadline on every exchange. All of its state lives on ``eventLoop``; the async methods hop there.
+public final class ModuleDriver: @unchecked Sendable {
+    /// The loop that owns the driver's state and the link.
+    public let eventLoop: any EventLoop
+    /// Deadlines and sizes.
+    public let configuration: ModuleDriverConfiguration
+
+    var session: ATHostSession
+    private var channel: (any Channel)?
+    private var pending: [ATHostSession.ExchangeID: PendingExchange] = [:]
+    private var resynchronizing: EventLoopFuture<Void>?
+    private var lastInput = NIODeadline.now()
+    private var closedReason: String?
+    private var capture: [UInt8]?
+    private var subscribers: [Int: AsyncStream<ATIndication>.Continuation] = [:]
+    private var nextSubscriber = 0
+    var sockets: [Int: SocketState] = [:]
+    var wifi = WiFiState.unknown
+    var wifiWaiters: [EventLoopPromise<String>] = []
+    /// Deauthentication WINDs since the last join.
+    var deauthentications = 0
+    /// The text of the last `+WIND:1` seen (the firmware's banner).
+    var banner: String?
+
+    private struct PendingExchange {
+        var promise: EventLoopPromise<ATHostSession.Response>
+        var line: String
+        var timeout: Duration
+        var timer: Scheduled<Void>?
+    }
+
+    /// What the driver knows of the station's link, from the WINDs.
+    enum WiFiState: Equatable {
+        case unknown
+        case down(number: Int, text: String)
+        case up(address: String)
+    }
+
+    /// What the driver knows of one client socket.
+    struct SocketState {
+        /// Bytes waiting in the module, by the last `+WIND:55`, SOCKQ or SOCKR.
+        var unread = 0
+        /// The peer closed it (`+WIND:58`).
+        var peerClosed = false
+        /// A SOCKQ after `peerClosed` found nothing left: the stream has ended.
+        var drained = false
+        /// The module rebooted; the socket is gone.
+        var lost = false
+        /// A reader waiting for a WIND about this socket.
+        var waiter: EventLoopPromise<Void>?
+    }
+
+    init(eventLoop: any EventLoop, dialect: ATDialect, configuration: ModuleDriverConfiguration) {
+        self.eventLoop = eventLoop
+        self.configuration = configuration
+        self.session = ATHostSession(dialect: dialect, maximumLineLength: configuration.maximumLineLength)
+    }
+
+    /// Opens a serial device (a tty or a pseudo-terminal) raw, 8N1, and drives the module on it.
+    ///
+    /// With `dialect` `nil` the dialect is found from the module's answer to `AT` (`OK` or `AT-S.OK`). The module
+    /// must be running (booted); ``reset()`` reboots it. Echo is turned off, as every driver does.
+    public static func open(
+        path: String, baud: Int = 115_200, hardwareFlowControl: Bool = false, dialect: ATDialect? = nil,
+        configuration: ModuleDriverConfiguration = .init(),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> ModuleDriver {
+        let descriptor: CInt
+        do {
+            descriptor = try SerialPort.open(path: path, baud: baud, hardwareFlowControl: hardwareFlowControl)
+        } catch {
+            throw ModuleDriverError.linkClosed("\(path): \(error)")
+        }
+        return try await attach(
+            descriptor: descriptor, dialect: dialect, configuration: configuration, group: group)
+    }
+
+    /// Drives the module on an open descriptor, which the driver takes over (and closes at ``close()``).
+    public static func attach(
+        descriptor: CInt, dialect: ATDialect? = nil, configuration: ModuleDriverConfiguration = .init(),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> ModuleDriver {
+        let loop = group.next()
+        let driver = ModuleDriver(eventLoop: loop, dialect: dialect ?? .spwf01, configuration: configuration)
+        let bound = NIOLoopBound(driver, eventLoop: loop)
+        let channel = try await NIOPipeBootstrap(group: loop)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ModuleLinkHandler(driver: bound.value))
+                }
+            }
+            .takingOwnershipOfDescriptor(inputOutput: descriptor).get()
+        try await loop.submit { driver.channel = channel }.get()
+        do {
+            if dialect == nil {
+                try await driver.detectDialect()
+            }
+            try await driver.start()
+        } catch {
+            await driver.close()
+            throw error
+        }
+        return driver
+    }
+
+    /// The dialect the driver speaks.
+    public var dialect: ATDialect {
+        get async { (try? await eventLoop.submit { self.session.dialect }.get()) ?? .spwf01 }
+    }
+
+    /// Closes the link; everything outstanding fails.
+    public func close() async {
+        let channel = try? await eventLoop.submit { self.channel }.get()
+        try? await channel?.close()
+    }
+
+    /// The WINDs as they arrive (from the moment of the call).
+    public func indications() -> AsyncStream<ATIndication> {
+        let (stream, continuation) = AsyncStream<ATIndication>.makeStream(bufferingPolicy: .bufferingNewest(256))
+        eventLoop.execute {
+            let key = self.nextSubscriber
+            self.nextSubscriber += 1
+            self.subscribers[key] = continuation
+            continuation.onTermination = { _ in self.eventLoop.execute { self.subscribers[key] = nil } }
+        }
+        return stream
+    }
+
+    // MARK: - Exchanges
+
+    /// Sends one command and waits for its reply (with `timeout`, or the configuration's default).
+    @discardableResult
+    public func send(_ command: ATHostCommand, timeout: Duration? = nil) async throws -> ATHostSession.Response {
+        try await eventLoop.flatSubmit { self.exchange(command, timeout: timeout) }.get()
+    }
+
+    /// Sends commands back to back (they stay adjacent on the wire) and waits for every reply.
+    func sendAll(_ commands: [ATHostCommand]) async throws -> [ATHostSession.Response] {
+        let futures = try await eventLoop.submit { commands.map { self.exchange($0, timeout: nil) } }.get()
+        var responses: [ATHostSession.Response] = []
+        var firstError: (any Error)?
+        for future in futures {
+            do {
+                responses.append(try await future.get())
+            } catch {
+                if firstError == nil { firstError = error }
+            }
+        }
+        if let firstError { throw firstError }
+        return responses
+    }
+
+    /// On the loop: submits `command` (after a resynchronisation when one is needed).
+    func exchange(_ command: ATHostCommand, timeout: Duration?) -> EventLoopFuture<ATHostSession.Response> {
+        eventLoop.preconditionInEventLoop()
+        if let closedReason {
+            return eventLoop.makeFailedFuture(ModuleDriverError.linkClosed(closedReason))
+        }
+        if session.isDesynchronized {
+            let ready = resynchronizing ?? resynchronize()
+            return ready.flatMap { self.exchange(command, timeout: timeout) }
+        }
+        let promise = eventLoop.makePromise(of: ATHostSession.Response.self)
+        let limit = timeout ?? defaultTimeout(for: command)
+        let (id, effects) = session.submit(command)
+        let timer = eventLoop.scheduleTask(in: TimeAmount(limit)) { [self] in
+            apply(session.expire(id))
+        }
+        pending[id] = PendingExchange(promise: promise, line: command.line, timeout: limit, timer: timer)
+        apply(effects)
+        return promise.futureResult
+    }
+
+    private func defaultTimeout(for command: ATHostCommand) -> Duration {
+        if command.reply == .reboot { return configuration.resetTimeout }
+        if command.line.hasPrefix("AT+S.SOCKON") { return configuration.socketOpenTimeout }
+        return configuration.commandTimeout
+    }
+
+    /// Runs the session's effects.
+    func apply(_ effects: [ATHostSession.Effect]) {
+        for effect in effects {
+            switch effect {
+            case .write(let bytes):
+                guard let channel else { continue }
+                channel.writeAndFlush(channel.allocator.buffer(bytes: bytes), promise: nil)
+            case .completed(let id, let result):
+                guard let exchange = pending.removeValue(forKey: id) else { continue }
+                exchange.timer?.cancel()
+                switch result {
+                case .success(let response):
+                    exchange.promise.succeed(response)
+                case .failure(let failure):
+                    exchange.promise.fail(error(failure, exchange))
+                }
+            case .indication(let indication):
+                handle(indication)
+                for subscriber in subscribers.values { subscriber.yield(indication) }
+            }
+        }
+    }
+
+    private func error(_ failure: ATHostSession.Failure, _ exchange: PendingExchange) -> ModuleDriverError {
+        switch failure {
+        case .module(let error): return .module(command: exchange.line, error: error)
+        case .rebooted: return .rebooted(command: exchange.line)
+        case .timedOut: return .timedOut(command: exchange.line, after: exchange.timeout)
+        case .protocolViolation(let what): return .protocolViolation("\(what) (\(exchange.line))")
+        case .desynchronized:
+            return closedReason.map { .linkClosed($0) } ?? .protocolViolation("lost track of replies (\(exchange.line))")
+        }
+    }
+
+    // MARK: - Link events (on the loop)
+
+    func linkReceived(_ buffer: ByteBuffer) {
+        lastInput = .now()
+        if capture != nil { capture?.append(contentsOf: buffer.readableBytesView) }
+        apply(session.receive(buffer.readableBytesView))
+    }
+
+    func linkClosed(_ reason: String) {
+        guard closedReason == nil else { return }
+        closedReason = reason
+        channel = nil
+        apply(session.failAll(.desynchronized))
+        for (id, var socket) in sockets {
+            socket.lost = true
+            socket.waiter?.succeed()
+            socket.waiter = nil
+            sockets[id] = socket
+        }
+        for waiter in wifiWaiters { waiter.fail(ModuleDriverError.linkClosed(reason)) }
+        wifiWaiters.removeAll()
+        for subscriber in subscribers.values { subscriber.finish() }
+        subscribers.removeAll()
+    }
+
+    // MARK: - Synchronisation
+
+    /// Waits until the link has been quiet for a moment, forgets what it holds, and checks the module answers
+    /// `AT` (three tries).
+    private func resynchronize() -> EventLoopFuture<Void> {
+        let promise = eventLoop.makePromise(of: Void.self)
+        resynchronizing = promise.futureResult
+        resynchronize(tries: 3, started: .now(), promise: promise)
+        return promise.futureResult
+    }
+
+    private func resynchronize(tries: Int, started: NIODeadline, promise: EventLoopPromise<Void>) {
+        let quiet = NIODeadline.now() - lastInput >= .milliseconds(200)
+        if !quiet && NIODeadline.now() - started < .seconds(3) {
+            eventLoop.scheduleTask(in: .milliseconds(50)) {
+                self.resynchronize(tries: tries, started: started, promise: promise)
+            }
+            return
+        }
+        session.resynchronized()
+        exchange(session.dialect.attentionCommand, timeout: .seconds(1)).whenComplete { result in
+            switch result {
+            case .success:
+                self.resynchronizing = nil
+                promise.succeed()
+            case .failure(let error):
+                if tries > 1 && self.closedReason == nil {
+                    self.resynchronize(tries: tries - 1, started: .now(), promise: promise)
+                } else {
+                    self.resynchronizing = nil
+                    promise.fail(ModuleDriverError.notResponding("no OK to AT after a lost reply (\(error))"))
+                }
+            }
+        }
+    }
+
+    /// Finds the dialect from the reply to `AT`: `AT-S.OK` is SPWF04, `OK` SPWF01.
+    private func detectDialect() async throws {
+        for _ in 0..<3 {
+            try await eventLoop.submit {
+                self.capture = []
+                self.channel?.writeAndFlush(self.channel?.allocator.buffer(string: "AT\r"), promise: nil)
+            }.get()
+            for _ in 0..<20 {
+                try await Task.sleep(for: .milliseconds(50))
+                let found: ATDialect? = try await eventLoop.submit {
+                    let text = String(decoding: self.capture ?? [], as: UTF8.self)
+                    if text.contains("AT-S.OK") { return .spwf04 }
+                    if text.contains("OK\r\n") { return .spwf01 }
+                    return nil
+                }.get()
+                if let found {
+                    try await Task.sleep(for: .milliseconds(50))
+                    try await eventLoop.submit {
+                        self.capture = nil
+                        self.session.setDialect(found)
+                    }.get()
+                    return
+                }
+            }
+        }
+        try await eventLoop.submit { self.capture = nil }.get()
+        throw ModuleDriverError.notResponding("no OK to AT in either dialect")
+    }
+
+    /// Echo off, then `AT` to check the conversation is in step.
+    func start() async throws {
+        let dialect = await self.dialect
+        try await send(dialect.echoCommand(on: false))
+        try await send(dialect.attentionCommand)
+    }
+}
+
+/// Feeds the link's bytes to the driver, on its loop.
+final class ModuleLinkHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+
+    private let driver: ModuleDriver
+
+    init(driver: ModuleDriver) {
+        self.driver = driver
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        driver.linkReceived(unwrapInboundIn(data))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        driver.linkClosed("the link closed")
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        driver.linkClosed("\(error)")
+        context.close(promise: nil)
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        self = .nanoseconds(
+            nanoseconds.overflow ? Int64.max : nanoseconds.partialValue &+ attoseconds / 1_000_000_000)
+    }
+}
