@@ -221,6 +221,9 @@ let package = Package(
             name: "UplinkModuleTests",
             dependencies: [
                 "UplinkModule",
+                "UplinkDriver",
+                "UplinkMQTT",
+                "MQTTCodec",
                 "UplinkModuleServer",
                 "UplinkSerial",
                 "ATCodec",

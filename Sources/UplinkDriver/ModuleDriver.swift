@@ -92,11 +92,10 @@ public final class ModuleDriver: @unchecked Sendable {
     ) async throws -> ModuleDriver {
         let loop = group.next()
         let driver = ModuleDriver(eventLoop: loop, dialect: dialect ?? .spwf01, configuration: configuration)
-        let bound = NIOLoopBound(driver, eventLoop: loop)
         let channel = try await NIOPipeBootstrap(group: loop)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ModuleLinkHandler(driver: bound.value))
+                    try channel.pipeline.syncOperations.addHandler(ModuleLinkHandler(driver: driver))
                 }
             }
             .takingOwnershipOfDescriptor(inputOutput: descriptor).get()
