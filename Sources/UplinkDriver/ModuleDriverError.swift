@@ -1,7 +1,8 @@
 import ATCodec
+import UplinkMQTT
 
 /// Why a driver operation failed. Module errors carry the module's own text and code.
-public enum ModuleDriverError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum ModuleDriverError: MQTTTransportError, Equatable {
     /// The module answered `command` with an error line (text and code as the dialect gives them, matched to the
     /// catalogue: compare with the `ATError` constants, such as `ATError.failedToResolve`).
     case module(command: String, error: ATError)

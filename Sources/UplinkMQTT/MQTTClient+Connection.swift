@@ -93,6 +93,8 @@ extension MQTTClient {
             connection = try await transport.connect()
         } catch let error as MQTTClientError {
             return (false, error)
+        } catch let error as any MQTTTransportError {
+            return (false, .transportError(MQTTTransportFailure(error)))
         } catch {
             return (false, .transportFailed("\(error)"))
         }
@@ -223,6 +225,7 @@ extension MQTTClient {
     static func clientError(_ error: any Error) -> MQTTClientError {
         if let error = error as? MQTTClientError { return error }
         if let error = error as? MQTTDecodeError { return .protocolViolation(error.disconnectReasonCode, "\(error)") }
+        if let error = error as? any MQTTTransportError { return .transportError(MQTTTransportFailure(error)) }
         return .transportFailed("\(error)")
     }
 

@@ -6,6 +6,9 @@ public enum MQTTClientError: Error, Sendable, Equatable, CustomStringConvertible
     case connectionRefused(MQTTReasonCode, reasonString: String?)
     /// The transport could not connect, or failed while connected.
     case transportFailed(String)
+    /// The transport failed with an error of its own kind (an ``MQTTTransportError``, such as a Wi-Fi module's
+    /// error line), kept whole so the application can act on it.
+    case transportError(MQTTTransportFailure)
     /// The connection closed; the broker's DISCONNECT reason code, if it sent one.
     case connectionClosed(MQTTReasonCode?, reasonString: String?)
     /// The broker broke the protocol; the connection was closed (with DISCONNECT and this code in MQTT 5).
@@ -38,6 +41,7 @@ public enum MQTTClientError: Error, Sendable, Equatable, CustomStringConvertible
         case .connectionRefused(let code, let reason):
             return "connection refused: \(MQTTClientError.refusalText(code))" + (reason.map { " (\($0))" } ?? "")
         case .transportFailed(let text): return "transport failed: \(text)"
+        case .transportError(let failure): return "transport failed: \(failure)"
         case .connectionClosed(let code, let reason):
             guard let code else { return "connection closed" }
             return "connection closed by the broker: \(code.name)" + (reason.map { " (\($0))" } ?? "")
@@ -79,5 +83,26 @@ public enum MQTTClientError: Error, Sendable, Equatable, CustomStringConvertible
                 || code == .banned
         }
         return false
+    }
+}
+
+/// A transport error an application may want to inspect: the client passes it on whole, in
+/// ``MQTTClientError/transportError(_:)``, instead of as text.
+public protocol MQTTTransportError: Error, Sendable, CustomStringConvertible {}
+
+/// A transport's own error, kept whole (compared by its description).
+public struct MQTTTransportFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The transport's error.
+    public let error: any MQTTTransportError
+
+    /// Wraps a transport's error.
+    public init(_ error: any MQTTTransportError) {
+        self.error = error
+    }
+
+    public var description: String { error.description }
+
+    public static func == (lhs: MQTTTransportFailure, rhs: MQTTTransportFailure) -> Bool {
+        lhs.description == rhs.description
     }
 }
