@@ -68,6 +68,8 @@ let package = Package(
             name: "UplinkMQTTCommands",
             dependencies: [
                 "UplinkMQTT",
+                "UplinkDriver",
+                "ATCodec",
                 "UplinkMQTTNIO",
                 "MQTTCodec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -134,6 +136,8 @@ let package = Package(
             name: "UplinkCLI",
             dependencies: [
                 "UplinkModule",
+                "UplinkDriver",
+                "ATCodec",
                 "UplinkModuleServer",
                 "UplinkSerial",
                 "UplinkMQTTCommands",

@@ -166,6 +166,11 @@ extension ATDialect {
         return ATHostCommand(line: "AT+S.SOCKR=\(socket),\(count)", reply: .data(count: count))
     }
 
+    /// SPWF04's `AT+S.TLSCERT=content,1` (the bytes in each slot); `nil` where the firmware has no such query.
+    public var credentialContentCommand: ATHostCommand? {
+        family == .spwf04 ? ATHostCommand(line: "AT+S.TLSCERT=content,1") : nil
+    }
+
     /// `AT+S.SOCKQ=<id>`.
     public func socketQueryCommand(socket: Int) -> ATHostCommand { ATHostCommand(line: "AT+S.SOCKQ=\(socket)") }
 

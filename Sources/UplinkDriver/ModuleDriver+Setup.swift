@@ -193,3 +193,33 @@ extension ModuleDriver {
         try await send(command { () throws(ATCommandError) in try dialect.setTimeCommand(seconds) })
     }
 }
+
+extension ModuleDriver {
+    /// The module's open client sockets and the bytes waiting in each, found by asking SOCKQ for ids 0 to
+    /// `count - 1` (an id the module has not open answers `Illegal Socket ID`).
+    public func probeSockets(count: Int = 8) async throws -> [(id: Int, pending: Int)] {
+        let dialect = await self.dialect
+        var found: [(id: Int, pending: Int)] = []
+        for id in 0..<max(0, min(count, 32)) {
+            do {
+                let response = try await send(dialect.socketQueryCommand(socket: id))
+                for case .pendingLength(let pending) in response.lines { found.append((id, pending)) }
+            } catch let error as ModuleDriverError where error.moduleError == .illegalSocketID {
+                continue
+            }
+        }
+        return found
+    }
+
+    /// The bytes stored in each credential slot, where the firmware tells (SPWF04's `AT+S.TLSCERT=content,1`);
+    /// `nil` on SPWF01, whose firmware has no such query.
+    public func credentialUsage() async throws -> [(slot: String, bytes: Int)]? {
+        let dialect = await self.dialect
+        guard let query = dialect.credentialContentCommand else { return nil }
+        let response = try await send(query)
+        return response.lines.compactMap {
+            if case .variable(let name, let value) = $0, let bytes = Int(value) { return (name, bytes) }
+            return nil
+        }
+    }
+}

@@ -3,6 +3,10 @@ import NIOCore
 import NIOPosix
 import UplinkSerial
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A host-side driver for an SPWF01/SPWF04-compatible Wi-Fi module on a serial link: `uplink module` on its
 /// pseudo-terminal, or real hardware on `/dev/ttyUSB0`.
 ///
@@ -80,6 +84,14 @@ public final class ModuleDriver: @unchecked Sendable {
             descriptor = try SerialPort.open(path: path, baud: baud, hardwareFlowControl: hardwareFlowControl)
         } catch {
             throw ModuleDriverError.linkClosed("\(path): \(error)")
+        }
+        // Two hosts reading one UART each get part of the replies: take the port exclusively (flock, as pyserial's
+        // exclusive mode does), so a second driver is refused instead.
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            Glibc.close(descriptor)
+            throw ModuleDriverError.linkClosed(
+                code == EWOULDBLOCK ? "\(path) is in use by another program" : "\(path): flock failed (errno \(code))")
         }
         return try await attach(
             descriptor: descriptor, dialect: dialect, configuration: configuration, group: group)
@@ -311,10 +323,18 @@ public final class ModuleDriver: @unchecked Sendable {
     }
 
     /// Echo off, then `AT` to check the conversation is in step.
+    /// Then asks the station's address (`AT+S.STS=ip_ipaddr`, as mbed's driver does), so a module that joined
+    /// before the driver attached is known to be up.
     func start() async throws {
         let dialect = await self.dialect
         try await send(dialect.echoCommand(on: false))
         try await send(dialect.attentionCommand)
+        let status = try await send(command { () throws(ATCommandError) in try dialect.statusCommand("ip_ipaddr") })
+        for case .variable("ip_ipaddr", let address) in status.lines where address != "0.0.0.0" && !address.isEmpty {
+            try await eventLoop.submit {
+                if case .unknown = self.wifi { self.wifi = .up(address: address) }
+            }.get()
+        }
     }
 }
 

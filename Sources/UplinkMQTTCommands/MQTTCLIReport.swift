@@ -1,4 +1,6 @@
+import ATCodec
 import ArgumentParser
+import UplinkDriver
 import UplinkMQTT
 
 #if canImport(Glibc)
@@ -23,6 +25,10 @@ enum MQTTCLIReport {
                 text =
                     "connection refused by the broker: \(code.name) (reason code 0x\(String(code.rawValue, radix: 16)))\(detail)"
             }
+        case MQTTClientError.transportError(let failure):
+            text = (failure.error as? ModuleDriverError).map { moduleAdvice($0, host: host) } ?? failure.description
+        case let error as ModuleDriverError:
+            text = moduleAdvice(error, host: host)
         case let error as MQTTClientError:
             text = error.description
         case let error as MQTTCLIError:
@@ -32,6 +38,21 @@ enum MQTTCLIReport {
         }
         writeError("\(commandName): \(text)\n")
         return ExitCode(1)
+    }
+
+    /// A module's failure with what to run to see why, where a command of this project tells.
+    static func moduleAdvice(_ error: ModuleDriverError, host: String) -> String {
+        switch error.moduleError {
+        case ATError.failedToResolve?:
+            return "the module could not resolve \(host) (ERROR: \(ATError.failedToResolve.text)). "
+                + "See why, for each module profile: uplink dns \(host)"
+        case let moduleError? where moduleError.code == ATError.credentialRejected("").code:
+            return "the module refused a credential (\(moduleError.text)). See what fits: uplink certs fit --help"
+        case let moduleError? where moduleError.code == ATError.handshakeFailed("").code:
+            return "TLS through the module failed (\(moduleError.text))"
+        default:
+            return "through the module: \(error)"
+        }
     }
 
     /// How the user called the commands: `uplink-mqtt` for the standalone executable, else `uplink mqtt`.

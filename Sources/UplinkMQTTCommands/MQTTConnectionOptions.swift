@@ -1,3 +1,4 @@
+import ATCodec
 import ArgumentParser
 import Logging
 import MQTTCodec
@@ -77,6 +78,26 @@ struct MQTTConnectionOptions: ParsableArguments {
     @Flag(name: .customShort("d"), help: "Debug output on standard error.")
     var debug = false
 
+    @Option(
+        name: .long,
+        help: "Connect through an SPWF01/SPWF04-compatible Wi-Fi module on this serial device (the module resolves -h).")
+    var via: String?
+
+    @Option(name: .long, help: "With --via: the module's profile, for its slot sizes (spwf01, spwf01-3.5, spwf04).")
+    var profile = "spwf01"
+
+    @Option(name: .long, help: "With --via: the serial line's baud rate.")
+    var baud = 115_200
+
+    @Flag(name: .long, help: "With --via: RTS/CTS flow control on the serial line.")
+    var rtscts = false
+
+    @Option(name: .long, help: "With --via: join this Wi-Fi network first (saved in the module).")
+    var wifi: String?
+
+    @Option(name: .long, help: "With --via and --wifi: the WPA2 passphrase (none: an open network).")
+    var wifiPassphrase: String?
+
     var version: MQTTProtocolVersion {
         ["311", "mqttv311", "3.1.1", "4"].contains(protocolVersion) ? .v3_1_1 : .v5
     }
@@ -88,6 +109,17 @@ struct MQTTConnectionOptions: ParsableArguments {
         guard willQos <= 2 else { throw ValidationError("--will-qos takes 0, 1 or 2.") }
         if willPayload != nil && willTopic == nil { throw ValidationError("--will-payload needs --will-topic.") }
         if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together.") }
+        if via != nil {
+            guard MQTTViaModule.slotCapacity[profile] != nil else {
+                throw ValidationError("--profile takes spwf01, spwf01-3.5 or spwf04.")
+            }
+            guard (1...4_000_000).contains(baud) else { throw ValidationError("--baud takes 1 to 4000000.") }
+            if insecure { throw ValidationError("--insecure cannot be used with --via: the module always verifies.") }
+            if !alpn.isEmpty { throw ValidationError("--alpn cannot be used with --via (set tls_alpn on the module).") }
+            if aws && port == 443 { throw ValidationError("--via connects on 8883 (ALPN on 443 is the module's).") }
+        } else if wifi != nil || wifiPassphrase != nil {
+            throw ValidationError("--wifi and --wifi-passphrase go with --via.")
+        }
     }
 
     /// Builds the client.
@@ -122,6 +154,15 @@ struct MQTTConnectionOptions: ParsableArguments {
             ? MQTTTLSConfiguration(
                 caFile: cafile, certificateFile: cert, keyFile: key, alpn: alpn, verifyPeer: !insecure)
             : nil
+        if let via {
+            let settings = try viaSettings(device: via)
+            if let problem = settings.fitProblem(caFile: cafile, certFile: cert, keyFile: key) {
+                throw MQTTCLIError(problem)
+            }
+            return try MQTTClient(
+                configuration: configuration, transport: settings.transport(host: host, port: port, tls: useTLS),
+                store: store)
+        }
         let transport: MQTTNIOTransport
         if aws, let tlsConfiguration {
             transport = try MQTTNIOTransport.awsIoT(
@@ -131,6 +172,19 @@ struct MQTTConnectionOptions: ParsableArguments {
                 host: host, port: port, tls: tlsConfiguration, eventLoopGroup: MQTTCLILoop.group)
         }
         return try MQTTClient(configuration: configuration, transport: transport, store: store)
+    }
+
+    /// The module settings of `--via`, with the credential files read.
+    private func viaSettings(device: String) throws -> MQTTViaModule {
+        var credentials: [(slot: ATCredentialSlot, file: String, bytes: [UInt8])] = []
+        for (slot, file) in [(ATCredentialSlot.ca, cafile), (.cert, cert), (.key, key)] {
+            guard let file else { continue }
+            guard let bytes = MQTTCLIFile.readBytes(file) else { throw MQTTCLIError("cannot read \(file)") }
+            credentials.append((slot, file, bytes))
+        }
+        return MQTTViaModule(
+            device: device, baud: baud, hardwareFlowControl: rtscts, profile: profile, ssid: wifi,
+            passphrase: wifiPassphrase, credentials: credentials)
     }
 
     /// With --session, the client id is kept in the folder so a restarted process resumes the same session.
