@@ -27,6 +27,8 @@ enum MQTTCLIReport {
             }
         case MQTTClientError.transportError(let failure):
             text = (failure.error as? ModuleDriverError).map { moduleAdvice($0, host: host) } ?? failure.description
+        case let error as MQTTViaCredentialError:
+            text = error.description
         case let error as ModuleDriverError:
             text = moduleAdvice(error, host: host)
         case let error as MQTTClientError:
@@ -46,8 +48,6 @@ enum MQTTCLIReport {
         case ATError.failedToResolve?:
             return "the module could not resolve \(host) (ERROR: \(ATError.failedToResolve.text)). "
                 + "See why, for each module profile: uplink dns \(host)"
-        case let moduleError? where moduleError.code == ATError.credentialRejected("").code:
-            return "the module refused a credential (\(moduleError.text)). See what fits: uplink certs fit --help"
         case let moduleError? where moduleError.code == ATError.handshakeFailed("").code:
             return "TLS through the module failed (\(moduleError.text))"
         default:

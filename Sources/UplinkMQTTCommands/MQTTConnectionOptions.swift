@@ -156,7 +156,7 @@ struct MQTTConnectionOptions: ParsableArguments {
             : nil
         if let via {
             let settings = try viaSettings(device: via)
-            if let problem = settings.fitProblem(caFile: cafile, certFile: cert, keyFile: key) {
+            if let problem = settings.fitProblem() {
                 throw MQTTCLIError(problem)
             }
             return try MQTTClient(

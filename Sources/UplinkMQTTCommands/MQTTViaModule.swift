@@ -21,7 +21,7 @@ struct MQTTViaModule: Sendable {
     var credentials: [(slot: ATCredentialSlot, file: String, bytes: [UInt8])]
 
     /// Why the credentials do not fit, in words a person can act on, or `nil` when they fit.
-    func fitProblem(caFile: String?, certFile: String?, keyFile: String?) -> String? {
+    func fitProblem() -> String? {
         let capacity = Self.slotCapacity[profile] ?? 4096
         for credential in credentials where credential.bytes.count > capacity {
             let what: String
@@ -30,15 +30,18 @@ struct MQTTViaModule: Sendable {
             case .cert: what = "client certificate (chain)"
             case .key: what = "private key"
             }
-            var fit = "uplink certs fit --profile \(profile)"
-            if let caFile { fit += " --ca \(caFile)" }
-            if let certFile { fit += " --cert \(certFile)" }
-            if let keyFile { fit += " --key \(keyFile)" }
             return "the \(what) in \(credential.file) is \(credential.bytes.count) bytes; the \(profile) "
                 + "\(credential.slot.rawValue) slot holds \(capacity). Nothing was sent to the module. "
-                + "What makes it fit: \(fit)"
+                + "What makes it fit: \(fitCommand)"
         }
         return nil
+    }
+
+    /// The `uplink certs fit` command for these credentials and this profile.
+    var fitCommand: String {
+        var command = "uplink certs fit --profile \(profile)"
+        for credential in credentials { command += " --\(credential.slot.rawValue) \(credential.file)" }
+        return command
     }
 
     /// The transport to `host:port` (TLS with the slots when `tls`).
@@ -79,7 +82,12 @@ final class MQTTViaModuleTransport: MQTTTransport {
             }
             let capacity = MQTTViaModule.slotCapacity[settings.profile]
             for credential in settings.credentials {
-                try await driver.storeCredential(credential.slot, credential.bytes, capacity: capacity)
+                do {
+                    try await driver.storeCredential(credential.slot, credential.bytes, capacity: capacity)
+                } catch let error as ModuleDriverError where error.moduleError?.code == 20 {
+                    throw MQTTViaCredentialError(
+                        file: credential.file, error: error, fitCommand: settings.fitCommand)
+                }
             }
         } catch {
             await driver.close()
@@ -98,5 +106,17 @@ private actor MQTTViaState {
         let driver = try await open()
         opened = driver
         return driver
+    }
+}
+
+/// The module refused a credential file (its text says why: a chain where the profile takes one certificate,
+/// an unparsable key...).
+struct MQTTViaCredentialError: MQTTTransportError {
+    var file: String
+    var error: ModuleDriverError
+    var fitCommand: String
+
+    var description: String {
+        "the module refused \(file) (\(error.moduleError?.text ?? "\(error)")). What makes it fit: \(fitCommand)"
     }
 }
