@@ -227,6 +227,7 @@ let package = Package(
                 "UplinkModule",
                 "UplinkDriver",
                 "UplinkMQTT",
+                "UplinkMQTTNIO",
                 "MQTTCodec",
                 "UplinkModuleServer",
                 "UplinkSerial",

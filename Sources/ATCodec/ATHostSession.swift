@@ -4,8 +4,8 @@
 ///
 /// One command is on the wire at a time (the module is half-duplex); the others wait in submission order.
 /// WINDs are reported as they come, between any two lines of a reply. A reset, power-on or hard-fault WIND
-/// fails the command in flight with ``Failure/rebooted`` (unless it is the reset command itself, which
-/// completes at `+WIND:32`), and the queue waits for `+WIND:0` (console active) before it sends the next one.
+/// fails the command in flight and every queued one with ``Failure/rebooted`` (unless it is the reset command
+/// itself, which completes at `+WIND:32`); commands submitted after it wait for `+WIND:0` (console active).
 /// After an exchange timed out, replies can no longer be matched to commands: the session is
 /// ``isDesynchronized`` until ``resynchronized()``.
 public struct ATHostSession: Sendable {
@@ -217,11 +217,16 @@ public struct ATHostSession: Sendable {
     private mutating func handleBoot(_ indication: ATIndication, _ effects: inout [Effect]) {
         switch indication {
         case .reset, .powerOn, .hardFault:
+            // The power-on banner after a reset WIND belongs to the same reboot.
+            guard !booting else { return }
             booting = true
             if let exchange = inFlight, exchange.command.reply != .reboot {
                 inFlight = nil
                 effects.append(.completed(exchange.id, .failure(.rebooted)))
             }
+            // What waits was meant for the module as it was (its sockets are gone): it fails too.
+            for exchange in queue { effects.append(.completed(exchange.id, .failure(.rebooted))) }
+            queue.removeAll()
         case .consoleActive:
             booting = false
         case .hardwareStarted:

@@ -98,15 +98,18 @@ struct ATHostSessionTests {
                 == .failure(.module(.illegalSocketID)))
     }
 
-    @Test("a reboot fails the command in flight; the queue waits for Console active")
+    @Test("a reboot fails the command in flight and the queued ones; new ones wait for Console active")
     func reboot() {
         var session = Session(dialect: .spwf01)
         _ = session.submit(ATDialect.spwf01.socketQueryCommand(socket: 0))
-        let (next, _) = session.submit(ATDialect.spwf01.attentionCommand)
+        let (queued, _) = session.submit(try! ATDialect.spwf01.socketReadCommand(socket: 0, count: 5))
         let effects = session.receive(bytes("\r\n+WIND:2:Reset\r\n"))
-        #expect(completions(effects).first?.1 == .failure(.rebooted))
+        #expect(completions(effects).map(\.1) == [.failure(.rebooted), .failure(.rebooted)])
+        #expect(completions(effects).last?.0 == queued)
         #expect(writes(effects).isEmpty)
         #expect(session.isBooting)
+        let (next, held) = session.submit(ATDialect.spwf01.attentionCommand)
+        #expect(writes(held).isEmpty)
         let boot = session.receive(bytes("\r\n+WIND:1:Poweron (x)\r\n\r\n+WIND:13:c\r\n\r\n+WIND:0:Console active\r\n"))
         #expect(indications(boot) == [.powerOn("Poweron (x)"), .other(number: 13, text: "c"), .consoleActive])
         #expect(writes(boot) == [bytes("AT\r")])

@@ -11,7 +11,7 @@ public final class MosquittoBroker: @unchecked Sendable {
     public let port: Int
     /// Its temporary folder (configuration and log).
     public let folder: String
-    private let process: ChildProcess
+    private var process: ChildProcess
 
     private init(port: Int, folder: String, process: ChildProcess) {
         self.port = port
@@ -75,4 +75,28 @@ public final class MosquittoBroker: @unchecked Sendable {
 public struct BrokerError: Error, CustomStringConvertible {
     public var message: String
     public var description: String { message }
+}
+
+extension MosquittoBroker {
+    /// Stops the broker gracefully (SIGTERM: with `persistence true` it saves sessions and queued messages) and
+    /// starts it again with the same configuration on the same port; waits until it accepts connections.
+    public func restart() async throws {
+        process.terminate()
+        let deadline = ContinuousClock.now + .seconds(5)
+        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        process.forceKill()
+        let conf = folder + "/mosquitto.conf"
+        for _ in 0..<50 {
+            let next = try ChildProcess(
+                path: "/usr/sbin/mosquitto", arguments: ["-c", conf], outputPath: folder + "/mosquitto-restarted.log")
+            if await Self.waitUntilListening(port: port, process: next) {
+                process = next
+                return
+            }
+            next.forceKill()
+            // The port may still be in TIME_WAIT-like use for a moment.
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        throw BrokerError(message: "mosquitto did not restart on port \(port)")
+    }
 }
