@@ -165,6 +165,9 @@ let package = Package(
             name: "UplinkBench",
             dependencies: [
                 "UplinkModule",
+                "UplinkDriver",
+                "UplinkMQTT",
+                "UplinkMQTTNIO",
                 "UplinkModuleServer",
                 "UplinkSerial",
                 "UplinkDNS",

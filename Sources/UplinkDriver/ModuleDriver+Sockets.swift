@@ -66,6 +66,9 @@ extension ModuleDriver {
                 socket.waiter?.succeed()
                 socket.waiter = promise
                 self.sockets[id] = socket
+                // Nothing left to read: the WINDs that announce more must flow again (the module sends the ones
+                // it held while they were masked right after this).
+                self.unmaskWinds()
                 return .wait(promise.futureResult)
             }.get()
             switch step {
@@ -111,14 +114,21 @@ extension ModuleDriver {
         }.get()
     }
 
-    /// One binary read: `SOCKR=<id>,<count>`, framed by masking WINDs 32–63 on a dialect whose SOCKR bytes have
-    /// no header.
+    /// One binary read: `SOCKR=<id>,<count>`. On a dialect whose SOCKR bytes have no header (SPWF01) WINDs 32–63
+    /// are masked first, so none can land before the data; the mask stays on through a burst of reads and comes off
+    /// when a reader has nothing left and waits (``unmaskWinds()``): one mask and one unmask per burst, not per read.
     private func readData(socket id: Int, count: Int) async throws -> [UInt8] {
         let dialect = await self.dialect
         let read = try command { () throws(ATCommandError) in try dialect.socketReadCommand(socket: id, count: count) }
-        let masked = dialect.readsNeedWindMask && configuration.masksWindsAroundReads
+        let masks = dialect.readsNeedWindMask && configuration.masksWindsAroundReads
         return try await eventLoop.flatSubmit { () -> EventLoopFuture<[UInt8]> in
-            let mask = masked ? self.exchange(dialect.socketWindMaskCommand(masked: true), timeout: nil) : nil
+            let mask: EventLoopFuture<ATHostSession.Response>
+            if masks && !self.windsMasked {
+                self.windsMasked = true
+                mask = self.exchange(dialect.socketWindMaskCommand(masked: true), timeout: nil)
+            } else {
+                mask = self.eventLoop.makeSucceededFuture(ATHostSession.Response())
+            }
             let data = self.exchange(read, timeout: nil).map { response -> [UInt8] in
                 guard var socket = self.sockets[id] else { return response.data }
                 if case .reading(let announced, let pending) = response.lines.first {
@@ -129,18 +139,19 @@ extension ModuleDriver {
                 self.sockets[id] = socket
                 return response.data
             }
-            let unmask = masked ? self.exchange(dialect.socketWindMaskCommand(masked: false), timeout: nil) : nil
-            let framed = (mask ?? self.eventLoop.makeSucceededFuture(ATHostSession.Response()))
-                .and(data).map { $0.1 }
-            return framed.flatMap { bytes in
-                (unmask ?? self.eventLoop.makeSucceededFuture(ATHostSession.Response())).map { _ in bytes }
-            }.flatMapError { error in
-                // The read failed: still wait for the unmask, then report the read's error.
-                (unmask ?? self.eventLoop.makeSucceededFuture(ATHostSession.Response())).flatMapThrowing { _ in
-                    throw error
-                }.flatMapErrorThrowing { _ in throw error }
-            }
+            return mask.and(data).map { $0.1 }
         }.get()
+    }
+
+    /// On the loop: clears the read mask, if it is on.
+    func unmaskWinds() {
+        guard windsMasked else { return }
+        windsMasked = false
+        let dialect = session.dialect
+        exchange(dialect.socketWindMaskCommand(masked: false), timeout: nil).whenFailure { _ in
+            // Tried again before the next wait.
+            self.windsMasked = true
+        }
     }
 
     /// Closes a socket: SOCKC; while the module refuses with `Pending data`, the rest is read and dropped and

@@ -31,8 +31,12 @@ public final class ModuleDriver: @unchecked Sendable {
     var sockets: [Int: SocketState] = [:]
     var wifi = WiFiState.unknown
     var wifiWaiters: [EventLoopPromise<String>] = []
+    /// Whether the driver left WINDs 32–63 masked after a read (cleared when a reader waits).
+    var windsMasked = false
     /// Deauthentication WINDs since the last join.
     var deauthentications = 0
+    /// Bytes written to and read from the link.
+    private var counters = (sent: 0, received: 0)
     /// The text of the last `+WIND:1` seen (the firmware's banner).
     var banner: String?
 
@@ -104,9 +108,11 @@ public final class ModuleDriver: @unchecked Sendable {
     ) async throws -> ModuleDriver {
         let loop = group.next()
         let driver = ModuleDriver(eventLoop: loop, dialect: dialect ?? .spwf01, configuration: configuration)
+        let paceBaud = configuration.paceBaud
         let channel = try await NIOPipeBootstrap(group: loop)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let paceBaud { try channel.pipeline.syncOperations.addHandler(PacedWriteHandler(baud: paceBaud)) }
                     try channel.pipeline.syncOperations.addHandler(ModuleLinkHandler(driver: driver))
                 }
             }
@@ -127,6 +133,11 @@ public final class ModuleDriver: @unchecked Sendable {
     /// The dialect the driver speaks.
     public var dialect: ATDialect {
         get async { (try? await eventLoop.submit { self.session.dialect }.get()) ?? .spwf01 }
+    }
+
+    /// Bytes written to the link and read from it so far (AT framing and socket data together).
+    public var byteCounts: (sent: Int, received: Int) {
+        get async { (try? await eventLoop.submit { self.counters }.get()) ?? (0, 0) }
     }
 
     /// Closes the link; everything outstanding fails.
@@ -204,6 +215,7 @@ public final class ModuleDriver: @unchecked Sendable {
             switch effect {
             case .write(let bytes):
                 guard let channel else { continue }
+                counters.sent += bytes.count
                 channel.writeAndFlush(channel.allocator.buffer(bytes: bytes), promise: nil)
             case .completed(let id, let result):
                 guard let exchange = pending.removeValue(forKey: id) else { continue }
@@ -236,6 +248,7 @@ public final class ModuleDriver: @unchecked Sendable {
 
     func linkReceived(_ buffer: ByteBuffer) {
         lastInput = .now()
+        counters.received += buffer.readableBytes
         if capture != nil { capture?.append(contentsOf: buffer.readableBytesView) }
         apply(session.receive(buffer.readableBytesView))
     }

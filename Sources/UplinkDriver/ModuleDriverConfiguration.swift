@@ -20,6 +20,10 @@ public struct ModuleDriverConfiguration: Sendable {
     /// Whether binary reads are framed by masking WINDs 32–63 (SPWF01, whose SOCKR bytes have no header).
     public var masksWindsAroundReads = true
 
+    /// Pace the driver's output at this baud rate (10 bits a byte), as a real UART would carry it; `nil`: as fast
+    /// as the link takes it. (Benchmarks pace both ends: `uplink module --pace` paces the module's output.)
+    public var paceBaud: Int?
+
     /// The defaults.
     public init() {}
 }
