@@ -437,7 +437,8 @@ public final class ModuleEngine: @unchecked Sendable {
         if let ownResolver, ownResolver.servers == servers { return ownResolver }
         // The lookups' sockets run on the process-wide loops: they may outlive this module's loop by a moment.
         let fresh = ModuleHostResolver(
-            limits: options.profile.dns, servers: servers, group: MultiThreadedEventLoopGroup.singleton)
+            limits: options.profile.dns, servers: servers, group: MultiThreadedEventLoopGroup.singleton,
+            hostsPath: options.hostsFile)
         if let ownResolver {
             retiredResolvers.removeAll { !$0.hasPending }
             if ownResolver.hasPending { retiredResolvers.append(ownResolver) }

@@ -20,6 +20,8 @@ public struct ModuleOptions: Sendable {
     public var dhcpAddress: IPv4Address
     /// DNS servers asked when `ip_dns` is not set (default: the host's `/etc/resolv.conf`).
     public var dnsServers: [SocketAddress]
+    /// The hosts file looked in before DNS (default `/etc/hosts`; `nil`: none, only `localhost`).
+    public var hostsFile: String?
     /// The credential slot layout (the profile's, or one resized with `--slots`).
     public var slotLayout: SlotLayout
     /// The module's serial number (`nv_serial`).
@@ -37,6 +39,7 @@ public struct ModuleOptions: Sendable {
         connectTimeout = .seconds(4)
         dhcpAddress = IPv4Address(127, 0, 0, 1)
         dnsServers = DNSResolverOptions.systemServers()
+        hostsFile = HostsFile.defaultPath
         slotLayout = (try? SlotLayout.profile(named: profile.name)) ?? .spwf01
         serial = "0000000001"
         macAddress = "00:80:E1:00:00:01"
