@@ -193,6 +193,12 @@ public final class ModuleEngine: @unchecked Sendable {
         flushWindsIfIdle()
     }
 
+    /// Queues `+WIND:58` (the peer closed) for a socket.
+    func indicateClosed(_ socket: ModuleSocket) {
+        pendingWinds.append(PendingWind(number: 58, text: dialect.socketClosedText(socket: socket.id), socket: socket))
+        flushWindsIfIdle()
+    }
+
     /// Queues `+WIND:55` for a socket; several arrivals before it goes out make one WIND.
     func indicatePendingData(_ socket: ModuleSocket) {
         if !pendingWinds.contains(where: { $0.number == 55 && $0.socket === socket }) {
@@ -211,11 +217,25 @@ public final class ModuleEngine: @unchecked Sendable {
         }
     }
 
+    /// Sends the queued WINDs. A masked WIND is dropped, except the socket WINDs 55 and 58, which are
+    /// held until the mask is cleared: a host that masks WINDs around SOCKON and SOCKR (mbed does)
+    /// must still learn of data and of a peer's close. A held one goes out only if it still applies —
+    /// WIND 55 with the unread count as of then (none if the host read everything meanwhile), WIND 58
+    /// only while that socket is still open (not closed and its id reused).
     private func flushWinds() {
         let winds = pendingWinds
         pendingWinds.removeAll()
-        for wind in winds where !isMasked(wind.number) {
-            if let socket = wind.socket {
+        for wind in winds {
+            if isMasked(wind.number) {
+                if wind.number == 55 || wind.number == 58, let socket = wind.socket, sockets[socket.id] === socket {
+                    pendingWinds.append(wind)
+                }
+                continue
+            }
+            if wind.number == 58, let socket = wind.socket {
+                guard sockets[socket.id] === socket else { continue }
+                emit(dialect.wind(58, wind.text))
+            } else if let socket = wind.socket {
                 guard sockets[socket.id] === socket, socket.unread > 0 else { continue }
                 let text = dialect.pendingDataText(
                     socket: socket.id, received: socket.receivedSinceIndication, unread: socket.unread)

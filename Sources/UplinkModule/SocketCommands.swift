@@ -244,6 +244,6 @@ extension ModuleEngine {
     func socketDidClose(_ socket: ModuleSocket) {
         guard sockets[socket.id] === socket, !socket.peerClosed else { return }
         socket.markPeerClosed()
-        indicate(58, dialect.socketClosedText(socket: socket.id))
+        indicateClosed(socket)
     }
 }
