@@ -51,4 +51,10 @@ public struct ATError: Error, Equatable, Sendable {
     public static let pendingData = ATError(code: 77, text: "Pending data")
     /// The peer closed the socket, or it failed.
     public static let socketNotConnected = ATError(code: 78, text: "Socket not connected")
+    /// A pending effect (name lookup, connect, ping) passed its deadline (`--effect-timeout`).
+    public static let timedOut = ATError(code: 30, text: "Timed out")
+    /// The TLS server accepted the connection but did not finish the handshake before the deadline.
+    public static let handshakeTimedOut = ATError(code: 31, text: "TLS handshake timed out")
+    /// SOCKW: the peer stopped reading and the bytes could not be handed over before the deadline.
+    public static let writeTimedOut = ATError(code: 32, text: "Write timed out")
 }

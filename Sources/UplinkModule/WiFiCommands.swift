@@ -80,7 +80,10 @@ extension ModuleEngine {
             }
             guard !host.isEmpty, host.utf8.count <= 253 else { throw .invalidArguments }
             guard engine.radio.isUp else { throw .wifiNotConnected }
-            return .pending(engine.ping(host: host, count: count, size: size))
+            // Each echo request waits up to 1 s on its own; the deadline allows for them.
+            let effect = PendingEffect(
+                timeoutError: .timedOut, timeout: engine.options.effectTimeout + .seconds(Int64(count)))
+            return .pending(engine.ping(host: host, count: count, size: size, effect: effect), effect)
         },
     ]
 
@@ -146,12 +149,16 @@ extension ModuleEngine {
     }
 
     /// Resolves `host`, sends `count` ICMP echo requests and prints one line per reply.
-    func ping(host: String, count: Int, size: Int) -> EventLoopFuture<Void> {
+    func ping(host: String, count: Int, size: Int, effect: PendingEffect) -> EventLoopFuture<Void> {
         resolver.resolveIPv4(host, on: eventLoop)
             .flatMapErrorThrowing { _ in throw ATError.failedToResolve }
             .flatMap { addresses in
-                let target = addresses[0]
+                guard !effect.isAbandoned, let target = addresses.first else {
+                    return self.eventLoop.makeFailedFuture(
+                        effect.isAbandoned ? EffectAbandoned() : ATError.failedToResolve)
+                }
                 return ICMPEcho.ping(target, count: count, size: size, on: self.eventLoop).flatMapThrowing { replies in
+                    guard !effect.isAbandoned else { throw EffectAbandoned() }
                     guard !replies.isEmpty else { throw ATError.pingFailed }
                     for reply in replies {
                         let millis = Double(reply.microseconds) / 1000
