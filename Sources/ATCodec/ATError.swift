@@ -53,6 +53,12 @@ public struct ATError: Error, Equatable, Sendable {
     public static let pendingData = ATError(code: 77, text: "Pending data")
     /// The peer closed the socket, or it failed.
     public static let socketNotConnected = ATError(code: 78, text: "Socket not connected")
+    /// A pending effect (name lookup, connect, ping) passed its deadline (`--effect-timeout`).
+    public static let timedOut = ATError(code: 30, text: "Timed out")
+    /// The TLS server accepted the connection but did not finish the handshake before the deadline.
+    public static let handshakeTimedOut = ATError(code: 31, text: "TLS handshake timed out")
+    /// SOCKW: the peer stopped reading and the bytes could not be handed over before the deadline.
+    public static let writeTimedOut = ATError(code: 32, text: "Write timed out")
 
     /// Credential data refused at TLSCERT / TLSDOMAIN time; the text carries the reason after a colon.
     public static func credentialRejected(_ reason: String) -> ATError {
@@ -80,7 +86,7 @@ public struct ATError: Error, Equatable, Sendable {
         .pingFailed, .noSuchPeer, .flashWriteFailed,
         ATError(code: 20, text: credentialRejectedText), ATError(code: 21, text: credentialsMissingText),
         ATError(code: 22, text: handshakeFailedText),
-        .illegalSocketID, .pendingData, .socketNotConnected,
+        .timedOut, .handshakeTimedOut, .writeTimedOut, .illegalSocketID, .pendingData, .socketNotConnected,
     ]
 
     /// The catalogue entry an SPWF01 error text names: the entry with that text, or the one whose text is

@@ -3,9 +3,9 @@ import Dispatch
 import Foundation
 import NIOCore
 import NIOPosix
+import UplinkCredentials
 import UplinkModule
 import UplinkModuleServer
-import UplinkCredentials
 import UplinkSerial
 
 /// `uplink module`: runs an SPWF01/SPWF04-compatible module on a pty, a serial port or TCP.
@@ -59,8 +59,15 @@ struct ModuleCommand: AsyncParsableCommand {
     @Option(name: .long, help: "JSON list of the access points in range (ssid, passphrase, security, ...).")
     var networks: String?
 
-    @Option(name: .long, help: "Seconds a data block (SOCKW) may stall before it is abandoned.")
+    @Option(name: .long, help: "Seconds a data block (SOCKW) may stall before it is abandoned (0 < S <= 3600).")
     var blockTimeout: Double = 2
+
+    @Option(
+        name: .long,
+        help:
+            "Seconds a pending effect (lookup, connect, TLS handshake, socket write, ping) may take before the command fails (0 < S <= 3600)."
+    )
+    var effectTimeout: Double = 10
 
     @Option(
         name: .long,
@@ -83,7 +90,12 @@ struct ModuleCommand: AsyncParsableCommand {
             throw ValidationError("--link applies to --pty only.")
         }
         guard SerialPort.baudRates[baud] != nil else { throw ValidationError("Unsupported baud rate \(baud).") }
-        guard blockTimeout > 0 else { throw ValidationError("--block-timeout must be positive.") }
+        guard ModuleOptions.timeout(seconds: blockTimeout) != nil else {
+            throw ValidationError("--block-timeout must be a number of seconds above 0 and at most 3600.")
+        }
+        guard ModuleOptions.timeout(seconds: effectTimeout) != nil else {
+            throw ValidationError("--effect-timeout must be a number of seconds above 0 and at most 3600.")
+        }
         do {
             _ = try SlotLayout.named(profile, slots: slots)
         } catch {
@@ -97,7 +109,8 @@ struct ModuleCommand: AsyncParsableCommand {
     func run() async throws {
         guard let profile = ModuleProfile.named(self.profile) else { throw ExitCode.validationFailure }
         var options = ModuleOptions(profile: profile)
-        options.blockTimeout = .nanoseconds(Int64(blockTimeout * 1_000_000_000))
+        options.blockTimeout = ModuleOptions.timeout(seconds: blockTimeout) ?? options.blockTimeout
+        options.effectTimeout = ModuleOptions.timeout(seconds: effectTimeout) ?? options.effectTimeout
         options.dhcpAddress = HostAddress.primaryIPv4() ?? IPv4Address(127, 0, 0, 1)
         options.slotLayout = try SlotLayout.named(profile.name, slots: slots)
         if !dns.isEmpty { options.dnsServers = dns.compactMap(DNSCommand.parseServer) }

@@ -10,8 +10,9 @@ enum CommandOutcome {
     case done
     /// Read exactly `length` raw bytes, then continue with the closure.
     case awaitBlock(length: Int, then: ([UInt8]) throws(ATError) -> CommandOutcome)
-    /// The reply comes when the future completes (it fails with an ``ATError``).
-    case pending(EventLoopFuture<Void>)
+    /// The reply comes when the future completes (it fails with an ``ATError``), or the effect's
+    /// deadline passes first (its ``PendingEffect/timeoutError``).
+    case pending(EventLoopFuture<Void>, PendingEffect)
     /// Reboot the module (no final result line; WIND 2 and the boot WINDs follow).
     case reset
 }

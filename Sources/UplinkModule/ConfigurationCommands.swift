@@ -151,9 +151,12 @@ extension ModuleEngine {
         let uptime = (NIODeadline.now() - bootedAt).nanoseconds / 1_000_000_000
         var address = "0.0.0.0"
         var bssid = "00:00:00:00:00:00"
+        var netmask = "0.0.0.0"
+        var gateway = "0.0.0.0"
         var channel = config["wifi_channelnum"]
         if case .up(let ip, let network) = radio {
             address = ip.description
+            (netmask, gateway) = stationNetwork(address: ip)
             bssid = network.bssid
             channel = String(network.channel)
         }
@@ -178,8 +181,8 @@ extension ModuleEngine {
             ("wifi_sleeping", "0"),
             ("wifi_num_assoc", radio.isUp ? "1" : "0"),
             ("ip_ipaddr", address),
-            ("ip_netmask", radio.isUp ? config["ip_netmask"] : "0.0.0.0"),
-            ("ip_gw", radio.isUp ? config["ip_gw"] : "0.0.0.0"),
+            ("ip_netmask", netmask),
+            ("ip_gw", gateway),
             (dnsKey, config["ip_dns"]),
             ("ip_sock_open", String(openSockets)),
             ("free_heap", String(freeHeap)),

@@ -12,7 +12,8 @@ public final class ModuleEngine: @unchecked Sendable {
     enum State {
         case idle
         case awaitingBlock(then: ([UInt8]) throws(ATError) -> CommandOutcome)
-        case busy
+        /// An effect is in flight; its reply comes when it completes or its deadline passes.
+        case busy(PendingEffect)
         case rebooting
     }
 
@@ -46,6 +47,11 @@ public final class ModuleEngine: @unchecked Sendable {
     private var sink: ((ByteBuffer) -> Void)?
     private var pendingWinds: [PendingWind] = []
     private var blockTimer: Scheduled<Void>?
+    private var effectTimer: Scheduled<Void>?
+    /// Lines (and line errors) that arrived while an effect was in flight, with their echo; run in order
+    /// when it ends. At most ``busyQueueLimit``; a line that announces a data block is always the last.
+    private var queued: [(event: ATLineFramer.Event, echo: [UInt8])] = []
+    private var queuedBytes = 0
     private var blockProgress = 0
     private var inputFlow: ((Bool) -> Void)?
     private var inputPaused = false
@@ -54,6 +60,12 @@ public final class ModuleEngine: @unchecked Sendable {
     /// The largest amount of host input buffered while a command is in progress before the link is
     /// asked to stop reading.
     static let inputHighWater = 65_536
+    /// The most lines queued while an effect is in flight; beyond them input waits in the framer (and
+    /// the link is paused past ``inputHighWater``).
+    static let busyQueueLimit = 64
+    /// Commands whose line is followed by a raw data block: nothing after one is read as a line while
+    /// an effect is in flight, because the block's bytes may be anything.
+    static let blockCommands: Set<String> = ["AT+S.SOCKW", "AT+S.TLSCERT"]
 
     /// Creates a module; call ``powerOn()`` to boot it.
     public init(
@@ -111,6 +123,7 @@ public final class ModuleEngine: @unchecked Sendable {
             state = .idle
         }
         framer.reset()
+        dropQueue()
         refreshEcho()
         pump()
     }
@@ -132,6 +145,13 @@ public final class ModuleEngine: @unchecked Sendable {
     public func shutdown() {
         eventLoop.preconditionInEventLoop()
         generation += 1
+        // The effect in flight first, so that what the cancellations below complete is ignored.
+        effectTimer?.cancel()
+        effectTimer = nil
+        if case .busy(let effect) = state {
+            state = .idle
+            effect.abandon()
+        }
         // Lookups in progress fail now, on this loop, rather than complete on it after it is gone.
         resolverOverride?.cancelPending()
         ownResolver?.cancelPending()
@@ -193,6 +213,12 @@ public final class ModuleEngine: @unchecked Sendable {
         flushWindsIfIdle()
     }
 
+    /// Queues `+WIND:58` (the peer closed) for a socket.
+    func indicateClosed(_ socket: ModuleSocket) {
+        pendingWinds.append(PendingWind(number: 58, text: dialect.socketClosedText(socket: socket.id), socket: socket))
+        flushWindsIfIdle()
+    }
+
     /// Queues `+WIND:55` for a socket; several arrivals before it goes out make one WIND.
     func indicatePendingData(_ socket: ModuleSocket) {
         if !pendingWinds.contains(where: { $0.number == 55 && $0.socket === socket }) {
@@ -211,11 +237,25 @@ public final class ModuleEngine: @unchecked Sendable {
         }
     }
 
+    /// Sends the queued WINDs. A masked WIND is dropped, except the socket WINDs 55 and 58, which are
+    /// held until the mask is cleared: a host that masks WINDs around SOCKON and SOCKR (mbed does)
+    /// must still learn of data and of a peer's close. A held one goes out only if it still applies —
+    /// WIND 55 with the unread count as of then (none if the host read everything meanwhile), WIND 58
+    /// only while that socket is still open (not closed and its id reused).
     private func flushWinds() {
         let winds = pendingWinds
         pendingWinds.removeAll()
-        for wind in winds where !isMasked(wind.number) {
-            if let socket = wind.socket {
+        for wind in winds {
+            if isMasked(wind.number) {
+                if wind.number == 55 || wind.number == 58, let socket = wind.socket, sockets[socket.id] === socket {
+                    pendingWinds.append(wind)
+                }
+                continue
+            }
+            if wind.number == 58, let socket = wind.socket {
+                guard sockets[socket.id] === socket else { continue }
+                emit(dialect.wind(58, wind.text))
+            } else if let socket = wind.socket {
                 guard sockets[socket.id] === socket, socket.unread > 0 else { continue }
                 let text = dialect.pendingDataText(
                     socket: socket.id, received: socket.receivedSinceIndication, unread: socket.unread)
@@ -256,18 +296,89 @@ public final class ModuleEngine: @unchecked Sendable {
     private func pump() {
         loop: while true {
             switch state {
-            case .busy, .rebooting:
+            case .rebooting:
                 break loop
+            case .busy:
+                // Reset is served at once; other lines wait their turn.
+                if queueWhileBusy() { continue }
+                break loop
+            case .idle where !queued.isEmpty:
+                let next = queued.removeFirst()
+                queuedBytes -= Self.size(of: next.event)
+                consumeEcho(next.echo)
+                handle(next.event)
             case .idle, .awaitingBlock:
                 guard let event = framer.next() else { break loop }
                 takeEcho()
                 handle(event)
             }
         }
-        takeEcho()
+        // While busy, the echo of a partial line waits for its line, which waits in the queue.
+        if !isBusy { takeEcho() }
         if case .idle = state { flushWinds() }
         flushOutput()
         updateInputFlow()
+    }
+
+    private var isBusy: Bool {
+        if case .busy = state { return true }
+        return false
+    }
+
+    /// While an effect is in flight: moves complete lines from the framer to the queue, and runs the
+    /// dialect's reset command as soon as it is seen (the queued lines are dropped with the rest of the
+    /// input, as at every reset). Returns whether it reset.
+    private func queueWhileBusy() -> Bool {
+        while queued.count < Self.busyQueueLimit, !queueEndsInBlockCommand, let event = framer.next() {
+            let echo = framer.collectsEcho ? framer.takeEcho() : []
+            if case .line(let bytes) = event, isResetLine(bytes) {
+                for entry in queued { trace?.record(.fromHost, entry.echo, binary: false) }
+                dropQueue()
+                consumeEcho(echo)
+                handle(event)
+                return true
+            }
+            queued.append((event, echo))
+            queuedBytes += Self.size(of: event)
+        }
+        return false
+    }
+
+    /// Whether the last queued line announces a data block.
+    private var queueEndsInBlockCommand: Bool {
+        guard case .line(let bytes) = queued.last?.event, let line = try? ATCommandLine.parse(bytes) else {
+            return false
+        }
+        return Self.blockCommands.contains(line.name)
+    }
+
+    /// Whether a line is this dialect's reset command, well formed (`AT+CFUN=0|1`, `AT+S.RESET`).
+    private func isResetLine(_ bytes: [UInt8]) -> Bool {
+        guard let line = try? ATCommandLine.parse(bytes), line.name == dialect.resetCommand,
+            let spec = commands[line.name], case .reset? = try? spec.run(self, line)
+        else { return false }
+        return true
+    }
+
+    private func dropQueue() {
+        queued.removeAll()
+        queuedBytes = 0
+    }
+
+    private static func size(of event: ATLineFramer.Event) -> Int {
+        switch event {
+        case .line(let bytes), .block(let bytes): return bytes.count
+        case .lineTooLong: return 0
+        }
+    }
+
+    /// Echoes (and traces) line bytes taken from the framer earlier.
+    private func consumeEcho(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        trace?.record(.fromHost, bytes, binary: false)
+        if echoEnabled {
+            output.writeBytes(bytes)
+        }
     }
 
     private func takeEcho() {
@@ -281,7 +392,7 @@ public final class ModuleEngine: @unchecked Sendable {
     }
 
     private func updateInputFlow() {
-        let shouldPause = framer.bufferedCount > ModuleEngine.inputHighWater
+        let shouldPause = framer.bufferedCount + queuedBytes > ModuleEngine.inputHighWater
         if shouldPause != inputPaused {
             inputPaused = shouldPause
             inputFlow?(!shouldPause)
@@ -331,20 +442,45 @@ public final class ModuleEngine: @unchecked Sendable {
             state = .awaitingBlock(then: next)
             blockProgress = framer.blockBytesReceived
             armBlockTimer()
-        case .pending(let future):
-            state = .busy
-            let startedIn = generation
+        case .pending(let future, let effect):
+            state = .busy(effect)
+            effectTimer = eventLoop.scheduleTask(in: effect.timeout) {
+                self.effectDeadlinePassed(effect)
+            }
             future.whenComplete { result in
-                guard self.generation == startedIn else { return }
-                if case .failure(let error) = result {
-                    self.emitError(error as? ATError ?? .invalidArguments)
-                }
-                self.state = .idle
-                self.pump()
+                self.effectCompleted(effect, result)
             }
         case .reset:
             reset()
         }
+    }
+
+    /// Whether `effect` is the one the engine waits for (not abandoned by its deadline or a reset).
+    private func isCurrent(_ effect: PendingEffect) -> Bool {
+        if case .busy(let current) = state, current === effect { return true }
+        return false
+    }
+
+    private func effectCompleted(_ effect: PendingEffect, _ result: Result<Void, any Error>) {
+        guard isCurrent(effect) else { return }
+        effectTimer?.cancel()
+        effectTimer = nil
+        if case .failure(let error) = result {
+            emitError(error as? ATError ?? .invalidArguments)
+        }
+        state = .idle
+        pump()
+    }
+
+    /// The deadline passed: the error line goes out, the effect is abandoned (its channels closed,
+    /// which completes its futures; their late results are ignored) and the engine is idle again.
+    private func effectDeadlinePassed(_ effect: PendingEffect) {
+        guard isCurrent(effect) else { return }
+        effectTimer = nil
+        state = .idle
+        emitError(effect.timeoutError)
+        effect.abandon()
+        pump()
     }
 
     private func armBlockTimer() {
@@ -371,6 +507,14 @@ public final class ModuleEngine: @unchecked Sendable {
         radioGeneration += 1
         blockTimer?.cancel()
         blockTimer = nil
+        effectTimer?.cancel()
+        effectTimer = nil
+        if case .busy(let effect) = state {
+            // No reply for it: the reset replaces it. Closing its channels completes its futures.
+            state = .rebooting
+            effect.abandon()
+        }
+        dropQueue()
         closeAllSockets()
         pendingWinds.removeAll()
         radio = .off
@@ -437,7 +581,8 @@ public final class ModuleEngine: @unchecked Sendable {
         if let ownResolver, ownResolver.servers == servers { return ownResolver }
         // The lookups' sockets run on the process-wide loops: they may outlive this module's loop by a moment.
         let fresh = ModuleHostResolver(
-            limits: options.profile.dns, servers: servers, group: MultiThreadedEventLoopGroup.singleton)
+            limits: options.profile.dns, servers: servers, group: MultiThreadedEventLoopGroup.singleton,
+            hostsPath: options.hostsFile)
         if let ownResolver {
             retiredResolvers.removeAll { !$0.hasPending }
             if ownResolver.hasPending { retiredResolvers.append(ownResolver) }

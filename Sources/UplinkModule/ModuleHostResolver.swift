@@ -7,6 +7,11 @@ import UplinkDNS
 ///
 /// `spwf01-3.5` reproduces the legacy firmware exactly (UDP only, no EDNS, replies over 300 bytes
 /// and names over 100 fail); the other profiles use EDNS0 with TCP fallback and resolve any size.
+///
+/// Before DNS, every profile (`spwf01-3.5` too) looks in the hosts file, read again at each lookup as
+/// the host's resolver does: it stands in for what the network's resolver would answer, and
+/// `localhost` is always 127.0.0.1 (lwIP answers it itself). Names over the profile's name limit skip
+/// it and fail as they would in DNS.
 public final class ModuleHostResolver: HostResolver {
     private struct Lookup: Sendable {
         var name: String
@@ -15,13 +20,21 @@ public final class ModuleHostResolver: HostResolver {
     }
 
     private let resolver: DNSResolver
+    private let hostsPath: String?
+    private let maximumNameLength: Int
     private let pending = Mutex<(next: Int, lookups: [Int: Lookup])>((0, [:]))
     /// The servers asked, in order.
     public var servers: [SocketAddress] { resolver.options.servers }
 
     /// A resolver for `limits` asking `servers` (the first answers; the others are failover). Its sockets run on
     /// `group`, which must outlive it (the module passes the process-wide singleton, not its own loop).
-    public init(limits: DNSLimits, servers: [SocketAddress], group: any EventLoopGroup) {
+    /// `hostsPath` is the hosts file (`nil`: none, only `localhost`).
+    public init(
+        limits: DNSLimits, servers: [SocketAddress], group: any EventLoopGroup,
+        hostsPath: String? = HostsFile.defaultPath
+    ) {
+        self.hostsPath = hostsPath
+        maximumNameLength = limits.maximumNameLength
         var options = DNSResolverOptions(servers: servers)
         options.ednsPayloadSize = limits.ednsPayloadSize
         options.tcpFallback = limits.tcpFallback
@@ -37,6 +50,8 @@ public final class ModuleHostResolver: HostResolver {
             return eventLoop.makeSucceededFuture([literal])
         }
         let resolver = self.resolver
+        let hostsPath = self.hostsPath
+        let useHosts = name.utf8.count <= maximumNameLength
         let promise = eventLoop.makePromise(of: [IPv4Address].self)
         let id = pending.withLock { state -> Int in
             state.next += 1
@@ -45,19 +60,25 @@ public final class ModuleHostResolver: HostResolver {
         }
         let task = Task {
             let result: Result<[IPv4Address], any Error>
-            do {
-                let answers = try await resolver.resolveIPv4(name)
-                let addresses = answers.compactMap { answer -> IPv4Address? in
-                    guard answer.address.count == 4 else { return nil }
-                    return IPv4Address(answer.address[0], answer.address[1], answer.address[2], answer.address[3])
+            let hosts = useHosts ? (hostsPath.map { HostsFile(path: $0) } ?? HostsFile(text: "")) : nil
+            let listed = hosts?.ipv4Addresses(of: name).map { IPv4Address($0[0], $0[1], $0[2], $0[3]) } ?? []
+            if !listed.isEmpty {
+                result = .success(listed)
+            } else {
+                do {
+                    let answers = try await resolver.resolveIPv4(name)
+                    let addresses = answers.compactMap { answer -> IPv4Address? in
+                        guard answer.address.count == 4 else { return nil }
+                        return IPv4Address(answer.address[0], answer.address[1], answer.address[2], answer.address[3])
+                    }
+                    result =
+                        addresses.isEmpty
+                        ? .failure(HostResolutionError(name: name, reason: "no IPv4 address")) : .success(addresses)
+                } catch let error as DNSResolverError {
+                    result = .failure(HostResolutionError(name: name, reason: error.description))
+                } catch {
+                    result = .failure(HostResolutionError(name: name, reason: "\(error)"))
                 }
-                result =
-                    addresses.isEmpty
-                    ? .failure(HostResolutionError(name: name, reason: "no IPv4 address")) : .success(addresses)
-            } catch let error as DNSResolverError {
-                result = .failure(HostResolutionError(name: name, reason: error.description))
-            } catch {
-                result = .failure(HostResolutionError(name: name, reason: "\(error)"))
             }
             // Cancelled: the module shut down and already failed the promise; its loop may be gone.
             guard pending.withLock({ $0.lookups.removeValue(forKey: id) }) != nil, !Task.isCancelled else { return }

@@ -16,10 +16,16 @@ public struct ModuleOptions: Sendable {
     public var step: TimeAmount
     /// How long a TCP connect may take.
     public var connectTimeout: TimeAmount
+    /// The deadline of every pending effect (name lookup, connect, TLS handshake, socket write, ping):
+    /// when it passes, the command fails with the dialect's error line and the engine is idle again.
+    /// PING adds one second per echo request.
+    public var effectTimeout: TimeAmount
     /// The address the simulated DHCP server hands out.
     public var dhcpAddress: IPv4Address
     /// DNS servers asked when `ip_dns` is not set (default: the host's `/etc/resolv.conf`).
     public var dnsServers: [SocketAddress]
+    /// The hosts file looked in before DNS (default `/etc/hosts`; `nil`: none, only `localhost`).
+    public var hostsFile: String?
     /// The credential slot layout (the profile's, or one resized with `--slots`).
     public var slotLayout: SlotLayout
     /// The module's serial number (`nv_serial`).
@@ -35,10 +41,25 @@ public struct ModuleOptions: Sendable {
         socketReceiveLimit = 16_384
         step = .milliseconds(20)
         connectTimeout = .seconds(4)
+        effectTimeout = .seconds(10)
         dhcpAddress = IPv4Address(127, 0, 0, 1)
         dnsServers = DNSResolverOptions.systemServers()
+        hostsFile = HostsFile.defaultPath
         slotLayout = (try? SlotLayout.profile(named: profile.name)) ?? .spwf01
         serial = "0000000001"
         macAddress = "00:80:E1:00:00:01"
+    }
+}
+
+extension ModuleOptions {
+    /// The longest timeout an option accepts, in seconds (one hour).
+    public static let maximumTimeoutSeconds: Double = 3600
+
+    /// A timeout given in seconds on the command line (`--effect-timeout`, `--block-timeout`), or `nil`
+    /// unless it is finite, above zero and at most ``maximumTimeoutSeconds`` — so no value, `inf`, `nan`
+    /// or `1e20` included, can trap when it becomes a ``TimeAmount``. The smallest step is a millisecond.
+    public static func timeout(seconds: Double) -> TimeAmount? {
+        guard seconds.isFinite, seconds > 0, seconds <= maximumTimeoutSeconds else { return nil }
+        return .milliseconds(max(1, Int64((seconds * 1000).rounded())))
     }
 }

@@ -24,10 +24,18 @@ extension ModuleEngine {
                 }
                 var buffer = channel.allocator.buffer(capacity: bytes.count)
                 buffer.writeBytes(bytes)
+                // A peer that stopped reading fills the kernel's buffers and the write never completes:
+                // at the deadline the connection is closed (part of the block may have gone out, so the
+                // stream cannot go on), which fails the write and brings WIND 58 like any close.
+                let effect = PendingEffect(timeoutError: .writeTimedOut, timeout: engine.options.effectTimeout)
+                effect.onAbandon = { channel.close(promise: nil) }
                 let written = channel.writeAndFlush(buffer)
                     .flatMapErrorThrowing { _ in throw ATError.socketNotConnected }
-                    .map { engine.emitOK() }
-                return .pending(written)
+                    .flatMapThrowing {
+                        guard !effect.isAbandoned else { throw EffectAbandoned() }
+                        engine.emitOK()
+                    }
+                return .pending(written, effect)
             }
         },
         ATCommandSpec("AT+S.SOCKQ", "How many bytes wait in a socket (UDP: the next datagram): <id>") {
@@ -104,33 +112,43 @@ extension ModuleEngine {
         guard host.utf8.count <= 253 else { throw .failedToResolve }
         let tls: TLSClientSetup? = transport == .tls ? try tlsSetup(host: host, commonName: commonName) : nil
 
+        let effect = PendingEffect(timeoutError: .timedOut, timeout: options.effectTimeout)
         let resolved = resolver.resolveIPv4(host, on: eventLoop)
             .flatMapErrorThrowing { _ in throw ATError.failedToResolve }
         let opened = resolved.assumeIsolated().flatMap { addresses -> EventLoopFuture<Void> in
+            guard !effect.isAbandoned, let first = addresses.first else {
+                return self.eventLoop.makeFailedFuture(effect.isAbandoned ? EffectAbandoned() : ATError.failedToResolve)
+            }
             let socket = ModuleSocket(
-                id: id, transport: transport, indications: indications, remoteAddress: addresses[0].description,
+                id: id, transport: transport, indications: indications, remoteAddress: first.description,
                 remotePort: port, receiveLimit: self.options.socketReceiveLimit)
-            return self.connect(socket, candidates: addresses[...], localPort: localPort, tls: tls).assumeIsolated().map
-            {
-                channel in
-                guard self.sockets[id] == nil else {
-                    channel.close(promise: nil)
-                    self.emitError(.tooManySockets)
-                    return
-                }
-                socket.channel = channel
-                self.sockets[id] = socket
-                self.emit(self.dialect.socketOpened(id: id, address: socket.remoteAddress))
-                self.emitOK()
-            }.nonisolated()
+            return self.connect(socket, candidates: addresses[...], localPort: localPort, tls: tls, effect: effect)
+                .assumeIsolated().map { channel in
+                    effect.release(channel)
+                    guard !effect.isAbandoned else {
+                        channel.close(promise: nil)
+                        return
+                    }
+                    guard self.sockets[id] == nil else {
+                        channel.close(promise: nil)
+                        self.emitError(.tooManySockets)
+                        return
+                    }
+                    socket.channel = channel
+                    self.sockets[id] = socket
+                    self.emit(self.dialect.socketOpened(id: id, address: socket.remoteAddress))
+                    self.emitOK()
+                }.nonisolated()
         }.nonisolated()
-        return .pending(opened)
+        return .pending(opened, effect)
     }
 
     /// Connects to the first address that answers.
     private func connect(
-        _ socket: ModuleSocket, candidates: ArraySlice<IPv4Address>, localPort: Int?, tls: TLSClientSetup?
+        _ socket: ModuleSocket, candidates: ArraySlice<IPv4Address>, localPort: Int?, tls: TLSClientSetup?,
+        effect: PendingEffect
     ) -> EventLoopFuture<Channel> {
+        guard !effect.isAbandoned else { return eventLoop.makeFailedFuture(EffectAbandoned()) }
         guard let address = candidates.first else {
             return eventLoop.makeFailedFuture(ATError.connectionFailed)
         }
@@ -139,20 +157,26 @@ extension ModuleEngine {
             let remote = try SocketAddress(ipAddress: address.description, port: socket.remotePort)
             attempt =
                 socket.transport == .udp
-                ? connectUDP(socket, to: remote, localPort: localPort)
-                : connectTCP(socket, to: remote, localPort: localPort)
+                ? connectUDP(socket, to: remote, localPort: localPort, effect: effect)
+                : connectTCP(socket, to: remote, localPort: localPort, effect: effect)
         } catch {
             attempt = eventLoop.makeFailedFuture(error)
         }
         let connected = attempt.assumeIsolated().flatMapError { _ in
             candidates.count > 1
-                ? self.connect(socket, candidates: candidates.dropFirst(), localPort: localPort, tls: nil)
+                ? self.connect(
+                    socket, candidates: candidates.dropFirst(), localPort: localPort, tls: nil, effect: effect)
                 : self.eventLoop.makeFailedFuture(ATError.connectionFailed)
         }.nonisolated()
         guard let tls else { return connected }
         // TLS goes on once TCP is up: a handshake failure is its own error, not a reason to try
         // the next address.
         return connected.assumeIsolated().flatMap { channel -> EventLoopFuture<Channel> in
+            guard !effect.isAbandoned else {
+                channel.close(promise: nil)
+                return channel.eventLoop.makeFailedFuture(EffectAbandoned())
+            }
+            effect.timeoutError = .handshakeTimedOut
             do {
                 return try tls.install(on: channel).assumeIsolated().map { channel }.flatMapError { error in
                     channel.close(promise: nil)
@@ -186,9 +210,9 @@ extension ModuleEngine {
             onClose: { [weak self] socket in self?.socketDidClose(socket) })
     }
 
-    private func connectTCP(_ socket: ModuleSocket, to remote: SocketAddress, localPort: Int?) -> EventLoopFuture<
-        Channel
-    > {
+    private func connectTCP(
+        _ socket: ModuleSocket, to remote: SocketAddress, localPort: Int?, effect: PendingEffect
+    ) -> EventLoopFuture<Channel> {
         let bound = NIOLoopBound(socket, eventLoop: eventLoop)
         let engine = NIOLoopBound(self, eventLoop: eventLoop)
         var bootstrap = ClientBootstrap(group: eventLoop)
@@ -204,6 +228,8 @@ extension ModuleEngine {
             )
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // A connect the deadline abandons is closed, which fails it at once.
+                    effect.track(channel)
                     try channel.pipeline.syncOperations.addHandler(engine.value.socketHandler(bound.value))
                 }
             }
@@ -213,9 +239,9 @@ extension ModuleEngine {
         return bootstrap.connect(to: remote)
     }
 
-    private func connectUDP(_ socket: ModuleSocket, to remote: SocketAddress, localPort: Int?) -> EventLoopFuture<
-        Channel
-    > {
+    private func connectUDP(
+        _ socket: ModuleSocket, to remote: SocketAddress, localPort: Int?, effect: PendingEffect
+    ) -> EventLoopFuture<Channel> {
         let bound = NIOLoopBound(socket, eventLoop: eventLoop)
         let engine = NIOLoopBound(self, eventLoop: eventLoop)
         return DatagramBootstrap(group: eventLoop)
@@ -223,6 +249,7 @@ extension ModuleEngine {
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    effect.track(channel)
                     try channel.pipeline.syncOperations.addHandler(DatagramPayloadHandler())
                     try channel.pipeline.syncOperations.addHandler(engine.value.socketHandler(bound.value))
                 }
@@ -244,6 +271,6 @@ extension ModuleEngine {
     func socketDidClose(_ socket: ModuleSocket) {
         guard sockets[socket.id] === socket, !socket.peerClosed else { return }
         socket.markPeerClosed()
-        indicate(58, dialect.socketClosedText(socket: socket.id))
+        indicateClosed(socket)
     }
 }

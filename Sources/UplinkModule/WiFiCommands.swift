@@ -25,14 +25,17 @@ extension ModuleEngine {
             }
             return .done
         },
-        ATCommandSpec("AT+S.SCAN", "List the networks in range") { engine, line throws(ATError) in
-            if engine.dialect.family == .spwf01 { try engine.requireNoArgument(line) }
-            let networks = engine.options.networks ?? []
+        ATCommandSpec(
+            "AT+S.SCAN",
+            "List the networks in range: [<a|p>[,<s|m>[,<filter>]]] (SPWF01) or [<d|s|m>[,<filter>]] (SPWF04)"
+        ) { engine, line throws(ATError) in
+            let filter = try engine.scanFilter(line)
+            let networks = (engine.options.networks ?? []).filter(filter)
             if engine.dialect.family == .spwf04 {
                 engine.emit(engine.dialect.information("Parsing Networks:\(networks.count)"))
             }
             for (index, network) in networks.enumerated() {
-                engine.emit(Array(ModuleEngine.scanLine(index: index + 1, network).utf8))
+                engine.emit(engine.dialect.information(ModuleEngine.scanLine(index: index + 1, network)))
             }
             engine.emitOK()
             return .done
@@ -77,11 +80,49 @@ extension ModuleEngine {
             }
             guard !host.isEmpty, host.utf8.count <= 253 else { throw .invalidArguments }
             guard engine.radio.isUp else { throw .wifiNotConnected }
-            return .pending(engine.ping(host: host, count: count, size: size))
+            // Each echo request waits up to 1 s on its own; the deadline allows for them.
+            let effect = PendingEffect(
+                timeoutError: .timedOut, timeout: engine.options.effectTimeout + .seconds(Int64(count)))
+            return .pending(engine.ping(host: host, count: count, size: size, effect: effect), effect)
         },
     ]
 
-    /// One `AT+S.SCAN` line: `\t<n>: BSS <mac> CHAN: <c> RSSI: <dBm> SSID: '<ssid>' CAPS: <hex> <security>`.
+    /// The networks an `AT+S.SCAN` argument selects.
+    ///
+    /// SPWF01: `[<a|p>[,<s|m|d>[,<filter>]]]` — active or passive scan (the same here), then what the
+    /// filter matches: `s` the SSID, `m` the BSSID, `d` nothing; mbed sends `a,s` with no filter, which
+    /// lists everything. SPWF04: `[<d|s|m>[,<filter>]]` (ST sends `s,` with an empty filter). A filter
+    /// given keeps only the networks whose SSID (exactly) or BSSID (any case) is that text.
+    func scanFilter(_ line: ATCommandLine) throws(ATError) -> (WiFiNetwork) -> Bool {
+        var parts = fields(line, limit: dialect.family == .spwf01 ? 3 : 2)
+        if line.argument == nil { parts = [] }
+        if dialect.family == .spwf01, let mode = parts.first {
+            guard ["a", "p"].contains(mode.lowercased()) else { throw .invalidArguments }
+            parts.removeFirst()
+        }
+        guard let kind = parts.first?.lowercased() else { return { _ in true } }
+        let value = parts.count > 1 ? String(parts[1]) : ""
+        switch kind {
+        case "d":
+            return { _ in true }
+        case "s":
+            return value.isEmpty ? { _ in true } : { $0.ssid == value }
+        case "m":
+            let wanted = value.lowercased()
+            return value.isEmpty ? { _ in true } : { $0.bssid.lowercased() == wanted }
+        default:
+            throw .invalidArguments
+        }
+    }
+
+    /// One `AT+S.SCAN` line, without the dialect's prefix and terminator:
+    /// `<n>:\tBSS <mac> CHAN: <cc> RSSI: <dBm> SSID: '<ssid>' CAPS: <4 hex> <security>`.
+    ///
+    /// The layout is what the drivers parse byte for byte: ST's skips to the TAB after `<n>:`; mbed's
+    /// SPWF01 driver skips to the TAB, reads `" %*s %hhx:…:%hhx CHAN: %u RSSI: %hhd SSID: '%255[^']'"`,
+    /// then takes the 11 bytes `CAPS: 0431 ` and reads the security as bare words (`WEP`, `WPA`,
+    /// `WPA2`, `WPA WPA2`). The space after the CAPS value is there even for an open network (whose
+    /// security is empty), because both mbed parsers step over it before they look for a `W`.
     static func scanLine(index: Int, _ network: WiFiNetwork) -> String {
         let capabilities: String
         let security: String
@@ -91,26 +132,33 @@ extension ModuleEngine {
             security = ""
         case .wep:
             capabilities = "0411"
-            security = " WEP"
+            security = "WEP"
         case .wpa:
             capabilities = "0411"
-            security = " WPA: TKIP"
+            security = "WPA"
         case .wpa2:
             capabilities = "0431"
-            security = " WPA2: AES"
+            security = "WPA2"
+        case .wpaWPA2:
+            capabilities = "0431"
+            security = "WPA WPA2"
         }
         let channel = network.channel < 10 ? "0\(network.channel)" : String(network.channel)
-        return "\t\(index): BSS \(network.bssid) CHAN: \(channel) RSSI: \(network.rssi) SSID: '\(network.ssid)'"
-            + " CAPS: \(capabilities)\(security)\r\n"
+        return "\(index):\tBSS \(network.bssid) CHAN: \(channel) RSSI: \(network.rssi) SSID: '\(network.ssid)'"
+            + " CAPS: \(capabilities) \(security)"
     }
 
     /// Resolves `host`, sends `count` ICMP echo requests and prints one line per reply.
-    func ping(host: String, count: Int, size: Int) -> EventLoopFuture<Void> {
+    func ping(host: String, count: Int, size: Int, effect: PendingEffect) -> EventLoopFuture<Void> {
         resolver.resolveIPv4(host, on: eventLoop)
             .flatMapErrorThrowing { _ in throw ATError.failedToResolve }
             .flatMap { addresses in
-                let target = addresses[0]
+                guard !effect.isAbandoned, let target = addresses.first else {
+                    return self.eventLoop.makeFailedFuture(
+                        effect.isAbandoned ? EffectAbandoned() : ATError.failedToResolve)
+                }
                 return ICMPEcho.ping(target, count: count, size: size, on: self.eventLoop).flatMapThrowing { replies in
+                    guard !effect.isAbandoned else { throw EffectAbandoned() }
                     guard !replies.isEmpty else { throw ATError.pingFailed }
                     for reply in replies {
                         let millis = Double(reply.microseconds) / 1000

@@ -3,7 +3,7 @@ import Foundation
 /// One access point the simulated radio can see, as listed in a `--networks` file.
 ///
 /// The file is JSON: an array of objects with `ssid` (required), `passphrase`, `security`
-/// (`open`, `WEP`, `WPA`, `WPA2`; default `WPA2`), `channel`, `rssi` and `bssid`.
+/// (`open`, `WEP`, `WPA`, `WPA2`, `WPA WPA2`; default `WPA2`), `channel`, `rssi` and `bssid`.
 public struct WiFiNetwork: Equatable, Sendable, Codable {
     /// The security an access point uses.
     public enum Security: String, Equatable, Sendable, Codable {
@@ -11,13 +11,15 @@ public struct WiFiNetwork: Equatable, Sendable, Codable {
         case wep = "WEP"
         case wpa = "WPA"
         case wpa2 = "WPA2"
+        /// WPA and WPA2 both offered (mixed mode).
+        case wpaWPA2 = "WPA WPA2"
 
         /// The `wifi_priv_mode` value a station needs for this security.
         public var privacyMode: Int {
             switch self {
             case .open: return 0
             case .wep: return 1
-            case .wpa, .wpa2: return 2
+            case .wpa, .wpa2, .wpaWPA2: return 2
             }
         }
     }

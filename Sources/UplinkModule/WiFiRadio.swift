@@ -109,6 +109,18 @@ extension ModuleEngine {
         return options.dhcpAddress
     }
 
+    /// The station's address, netmask and gateway as STS reports them once it is up: with DHCP, the
+    /// simulated lease — the lease address in a /24, the gateway `.1` of that subnet (`.254` when the
+    /// address itself ends in `.1`), so the three always make one subnet; with a static address, the
+    /// configured `ip_ipaddr`, `ip_netmask` and `ip_gw` as given.
+    func stationNetwork(address: IPv4Address) -> (netmask: String, gateway: String) {
+        if config.integer("ip_use_dhcp") == 0 {
+            return (config["ip_netmask"], config["ip_gw"])
+        }
+        let (a, b, c, d) = address.octets
+        return ("255.255.255.0", IPv4Address(a, b, c, d == 1 ? 254 : 1).description)
+    }
+
     /// Runs closures one ``ModuleOptions/step`` apart, abandoning them at the next reset.
     func runSteps(_ steps: [() -> Void]) {
         let startedIn = radioGeneration

@@ -102,10 +102,11 @@ struct WiFiTranscriptTests {
         let host = try await host(wire)
         defer { Task { await host.shutdown() } }
         try await host.send(wire.isSPWF01 ? "AT+S.SCAN\r" : "AT+S.SCAN=d,\r")
+        let prefix = wire.isSPWF01 ? "" : "AT-S."
         try await host.expect(
             (wire.isSPWF01 ? "" : "AT-S.Parsing Networks:2\r\n")
-                + "\t1: BSS 02:00:00:00:00:01 CHAN: 06 RSSI: -41 SSID: 'lab' CAPS: 0431 WPA2: AES\r\n"
-                + "\t2: BSS 02:00:00:00:00:02 CHAN: 11 RSSI: -70 SSID: 'cafe' CAPS: 0401\r\n" + wire.ok)
+                + prefix + "1:\tBSS 02:00:00:00:00:01 CHAN: 06 RSSI: -41 SSID: 'lab' CAPS: 0431 WPA2\r\n"
+                + prefix + "2:\tBSS 02:00:00:00:00:02 CHAN: 11 RSSI: -70 SSID: 'cafe' CAPS: 0401 \r\n" + wire.ok)
         try await host.send("AT+S.WIFI=0\r")
         try await host.expect(wire.ok + wire.wind(38, "WiFi Powered Down"))
         try await host.send("AT+S.STS=wifi_state\r")
