@@ -75,8 +75,6 @@ struct ATBenchCommand: AsyncParsableCommand {
 
         let echo = try await EchoServer.start()
         // The host: one thread of its own, blocking on the pty like firmware on a UART.
-        let hostThread = NIOThreadPool(numberOfThreads: 1)
-        hostThread.start()
         var results: [ChunkResult] = []
         var failure: (any Error)?
         for mode in modes {
@@ -95,7 +93,7 @@ struct ATBenchCommand: AsyncParsableCommand {
                 devicePath: module.devicePath, echoPort: echo.port, mode: mode, chunkSizes: chunk,
                 bytesPerRun: perRun, rounds: rounds, warmupCycles: warmup, timeoutSeconds: timeout)
             do {
-                let measured = try await hostThread.runIfActive { try session.run() }
+                let measured = try await session.run()
                 for (size, runs) in zip(chunk, measured) {
                     results.append(
                         ChunkResult(
@@ -107,7 +105,6 @@ struct ATBenchCommand: AsyncParsableCommand {
             await module.stop()
             if failure != nil { break }
         }
-        try? await hostThread.shutdownGracefully()
         await echo.stop()
 
         if let failure {

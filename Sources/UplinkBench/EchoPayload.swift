@@ -1,5 +1,5 @@
 /// The bytes a run sends: pseudo-random (every byte value occurs, CR and LF included), reproducible
-/// from a seed, and never containing `\r\n+`, the start of a WIND (see ``ATHostDriver/socketRead(_:expected:)``).
+/// from a seed, and never containing `\r\n+`, the start of a WIND.
 enum EchoPayload {
     static func make(count: Int, seed: UInt64) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)

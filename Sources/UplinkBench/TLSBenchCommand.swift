@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import UplinkCredentials
+import UplinkDriver
 import UplinkTestSupport
 
 /// `uplink-bench tls`: mutual-TLS connects per second through the module (SOCKON `s` → handshake →
@@ -39,15 +40,16 @@ struct TLSBenchCommand: AsyncParsableCommand {
         let module = try await ModuleUnderTest.start(paceBaud: nil)
         var results: (module: [Double], sTime: [Double], pub: [Double]) = ([], [], [])
         do {
-            let host = try TLSBenchHost(devicePath: module.devicePath, pki: pki)
+            let host = try await TLSBenchHost.start(devicePath: module.devicePath, pki: pki)
             for round in 1...rounds {
                 Console.progress("round \(round)/\(rounds): module")
-                results.module.append(try host.connects(port: broker.port, count: count))
+                results.module.append(try await host.connects(port: broker.port, count: count))
                 Console.progress("round \(round)/\(rounds): openssl s_time")
                 results.sTime.append(try Self.sTime(port: broker.port, folder: folder, seconds: seconds))
                 Console.progress("round \(round)/\(rounds): mosquitto_pub")
                 results.pub.append(try Self.mosquittoPub(port: broker.port, folder: folder, runs: processes))
             }
+            await host.close()
         } catch {
             await module.stop()
             throw error
@@ -102,41 +104,39 @@ struct TLSBenchCommand: AsyncParsableCommand {
     }
 }
 
-/// The module's host for the TLS benchmark: loads the credentials, then opens and closes TLS sockets.
-final class TLSBenchHost {
-    private let driver: ATHostDriver
+/// The module's host for the TLS benchmark, through the host driver: loads the credentials, then opens and closes
+/// TLS sockets.
+final class TLSBenchHost: Sendable {
+    private let driver: ModuleDriver
 
-    init(devicePath: String, pki: DevPKI) throws {
-        driver = ATHostDriver(line: try SerialHost(path: devicePath, timeoutSeconds: 30))
-        _ = try driver.command("AT")
-        _ = try driver.command("AT+S.SSIDTXT=bench")
-        _ = try driver.command("AT+S.SCFG=wifi_wpa_psk_text,benchbench")
-        try driver.line.write(Array("AT+S.WIFI=1\r".utf8))
-        try driver.awaitOK(for: "AT+S.WIFI=1")
-        try driver.awaitWind(24, timeoutLabel: "+WIND:24 (WiFi up)")
+    private init(driver: ModuleDriver) {
+        self.driver = driver
+    }
+
+    static func start(devicePath: String, pki: DevPKI) async throws -> TLSBenchHost {
+        var configuration = ModuleDriverConfiguration()
+        configuration.commandTimeout = .seconds(30)
+        let driver = try await ModuleDriver.open(path: devicePath, configuration: configuration)
+        try await driver.joinWiFi(ssid: "bench", passphrase: "benchbench")
         guard let device = pki.devices.first else { throw BenchError.setup("no device in the PKI") }
-        let items: [(String, [UInt8])] = [
-            ("f_ca", Array(pki.root.certificate.pemString.utf8)), ("f_cert", Array(device.certificate.pemString.utf8)),
-            ("f_key", Array(device.key.pemString.utf8)),
-        ]
-        for (slot, bytes) in items {
-            let command = "AT+S.TLSCERT=\(slot),\(bytes.count)"
-            try driver.line.write(Array((command + "\r").utf8) + bytes)
-            try driver.awaitOK(for: command)
-        }
-        _ = try driver.command("AT+S.TLSDOMAIN=f_domain,localhost")
+        try await driver.storeCredential(.ca, Array(pki.root.certificate.pemString.utf8))
+        try await driver.storeCredential(.cert, Array(device.certificate.pemString.utf8))
+        try await driver.storeCredential(.key, Array(device.key.pemString.utf8))
+        try await driver.setTLSDomain("localhost")
+        return TLSBenchHost(driver: driver)
     }
 
     /// `count` times SOCKON `s` (returns after the handshake) and SOCKC; connects per second.
-    func connects(port: Int, count: Int) throws -> Double {
+    func connects(port: Int, count: Int) async throws -> Double {
         let started = ContinuousClock.now
         for _ in 0..<count {
-            let information = try driver.command("AT+S.SOCKON=127.0.0.1,\(port),s,ind")
-            guard let idLine = information.first(where: { $0.hasPrefix(" ID: ") }),
-                let id = Int(idLine.dropFirst(" ID: ".count))
-            else { throw BenchError.protocolViolation("SOCKON answered without an ID: \(information)") }
-            _ = try driver.command("AT+S.SOCKC=\(id)")
+            let id = try await driver.openSocket(host: "127.0.0.1", port: port, kind: .tls(commonName: nil))
+            try await driver.closeSocket(id)
         }
         return Double(count) / (ContinuousClock.now - started).seconds
+    }
+
+    func close() async {
+        await driver.close()
     }
 }

@@ -173,16 +173,16 @@ struct ViaBenchCommand: AsyncParsableCommand {
             configuration: configuration,
             transport: ModuleMQTTTransport(driver: driver, host: "127.0.0.1", port: port, kind: .tcp))
         try await client.connect()
-        let before = await driver.byteCounts
+        let before = await driver.statistics
         let start = ContinuousClock.now
         for _ in 0..<count { try await client.enqueue(MQTTMessage(topic: "bench/via", payload: body, qos: .atLeastOnce)) }
         try await client.flush()
         let elapsed = ContinuousClock.now - start
-        let after = await driver.byteCounts
+        let after = await driver.statistics
         await client.disconnect()
         return Run(
             rate: Double(count) / elapsed.seconds,
-            sentPerMessage: Double(after.sent - before.sent) / Double(count),
-            receivedPerMessage: Double(after.received - before.received) / Double(count))
+            sentPerMessage: Double(after.bytesSent - before.bytesSent) / Double(count),
+            receivedPerMessage: Double(after.bytesReceived - before.bytesReceived) / Double(count))
     }
 }

@@ -129,6 +129,7 @@ extension ModuleDriver {
             } else {
                 mask = self.eventLoop.makeSucceededFuture(ATHostSession.Response())
             }
+            self.counters.socketReads += 1
             let data = self.exchange(read, timeout: nil).map { response -> [UInt8] in
                 guard var socket = self.sockets[id] else { return response.data }
                 if case .reading(let announced, let pending) = response.lines.first {

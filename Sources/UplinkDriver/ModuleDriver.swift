@@ -35,8 +35,8 @@ public final class ModuleDriver: @unchecked Sendable {
     var windsMasked = false
     /// Deauthentication WINDs since the last join.
     var deauthentications = 0
-    /// Bytes written to and read from the link.
-    private var counters = (sent: 0, received: 0)
+    /// What the driver did so far.
+    var counters = ModuleDriverStatistics()
     /// The text of the last `+WIND:1` seen (the firmware's banner).
     var banner: String?
 
@@ -135,9 +135,9 @@ public final class ModuleDriver: @unchecked Sendable {
         get async { (try? await eventLoop.submit { self.session.dialect }.get()) ?? .spwf01 }
     }
 
-    /// Bytes written to the link and read from it so far (AT framing and socket data together).
-    public var byteCounts: (sent: Int, received: Int) {
-        get async { (try? await eventLoop.submit { self.counters }.get()) ?? (0, 0) }
+    /// What the driver did so far: bytes on the link, reads, WINDs.
+    public var statistics: ModuleDriverStatistics {
+        get async { (try? await eventLoop.submit { self.counters }.get()) ?? ModuleDriverStatistics() }
     }
 
     /// Closes the link; everything outstanding fails.
@@ -215,7 +215,7 @@ public final class ModuleDriver: @unchecked Sendable {
             switch effect {
             case .write(let bytes):
                 guard let channel else { continue }
-                counters.sent += bytes.count
+                counters.bytesSent += bytes.count
                 channel.writeAndFlush(channel.allocator.buffer(bytes: bytes), promise: nil)
             case .completed(let id, let result):
                 guard let exchange = pending.removeValue(forKey: id) else { continue }
@@ -227,6 +227,7 @@ public final class ModuleDriver: @unchecked Sendable {
                     exchange.promise.fail(error(failure, exchange))
                 }
             case .indication(let indication):
+                if case .pendingData = indication { counters.pendingDataIndications += 1 }
                 handle(indication)
                 for subscriber in subscribers.values { subscriber.yield(indication) }
             }
@@ -248,7 +249,7 @@ public final class ModuleDriver: @unchecked Sendable {
 
     func linkReceived(_ buffer: ByteBuffer) {
         lastInput = .now()
-        counters.received += buffer.readableBytes
+        counters.bytesReceived += buffer.readableBytes
         if capture != nil { capture?.append(contentsOf: buffer.readableBytesView) }
         apply(session.receive(buffer.readableBytesView))
     }
@@ -383,4 +384,19 @@ extension TimeAmount {
         self = .nanoseconds(
             nanoseconds.overflow ? Int64.max : nanoseconds.partialValue &+ attoseconds / 1_000_000_000)
     }
+}
+
+/// Counters of a driver's work, for benchmarks and diagnostics.
+public struct ModuleDriverStatistics: Sendable {
+    /// Bytes written to the link (commands and socket data).
+    public var bytesSent = 0
+    /// Bytes read from the link (replies, WINDs, socket data).
+    public var bytesReceived = 0
+    /// SOCKR commands sent.
+    public var socketReads = 0
+    /// `+WIND:55` received.
+    public var pendingDataIndications = 0
+
+    /// All zero.
+    public init() {}
 }
