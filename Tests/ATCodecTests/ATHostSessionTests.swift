@@ -116,6 +116,16 @@ struct ATHostSessionTests {
         #expect(completions(session.receive(bytes("\r\nOK\r\n"))).first?.0 == next)
     }
 
+    @Test("a hard fault (WIND 8) is a reboot too")
+    func hardFault() {
+        var session = Session(dialect: .spwf04)
+        _ = session.submit(ATDialect.spwf04.socketQueryCommand(socket: 1))
+        let effects = session.receive(bytes("+WIND:8:Hard Fault:HardFault Handler\r\n"))
+        #expect(indications(effects) == [.hardFault("Hard Fault:HardFault Handler")])
+        #expect(completions(effects).first?.1 == .failure(.rebooted))
+        #expect(session.isBooting)
+    }
+
     @Test("the reset command completes at WIND 32, not at a stray OK")
     func resetCommand() {
         var session = Session(dialect: .spwf04)

@@ -100,6 +100,30 @@ struct DriverTests {
         await rig.stop()
     }
 
+    @Test("UDP: a datagram out and back; closing a socket with unread data drains it first", arguments: profiles)
+    func udpAndPendingClose(profile: ModuleProfile) async throws {
+        let rig = try await DriverRig.start(profile)
+        let peers = try await EchoPeers()
+        defer { Task { await peers.shutdown() } }
+        try await rig.driver.joinWiFi(ssid: "lab", passphrase: "secret123")
+        let udp = try await rig.driver.openSocket(host: "127.0.0.1", port: peers.udpEchoPort, kind: .udp)
+        try await rig.driver.write(socket: udp, Array("datagram".utf8))
+        #expect(try await rig.driver.read(socket: udp) == Array("datagram".utf8))
+        try await rig.driver.closeSocket(udp)
+
+        // The peer sends and closes; the application closes without reading: the module refuses SOCKC with
+        // `Pending data`, the driver reads the rest and closes.
+        let port = try await peers.sendAndClose(Array(repeating: 0x41, count: 2000))
+        let tcp = try await rig.driver.openSocket(host: "127.0.0.1", port: port, kind: .tcp)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline, try await rig.driver.probeSockets().first(where: { $0.id == tcp })?.pending != 2000 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try await rig.driver.closeSocket(tcp)
+        #expect(try await rig.driver.probeSockets().isEmpty)
+        await rig.stop()
+    }
+
     @Test("module errors are typed, with the module's text and code", arguments: profiles)
     func typedErrors(profile: ModuleProfile) async throws {
         let rig = try await DriverRig.start(profile, resolver: TableResolver(table: [:]))
