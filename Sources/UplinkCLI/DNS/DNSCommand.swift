@@ -15,8 +15,10 @@ struct DNSCommand: AsyncParsableCommand {
         discussion: """
             Prints the answer (CNAME chain and records with their TTLs), the size of the reply over UDP
             without EDNS, with EDNS and over TCP, whether TC was set, and a verdict per module profile,
-            each from a real lookup with that profile's resolver limits. The exit status is 0 when the
-            name resolved, 1 when it did not.
+            each from a real lookup with that profile's resolver limits. A name in /etc/hosts (and
+            localhost) is said to resolve from there: the module answers those before it asks DNS, in
+            every profile. The exit status is 0 when the name resolved (by DNS or the hosts file), 1
+            when it did not.
             """
     )
 
@@ -65,8 +67,14 @@ struct DNSCommand: AsyncParsableCommand {
             name: name, type: recordType, servers: servers, profiles: profiles, group: group,
             timeout: .nanoseconds(Int64(timeout * 1_000_000_000)))
         try? await group.shutdownGracefully()
-        print(json ? DNSReport.json(diagnosis) : DNSReport.text(diagnosis), terminator: "")
-        if !diagnosis.resolved { throw ExitCode(1) }
+        // The module answers names of the hosts file (and localhost) before it asks DNS, in every profile.
+        let hosts =
+            recordType == .A
+            ? HostsFile().ipv4Addresses(of: name).map { $0.map(String.init).joined(separator: ".") } : []
+        print(
+            json ? DNSReport.json(diagnosis, hostsFile: hosts) : DNSReport.text(diagnosis, hostsFile: hosts),
+            terminator: "")
+        if !diagnosis.resolved && hosts.isEmpty { throw ExitCode(1) }
     }
 
     /// `IP`, `IP:PORT`, `[IPv6]:PORT`, or a bare IPv6 address; port 53 by default.

@@ -5,7 +5,7 @@ import UplinkModule
 
 /// Renders a ``ResolverDiagnosis`` for people (aligned, dig-like) or as JSON.
 enum DNSReport {
-    static func text(_ diagnosis: ResolverDiagnosis) -> String {
+    static func text(_ diagnosis: ResolverDiagnosis, hostsFile: [String] = []) -> String {
         var out = ";; \(diagnosis.name) \(diagnosis.type)\n"
         switch diagnosis.answer {
         case .success(let result):
@@ -34,11 +34,16 @@ enum DNSReport {
         out += ";;\n;; module profiles\n"
         out += align(
             diagnosis.verdicts.map { v in [";;   " + v.profile, v.resolves ? "RESOLVES" : "FAILS", v.explanation] })
+        if !hostsFile.isEmpty {
+            out += ";;\n;; hosts file: \(diagnosis.name) is \(hostsFile.joined(separator: ", ")) in /etc/hosts\n"
+            out += ";;   every module profile resolves it from there, before DNS (the verdicts above are DNS's)\n"
+        }
         return out
     }
 
-    static func json(_ diagnosis: ResolverDiagnosis) -> String {
+    static func json(_ diagnosis: ResolverDiagnosis, hostsFile: [String] = []) -> String {
         var object: [String: Any] = [
+            "hostsFile": hostsFile,
             "name": diagnosis.name, "type": diagnosis.type.description, "resolved": diagnosis.resolved,
             "servers": diagnosis.servers.map { "\($0.ipAddress ?? ""):\($0.port ?? 53)" },
         ]
