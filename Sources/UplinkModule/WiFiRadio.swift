@@ -58,16 +58,20 @@ extension ModuleEngine {
             let security: WiFiNetwork.Security = privacy == 0 ? .open : privacy == 1 ? .wep : .wpa2
             network = WiFiNetwork(ssid: ssid, passphrase: passphrase, security: security)
         }
+        // A failed join is idle by the time its last WIND is out, so a host that answers that WIND with
+        // AT+S.WIFI=1 gets a new join, not an OK that does nothing.
+        let failed: () -> Void = {
+            self.radio = .idle
+            self.indicate(20, "WiFi Join Failed")
+        }
         guard let network else {
-            steps.append { self.indicate(20, "WiFi Join Failed") }
-            steps.append { self.radio = .idle }
+            steps.append(failed)
             runSteps(steps)
             return
         }
         guard network.security.privacyMode == privacy else {
             steps.append { self.indicate(74, "Rejected found network") }
-            steps.append { self.indicate(20, "WiFi Join Failed") }
-            steps.append { self.radio = .idle }
+            steps.append(failed)
             runSteps(steps)
             return
         }
@@ -76,11 +80,13 @@ extension ModuleEngine {
             self.indicate(25, "WiFi Association with '\(network.ssid)' successful")
         }
         if network.security != .open && network.passphrase != passphrase {
-            for _ in 0..<3 {
+            for attempt in 0..<3 {
                 steps.append(join)
-                steps.append { self.indicate(40, "Deauthentication:15") }
+                steps.append {
+                    if attempt == 2 { self.radio = .idle }
+                    self.indicate(40, "Deauthentication:15")
+                }
             }
-            steps.append { self.radio = .idle }
             runSteps(steps)
             return
         }

@@ -55,14 +55,17 @@ struct ScanFormatTests {
                         withUnsafeMutablePointer(to: &channel) { channelPointer in
                             withUnsafeMutablePointer(to: &rssi) { rssiPointer in
                                 withUnsafeMutablePointer(to: &consumed) { consumedPointer in
-                                    let base = mac.baseAddress!
+                                    guard let base = mac.baseAddress, let namePointer = name.baseAddress else {
+                                        return Int32(-1)
+                                    }
                                     let arguments: [CVarArg] = [
                                         base, base + 1, base + 2, base + 3, base + 4, base + 5, channelPointer,
-                                        rssiPointer, name.baseAddress!, consumedPointer,
+                                        rssiPointer, namePointer, consumedPointer,
                                     ]
                                     return withVaList(arguments) { list in
-                                        text.withMemoryRebound(to: CChar.self) {
-                                            vsscanf($0.baseAddress!, format, list)
+                                        text.withMemoryRebound(to: CChar.self) { chars -> Int32 in
+                                            guard let start = chars.baseAddress else { return -1 }
+                                            return vsscanf(start, format, list)
                                         }
                                     }
                                 }
@@ -88,7 +91,7 @@ struct ScanFormatTests {
                 default: security = .unknown
                 }
             }
-            let name = ssid.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            let name = String(decoding: ssid.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             found.append(AccessPoint(bssid: bssid, channel: channel, rssi: rssi, ssid: name, security: security))
         }
     }
