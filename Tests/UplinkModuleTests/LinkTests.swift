@@ -22,7 +22,7 @@ struct LinkTests {
     }
 
     private func joinWiFi(_ port: SerialHostPort) throws {
-        port.write("AT+S.SSIDTXT=lab\rAT+S.SCFG=wifi_wpa_psk_text,secret123\rAT+S.WIFI=1\r")
+        port.sendJoin()
         _ = try port.read(through: "+WIND:24:WiFi Up:10.0.0.2\r\n")
     }
 

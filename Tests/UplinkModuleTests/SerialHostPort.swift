@@ -1,3 +1,4 @@
+import ATCodec
 import Foundation
 import NIOCore
 
@@ -50,6 +51,15 @@ final class SerialHostPort {
     }
 
     func write(_ text: String) { write(bytes: Array(text.utf8)) }
+
+    /// Writes a command as the host driver library renders it.
+    func write(_ command: ATHostCommand) { write(bytes: command.bytes) }
+
+    /// The Wi-Fi join the transcript tests use (any SSID associates without a networks file), rendered by the
+    /// library (the same commands in both dialects); the caller reads the replies it expects.
+    func sendJoin() {
+        for command in TestJoin.commands(.spwf01) { write(command) }
+    }
 
     func write(bytes: [UInt8]) {
         var offset = 0

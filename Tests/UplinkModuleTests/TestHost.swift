@@ -1,3 +1,4 @@
+import ATCodec
 import Foundation
 import NIOCore
 import NIOPosix
@@ -141,13 +142,13 @@ final class TestHost: @unchecked Sendable {
         return nil
     }
 
-    /// Configures Wi-Fi (any SSID associates without a networks file) and waits for WIND 24.
+    /// Configures Wi-Fi (any SSID associates without a networks file) and waits for WIND 24; the commands are
+    /// the host driver library's.
     func joinWiFi() async throws {
-        try await send("AT+S.SSIDTXT=lab\r")
-        try await read(through: dialectOK)
-        try await send("AT+S.SCFG=wifi_wpa_psk_text,secret123\r")
-        try await read(through: dialectOK)
-        try await send("AT+S.WIFI=1\r")
+        for command in TestJoin.commands(engine.options.profile.dialect) {
+            try await send(bytes: command.bytes)
+            try await read(through: dialectOK)
+        }
         try await read(through: "+WIND:24:WiFi Up:")
         try await read(through: "\r\n")
     }
@@ -178,5 +179,16 @@ struct TableResolver: HostResolver {
             return eventLoop.makeFailedFuture(HostResolutionError(name: name, reason: "not in table"))
         }
         return eventLoop.makeSucceededFuture(addresses)
+    }
+}
+
+/// The join sequence of the transcript tests, rendered by `ATCodec`'s host commands.
+enum TestJoin {
+    static func commands(_ dialect: ATDialect) -> [ATHostCommand] {
+        var commands: [ATHostCommand] = []
+        if let ssid = try? dialect.ssidCommand("lab") { commands.append(ssid) }
+        if let psk = try? dialect.setVariableCommand("wifi_wpa_psk_text", "secret123") { commands.append(psk) }
+        commands.append(dialect.radioCommand(on: true))
+        return commands
     }
 }

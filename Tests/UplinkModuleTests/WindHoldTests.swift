@@ -117,7 +117,7 @@ struct WindHoldTests {
         }
         let host = try SerialHostPort(path: try #require(server.devicePath))
         _ = try host.read(through: "Started\r\n")
-        host.write("AT+S.SSIDTXT=lab\rAT+S.SCFG=wifi_wpa_psk_text,secret123\rAT+S.WIFI=1\r")
+        host.sendJoin()
         _ = try host.read(through: "+WIND:24:WiFi Up:10.0.0.2\r\n")
         let wire = Wire.spwf01
         for line in masks(wire, "0xFFFFFFFF") {
