@@ -66,6 +66,9 @@ extension ModuleDriver {
     }
 
     private func wifiFuture(waitingAfterReset: Bool, timeout: Duration? = nil) -> EventLoopFuture<String> {
+        if let closedReason = linkClosedReason {
+            return eventLoop.makeFailedFuture(ModuleDriverError.linkClosed(closedReason))
+        }
         if !waitingAfterReset, case .up(let address) = wifi { return eventLoop.makeSucceededFuture(address) }
         let promise = eventLoop.makePromise(of: String.self)
         wifiWaiters.append(promise)

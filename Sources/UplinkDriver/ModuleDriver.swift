@@ -130,6 +130,9 @@ public final class ModuleDriver: @unchecked Sendable {
         return driver
     }
 
+    /// Why the link closed, once it has (on the loop).
+    var linkClosedReason: String? { closedReason }
+
     /// The dialect the driver speaks.
     public var dialect: ATDialect {
         get async { (try? await eventLoop.submit { self.session.dialect }.get()) ?? .spwf01 }

@@ -183,6 +183,28 @@ struct DriverTests {
         await rig.stop()
     }
 
+    @Test("the module goes away while a reader waits: the reader and every later call fail at once")
+    func moduleGone() async throws {
+        let rig = try await DriverRig.start(.spwf01)
+        let peers = try await EchoPeers()
+        defer { Task { await peers.shutdown() } }
+        try await rig.driver.joinWiFi(ssid: "lab", passphrase: "secret123")
+        let id = try await rig.driver.openSocket(host: "127.0.0.1", port: peers.tcpEchoPort, kind: .tcp)
+        let driver = rig.driver
+        let reader = Task { try await driver.read(socket: id) }
+        try await Task.sleep(for: .milliseconds(50))
+        await rig.server.stop()
+        await #expect(throws: ModuleDriverError.self) { try await withDeadline(.seconds(5)) { try await reader.value } }
+        await #expect(throws: ModuleDriverError.self) {
+            try await withDeadline(.seconds(5)) { try await driver.waitForWiFi(timeout: .seconds(30)) }
+        }
+        await #expect(throws: ModuleDriverError.self) {
+            try await withDeadline(.seconds(5)) { try await driver.status() }
+        }
+        await driver.close()
+        try? await rig.group.shutdownGracefully()
+    }
+
     @Test("a wrong passphrase is a typed Wi-Fi failure, not a hang")
     func wifiFailure() async throws {
         let networks = [WiFiNetwork(ssid: "lab", passphrase: "right-passphrase")]
