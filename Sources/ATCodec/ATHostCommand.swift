@@ -39,7 +39,9 @@ public struct ATHostCommand: Equatable, Sendable {
                 throw .unsafeParameter(parameter)
             }
         }
-        self.init(line: parameters.isEmpty ? name : name + "=" + parameters.joined(separator: ","), block: block, reply: reply)
+        self.init(
+            line: parameters.isEmpty ? name : name + "=" + parameters.joined(separator: ","), block: block, reply: reply
+        )
     }
 }
 

@@ -165,7 +165,9 @@ public struct ATHostSession: Sendable {
             // A reply to nothing: the tail of a command that timed out, or noise.
             return
         }
-        if case .information(let text) = reply, text == exchange.command.line || bytes.elementsEqual(exchange.command.line.utf8) {
+        if case .information(let text) = reply,
+            text == exchange.command.line || bytes.elementsEqual(exchange.command.line.utf8)
+        {
             return  // the command's echo
         }
         if case .data(let count) = exchange.command.reply, !exchange.dataReceived {
@@ -188,7 +190,9 @@ public struct ATHostSession: Sendable {
                 effects.append(.completed(exchange.id, .failure(.module(error))))
                 return
             default:
-                fail(.protocolViolation("\(dialect.readingPrefix ?? "data") expected, got \(ATBytes.text(bytes))"), &effects)
+                fail(
+                    .protocolViolation("\(dialect.readingPrefix ?? "data") expected, got \(ATBytes.text(bytes))"),
+                    &effects)
                 return
             }
         }

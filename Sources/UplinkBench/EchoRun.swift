@@ -34,7 +34,8 @@ struct EchoRun {
                     throw BenchError.dataMismatch("read \(data.count) bytes but only \(sent - received) are in flight")
                 }
                 guard data.elementsEqual(payload[received..<received + data.count]) else {
-                    throw BenchError.dataMismatch("the \(data.count) bytes read at offset \(received) differ from those sent")
+                    throw BenchError.dataMismatch(
+                        "the \(data.count) bytes read at offset \(received) differ from those sent")
                 }
                 received += data.count
             }

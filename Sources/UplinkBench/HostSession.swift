@@ -27,8 +27,10 @@ struct HostSession: Sendable {
             for (chunkIndex, chunk) in chunkSizes.enumerated() {
                 let cycles = max(1, bytesPerRun / chunk)
                 if warmupCycles > 0 {
-                    _ = try await EchoRun(driver: driver, socket: socket, chunkBytes: chunk, cycles: warmupCycles, seed: 1)
-                        .run()
+                    _ = try await EchoRun(
+                        driver: driver, socket: socket, chunkBytes: chunk, cycles: warmupCycles, seed: 1
+                    )
+                    .run()
                 }
                 var rounds: [RunMeasurement] = []
                 for round in 0..<self.rounds {

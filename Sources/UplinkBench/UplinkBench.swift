@@ -8,7 +8,8 @@ struct UplinkBench: AsyncParsableCommand {
         abstract: "Benchmarks of Uplink against the peers named in its issues.",
         discussion: "Build in release mode for meaningful figures: swift run -c release uplink-bench at",
         subcommands: [
-            ATBenchCommand.self, DNSBenchCommand.self, TLSBenchCommand.self, MQTTBenchCommand.self, ViaBenchCommand.self,
+            ATBenchCommand.self, DNSBenchCommand.self, TLSBenchCommand.self, MQTTBenchCommand.self,
+            ViaBenchCommand.self,
         ]
     )
 }

@@ -3,10 +3,10 @@ import Foundation
 import NIOCore
 import NIOPosix
 import UplinkDriver
-import UplinkModule
-import UplinkModuleServer
 import UplinkMQTT
 import UplinkMQTTNIO
+import UplinkModule
+import UplinkModuleServer
 import UplinkTestSupport
 
 /// `uplink-bench via`: MQTT QoS 1 messages/s through the module over its pty, unpaced and paced like a UART, next
@@ -105,7 +105,8 @@ struct ViaBenchCommand: AsyncParsableCommand {
             rates[mode] = rate
             let up = median(modeRuns.map(\.sentPerMessage))
             let down = median(modeRuns.map(\.receivedPerMessage))
-            var line = String(format: "%-36@ %10.1f msg/s  %10.0f payload B/s", mode.title as NSString, rate, rate * Double(payload))
+            var line = String(
+                format: "%-36@ %10.1f msg/s  %10.0f payload B/s", mode.title as NSString, rate, rate * Double(payload))
             if mode != .direct {
                 line += String(format: "   line bytes/msg: %.1f host→module + %.1f module→host", up, down)
             }
@@ -115,7 +116,8 @@ struct ViaBenchCommand: AsyncParsableCommand {
                 lineAllows[mode] = allowed
                 print(
                     String(
-                        format: "    the line allows %d/10 / (%.1f + %.1f) = %.1f msg/s (%.0f payload B/s); achieved %.1f%%",
+                        format:
+                            "    the line allows %d/10 / (%.1f + %.1f) = %.1f msg/s (%.0f payload B/s); achieved %.1f%%",
                         baud, up, down, allowed, allowed * Double(payload), 100 * rate / allowed))
             }
         }
@@ -151,7 +153,9 @@ struct ViaBenchCommand: AsyncParsableCommand {
             let client = try MQTTClient(configuration: configuration, transport: transport)
             try await client.connect()
             let start = ContinuousClock.now
-            for _ in 0..<count { try await client.enqueue(MQTTMessage(topic: "bench/via", payload: body, qos: .atLeastOnce)) }
+            for _ in 0..<count {
+                try await client.enqueue(MQTTMessage(topic: "bench/via", payload: body, qos: .atLeastOnce))
+            }
             try await client.flush()
             let elapsed = ContinuousClock.now - start
             await client.disconnect()
@@ -161,7 +165,8 @@ struct ViaBenchCommand: AsyncParsableCommand {
         options.step = .milliseconds(1)
         options.dhcpAddress = IPv4Address(10, 0, 0, 2)
         let engine = ModuleEngine(eventLoop: group.next(), options: options, flash: MemoryFlash())
-        let server = try await ModuleServer.start(engine: engine, link: .pseudoTerminal(linkPath: nil), paceBaud: mode.baud)
+        let server = try await ModuleServer.start(
+            engine: engine, link: .pseudoTerminal(linkPath: nil), paceBaud: mode.baud)
         defer { Task { await server.stop() } }
         guard let path = server.devicePath else { throw BenchError.setup("the module has no pty") }
         var driverConfiguration = ModuleDriverConfiguration()
@@ -175,7 +180,9 @@ struct ViaBenchCommand: AsyncParsableCommand {
         try await client.connect()
         let before = await driver.statistics
         let start = ContinuousClock.now
-        for _ in 0..<count { try await client.enqueue(MQTTMessage(topic: "bench/via", payload: body, qos: .atLeastOnce)) }
+        for _ in 0..<count {
+            try await client.enqueue(MQTTMessage(topic: "bench/via", payload: body, qos: .atLeastOnce))
+        }
         try await client.flush()
         let elapsed = ContinuousClock.now - start
         let after = await driver.statistics

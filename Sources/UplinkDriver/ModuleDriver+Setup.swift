@@ -33,13 +33,15 @@ extension ModuleDriver {
             guard (8...63).contains(passphrase.utf8.count) else {
                 throw ModuleDriverError.invalidParameter("a WPA passphrase of \(passphrase.utf8.count) bytes (8-63)")
             }
-            try await send(command { () throws(ATCommandError) in
-                try dialect.setVariableCommand("wifi_wpa_psk_text", passphrase)
-            })
+            try await send(
+                command { () throws(ATCommandError) in
+                    try dialect.setVariableCommand("wifi_wpa_psk_text", passphrase)
+                })
         }
-        try await send(command { () throws(ATCommandError) in
-            try dialect.setVariableCommand("wifi_priv_mode", passphrase == nil ? "0" : "2")
-        })
+        try await send(
+            command { () throws(ATCommandError) in
+                try dialect.setVariableCommand("wifi_priv_mode", passphrase == nil ? "0" : "2")
+            })
         try await send(command { () throws(ATCommandError) in try dialect.setVariableCommand("wifi_mode", "1") })
         try await send(dialect.saveHostCommand)
         let up = try await eventLoop.submit { () -> EventLoopFuture<String> in

@@ -112,7 +112,9 @@ public final class ModuleDriver: @unchecked Sendable {
         let channel = try await NIOPipeBootstrap(group: loop)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    if let paceBaud { try channel.pipeline.syncOperations.addHandler(PacedWriteHandler(baud: paceBaud)) }
+                    if let paceBaud {
+                        try channel.pipeline.syncOperations.addHandler(PacedWriteHandler(baud: paceBaud))
+                    }
                     try channel.pipeline.syncOperations.addHandler(ModuleLinkHandler(driver: driver))
                 }
             }
@@ -244,7 +246,8 @@ public final class ModuleDriver: @unchecked Sendable {
         case .timedOut: return .timedOut(command: exchange.line, after: exchange.timeout)
         case .protocolViolation(let what): return .protocolViolation("\(what) (\(exchange.line))")
         case .desynchronized:
-            return closedReason.map { .linkClosed($0) } ?? .protocolViolation("lost track of replies (\(exchange.line))")
+            return closedReason.map { .linkClosed($0) }
+                ?? .protocolViolation("lost track of replies (\(exchange.line))")
         }
     }
 

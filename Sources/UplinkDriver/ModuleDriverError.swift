@@ -36,7 +36,8 @@ public enum ModuleDriverError: MQTTTransportError, Equatable {
         switch self {
         case .module(let command, let error):
             return error.code > 0
-                ? "module error \(error.code) \"\(error.text)\" (\(command))" : "module error \"\(error.text)\" (\(command))"
+                ? "module error \(error.code) \"\(error.text)\" (\(command))"
+                : "module error \"\(error.text)\" (\(command))"
         case .timedOut(let command, let after): return "no answer to \(command) within \(after)"
         case .rebooted(let command): return "the module rebooted (\(command))"
         case .protocolViolation(let what): return "unexpected bytes from the module: \(what)"

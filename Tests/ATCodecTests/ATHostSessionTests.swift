@@ -12,7 +12,9 @@ struct ATHostSessionTests {
         effects.compactMap { if case .write(let bytes) = $0 { return bytes } else { return nil } }
     }
 
-    private func completions(_ effects: [Session.Effect]) -> [(Session.ExchangeID, Result<Session.Response, Session.Failure>)] {
+    private func completions(_ effects: [Session.Effect]) -> [(
+        Session.ExchangeID, Result<Session.Response, Session.Failure>
+    )] {
         effects.compactMap { if case .completed(let id, let result) = $0 { return (id, result) } else { return nil } }
     }
 
@@ -90,7 +92,8 @@ struct ATHostSessionTests {
     func errors() {
         var one = Session(dialect: .spwf01)
         _ = one.submit(ATDialect.spwf01.socketCloseCommand(socket: 0))
-        #expect(completions(one.receive(bytes("\r\nERROR: Pending data\r\n"))).first?.1 == .failure(.module(.pendingData)))
+        #expect(
+            completions(one.receive(bytes("\r\nERROR: Pending data\r\n"))).first?.1 == .failure(.module(.pendingData)))
         var four = Session(dialect: .spwf04)
         _ = four.submit(ATDialect.spwf04.socketCloseCommand(socket: 9))
         #expect(
@@ -155,12 +158,14 @@ struct ATHostSessionTests {
         var session = Session(dialect: .spwf01, maximumLineLength: 64)
         _ = session.submit(ATDialect.spwf01.attentionCommand)
         let effects = session.receive(Array(repeating: 0x41, count: 10_000))
-        if case .failure(.protocolViolation) = completions(effects).first?.1 {} else {
+        if case .failure(.protocolViolation) = completions(effects).first?.1 {
+        } else {
             // The line has no end yet: nothing completes, but the buffer stays bounded.
             #expect(completions(effects).isEmpty)
         }
         let more = session.receive(bytes("\r\n"))
-        if case .failure(.protocolViolation) = completions(effects + more).first?.1 {} else {
+        if case .failure(.protocolViolation) = completions(effects + more).first?.1 {
+        } else {
             Issue.record("an over-long line must fail the exchange")
         }
     }

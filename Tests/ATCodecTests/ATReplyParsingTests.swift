@@ -29,10 +29,15 @@ struct ATReplyParsingTests {
         }
         let rejected = ATError.credentialRejected("cert slot holds 2048 bytes")
         #expect(parsed(dialect, dialect.error(rejected)) == [.error(rejected)])
-        #expect(parsed(dialect, dialect.variable("ip_ipaddr", "10.0.0.2")) == [.variable(name: "ip_ipaddr", value: "10.0.0.2")])
+        #expect(
+            parsed(dialect, dialect.variable("ip_ipaddr", "10.0.0.2")) == [
+                .variable(name: "ip_ipaddr", value: "10.0.0.2")
+            ])
         #expect(parsed(dialect, dialect.variable("x", "a = b")) == [.variable(name: "x", value: "a = b")])
         let address: String? = dialect.family == .spwf04 ? "1.2.3.4" : nil
-        #expect(parsed(dialect, dialect.socketOpened(id: 3, address: "1.2.3.4")) == [.socketOpened(id: 3, address: address)])
+        #expect(
+            parsed(dialect, dialect.socketOpened(id: 3, address: "1.2.3.4")) == [.socketOpened(id: 3, address: address)]
+        )
         #expect(parsed(dialect, dialect.pendingLength(42)) == [.pendingLength(42)])
         #expect(parsed(dialect, dialect.information("Pinging 1.2.3.4")) == [.information("Pinging 1.2.3.4")])
         let pending = dialect.wind(55, dialect.pendingDataText(socket: 2, received: 5, unread: 9))
@@ -62,7 +67,9 @@ struct ATReplyParsingTests {
         #expect(parsed(d, d.readingHeader(count: 5, pending: 9)) == [.reading(count: 5, pending: 9)])
         #expect(parsed(d, d.error(.pendingData, verbosity: 1)) == [.error(.pendingData)])
         #expect(parsed(d, d.error(.pendingData, verbosity: 0)) == [.error(ATError(code: 0, text: ""))])
-        #expect(d.parseLine(Array("AT-S.ERROR:999:Something new".utf8)) == .error(ATError(code: 999, text: "Something new")))
+        #expect(
+            d.parseLine(Array("AT-S.ERROR:999:Something new".utf8)) == .error(ATError(code: 999, text: "Something new"))
+        )
     }
 
     @Test("SPWF01 error texts map to catalogue codes")
@@ -78,7 +85,8 @@ struct ATReplyParsingTests {
     @Test("malformed result lines are information, never a wrong result")
     func malformed() {
         #expect(ATDialect.spwf01.parseLine(Array(" DATALEN: x".utf8)) == .information(" DATALEN: x"))
-        #expect(ATDialect.spwf01.parseLine(Array(" DATALEN: 99999999999".utf8)) == .information(" DATALEN: 99999999999"))
+        #expect(
+            ATDialect.spwf01.parseLine(Array(" DATALEN: 99999999999".utf8)) == .information(" DATALEN: 99999999999"))
         #expect(ATDialect.spwf04.parseLine(Array("AT-S.Reading:5".utf8)) == .information("AT-S.Reading:5"))
         #expect(ATDialect.spwf04.parseLine(Array("AT-S.On:1.2.3.4".utf8)) == .information("AT-S.On:1.2.3.4"))
         #expect(ATDialect.spwf01.parseLine(Array("+WIND:x:y".utf8)) == .information("+WIND:x:y"))
@@ -89,7 +97,8 @@ struct ATReplyParsingTests {
 
     @Test("host commands render per dialect and refuse unsafe parameters")
     func commands() throws {
-        let open01 = try ATDialect.spwf01.socketOpenCommand(host: "broker.test", port: 8883, kind: .tls(commonName: nil))
+        let open01 = try ATDialect.spwf01.socketOpenCommand(
+            host: "broker.test", port: 8883, kind: .tls(commonName: nil))
         #expect(open01.line == "AT+S.SOCKON=broker.test,8883,s,ind")
         let open04 = try ATDialect.spwf04.socketOpenCommand(host: "broker.test", port: 1883, kind: .tcp)
         #expect(open04.line == "AT+S.SOCKON=broker.test,1883,NULL,t")

@@ -26,7 +26,8 @@ struct DriverRig {
         if !dnsServers.isEmpty { options.dnsServers = dnsServers }
         configure(&options)
         let engine = ModuleEngine(eventLoop: group.next(), options: options, flash: MemoryFlash(), resolver: resolver)
-        let server = try await ModuleServer.start(engine: engine, link: .pseudoTerminal(linkPath: nil), paceBaud: paceBaud)
+        let server = try await ModuleServer.start(
+            engine: engine, link: .pseudoTerminal(linkPath: nil), paceBaud: paceBaud)
         let path = try #require(server.devicePath)
         // The boot WINDs are out before the driver opens the port.
         try await Task.sleep(for: .milliseconds(20))
@@ -80,7 +81,9 @@ struct DriverTests {
         await rig.stop()
     }
 
-    @Test("a peer that sends and closes: every byte, then the end of the stream (WIND 58, drain, SOCKC)", arguments: profiles)
+    @Test(
+        "a peer that sends and closes: every byte, then the end of the stream (WIND 58, drain, SOCKC)",
+        arguments: profiles)
     func peerCloses(profile: ModuleProfile) async throws {
         let rig = try await DriverRig.start(profile)
         let peers = try await EchoPeers()
@@ -116,7 +119,9 @@ struct DriverTests {
         let port = try await peers.sendAndClose(Array(repeating: 0x41, count: 2000))
         let tcp = try await rig.driver.openSocket(host: "127.0.0.1", port: port, kind: .tcp)
         let deadline = ContinuousClock.now + .seconds(5)
-        while ContinuousClock.now < deadline, try await rig.driver.probeSockets().first(where: { $0.id == tcp })?.pending != 2000 {
+        while ContinuousClock.now < deadline,
+            try await rig.driver.probeSockets().first(where: { $0.id == tcp })?.pending != 2000
+        {
             try await Task.sleep(for: .milliseconds(10))
         }
         try await rig.driver.closeSocket(tcp)
@@ -128,10 +133,12 @@ struct DriverTests {
     func typedErrors(profile: ModuleProfile) async throws {
         let rig = try await DriverRig.start(profile, resolver: TableResolver(table: [:]))
         // Before Wi-Fi is up.
-        await #expect(throws: ModuleDriverError.module(
-            command: profile.dialect.family == .spwf01
-                ? "AT+S.SOCKON=127.0.0.1,1,t,ind" : "AT+S.SOCKON=127.0.0.1,1,NULL,t",
-            error: .wifiNotConnected)) {
+        await #expect(
+            throws: ModuleDriverError.module(
+                command: profile.dialect.family == .spwf01
+                    ? "AT+S.SOCKON=127.0.0.1,1,t,ind" : "AT+S.SOCKON=127.0.0.1,1,NULL,t",
+                error: .wifiNotConnected)
+        ) {
             try await rig.driver.openSocket(host: "127.0.0.1", port: 1, kind: .tcp)
         }
         try await rig.driver.joinWiFi(ssid: "lab", passphrase: "secret123")

@@ -3,9 +3,9 @@ import MQTTCodec
 import NIOPosix
 import Testing
 import UplinkDriver
-import UplinkModule
 import UplinkMQTT
 import UplinkMQTTNIO
+import UplinkModule
 import UplinkTestSupport
 
 /// QoS 1 through the module survives a broker restart (the module reports WIND 58) and a module reset mid-stream

@@ -1,8 +1,8 @@
 import Foundation
 import NIOPosix
-import UplinkDriver
 import Testing
 import UplinkCredentials
+import UplinkDriver
 import UplinkModule
 import UplinkModuleServer
 import UplinkTestSupport
@@ -25,7 +25,8 @@ struct ViaCLITests {
             [
                 "mqtt", "pub", "--via", path, "--profile", profile, "--wifi", "lab", "--wifi-passphrase", "secret123",
                 "-h", SeedZone.seedName, "-p", "\(rig.broker.port)", "--cafile", rig.folder + "/ca.pem",
-                "--cert", rig.folder + (chain ? "/device-0001-chain.pem" : "/device-0001.pem"), "--key", rig.folder + "/device-0001.key",
+                "--cert", rig.folder + (chain ? "/device-0001-chain.pem" : "/device-0001.pem"), "--key",
+                rig.folder + "/device-0001.key",
                 "-t", "seed/cli", "-m", "hello", "-q", "1", "-V", "311",
             ], timeout: 60)
     }
@@ -52,7 +53,9 @@ struct ViaCLITests {
         let (dnsStatus, dnsOutput) = try await publish(
             try #require(legacyEC.devicePath), ec, profile: "spwf01-3.5", chain: false)
         #expect(dnsStatus == 1)
-        #expect(dnsOutput.contains("could not resolve \(SeedZone.seedName) (ERROR: Failed to resolve name)"), "\(dnsOutput)")
+        #expect(
+            dnsOutput.contains("could not resolve \(SeedZone.seedName) (ERROR: Failed to resolve name)"), "\(dnsOutput)"
+        )
         #expect(dnsOutput.contains("uplink dns \(SeedZone.seedName)"), "\(dnsOutput)")
         await legacyEC.stop()
 

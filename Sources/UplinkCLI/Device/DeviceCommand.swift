@@ -26,7 +26,9 @@ struct DeviceCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "RTS/CTS flow control.")
     var rtscts = false
 
-    @Option(name: .long, help: "The profile whose slot sizes to compare with: spwf01, spwf01-3.5, spwf04 (default: by dialect).")
+    @Option(
+        name: .long,
+        help: "The profile whose slot sizes to compare with: spwf01, spwf01-3.5, spwf04 (default: by dialect).")
     var profile: String?
 
     @Flag(name: .long, help: "Print JSON instead of text.")
@@ -93,7 +95,8 @@ struct DeviceReport {
         let state = value("wifi_state")
         return DeviceReport(
             dialect: dialect.family.rawValue, profile: layout.profile, version: value("version"),
-            wifiState: address.isEmpty || address == "0.0.0.0" ? "down (wifi_state \(state))" : "up (wifi_state \(state))",
+            wifiState: address.isEmpty || address == "0.0.0.0"
+                ? "down (wifi_state \(state))" : "up (wifi_state \(state))",
             address: address, sockets: try await driver.probeSockets(), slots: slots)
     }
 
@@ -104,11 +107,15 @@ struct DeviceReport {
             "profile    \(profile) (slot sizes)",
             "wifi       \(wifiState)",
             "address    \(address)",
-            "sockets    " + (sockets.isEmpty ? "none open" : sockets.map { "\($0.id) (\($0.pending) bytes waiting)" }.joined(separator: ", ")),
+            "sockets    "
+                + (sockets.isEmpty
+                    ? "none open" : sockets.map { "\($0.id) (\($0.pending) bytes waiting)" }.joined(separator: ", ")),
             "slots",
         ]
         for slot in slots {
-            let used = slot.bytes.map { "\($0) of \(slot.capacity) bytes" } ?? "? of \(slot.capacity) bytes (SPWF01 firmware does not report it)"
+            let used =
+                slot.bytes.map { "\($0) of \(slot.capacity) bytes" }
+                ?? "? of \(slot.capacity) bytes (SPWF01 firmware does not report it)"
             lines.append("  \(slot.slot.padding(toLength: 5, withPad: " ", startingAt: 0))\(used)")
         }
         return lines.joined(separator: "\n") + "\n"
