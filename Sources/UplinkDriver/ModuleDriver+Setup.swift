@@ -130,9 +130,8 @@ extension ModuleDriver {
 
     private func lose(_ loss: Loss) {
         wifi = .down(number: 2, text: "module rebooted")
-        // The configuration it boots with may have been saved while a read had the WINDs masked: clear it at the
-        // next wait to be sure.
-        windsMasked = true
+        // The configuration it boots with may have been saved while a read had the WINDs masked: not known.
+        windsMasked = nil
         for (id, var socket) in sockets {
             socket.lost = true
             wake(&socket)

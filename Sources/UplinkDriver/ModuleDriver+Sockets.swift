@@ -123,9 +123,10 @@ extension ModuleDriver {
         let masks = dialect.readsNeedWindMask && configuration.masksWindsAroundReads
         return try await eventLoop.flatSubmit { () -> EventLoopFuture<[UInt8]> in
             let mask: EventLoopFuture<ATHostSession.Response>
-            if masks && !self.windsMasked {
+            if masks && self.windsMasked != true {
                 self.windsMasked = true
                 mask = self.exchange(dialect.socketWindMaskCommand(masked: true), timeout: nil)
+                mask.whenFailure { _ in self.windsMasked = nil }
             } else {
                 mask = self.eventLoop.makeSucceededFuture(ATHostSession.Response())
             }
@@ -146,12 +147,12 @@ extension ModuleDriver {
 
     /// On the loop: clears the read mask, if it is on.
     func unmaskWinds() {
-        guard windsMasked else { return }
-        windsMasked = false
         let dialect = session.dialect
+        guard dialect.readsNeedWindMask && configuration.masksWindsAroundReads, windsMasked != false else { return }
+        windsMasked = false
         exchange(dialect.socketWindMaskCommand(masked: false), timeout: nil).whenFailure { _ in
-            // Tried again before the next wait.
-            self.windsMasked = true
+            // Not known to be clear: tried again before the next wait.
+            self.windsMasked = nil
         }
     }
 

@@ -31,8 +31,9 @@ public final class ModuleDriver: @unchecked Sendable {
     var sockets: [Int: SocketState] = [:]
     var wifi = WiFiState.unknown
     var wifiWaiters: [EventLoopPromise<String>] = []
-    /// Whether the driver left WINDs 32–63 masked after a read (cleared when a reader waits).
-    var windsMasked = false
+    /// Whether WINDs 32–63 are masked: the driver masks them for SPWF01 reads and leaves them so through a burst
+    /// of reads; `nil` when it does not know (after a reboot the saved configuration may have them either way).
+    var windsMasked: Bool? = nil
     /// Deauthentication WINDs since the last join.
     var deauthentications = 0
     /// What the driver did so far.
@@ -320,7 +321,8 @@ public final class ModuleDriver: @unchecked Sendable {
                 self.capture = []
                 self.channel?.writeAndFlush(self.channel?.allocator.buffer(string: "AT\r"), promise: nil)
             }.get()
-            for _ in 0..<20 {
+            // Up to 2 s for the answer; a module still booting may take a while.
+            for _ in 0..<40 {
                 try await Task.sleep(for: .milliseconds(50))
                 let found: ATDialect? = try await eventLoop.submit {
                     let text = String(decoding: self.capture ?? [], as: UTF8.self)
@@ -329,10 +331,18 @@ public final class ModuleDriver: @unchecked Sendable {
                     return nil
                 }.get()
                 if let found {
-                    try await Task.sleep(for: .milliseconds(50))
+                    // A slow module may still answer an earlier AT: let the link go quiet and drop what it held, so
+                    // no stray OK is taken for the reply to the next command.
+                    let started = ContinuousClock.now
+                    while ContinuousClock.now - started < .seconds(2),
+                        try await eventLoop.submit({ NIODeadline.now() - self.lastInput < .milliseconds(150) }).get()
+                    {
+                        try await Task.sleep(for: .milliseconds(25))
+                    }
                     try await eventLoop.submit {
                         self.capture = nil
                         self.session.setDialect(found)
+                        self.session.resynchronized()
                     }.get()
                     return
                 }

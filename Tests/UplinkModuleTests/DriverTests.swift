@@ -16,7 +16,7 @@ struct DriverRig {
 
     static func start(
         _ profile: ModuleProfile, dnsServers: [SocketAddress] = [], resolver: (any HostResolver)? = nil,
-        paceBaud: Int? = nil, configuration: ModuleDriverConfiguration = .init(),
+        paceBaud: Int? = nil, configuration: ModuleDriverConfiguration = .init(), tracePath: String? = nil,
         configure: (inout ModuleOptions) -> Void = { _ in }
     ) async throws -> DriverRig {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -25,7 +25,9 @@ struct DriverRig {
         options.dhcpAddress = IPv4Address(10, 0, 0, 2)
         if !dnsServers.isEmpty { options.dnsServers = dnsServers }
         configure(&options)
-        let engine = ModuleEngine(eventLoop: group.next(), options: options, flash: MemoryFlash(), resolver: resolver)
+        let trace = try tracePath.map { try ModuleTrace(path: $0) }
+        let engine = ModuleEngine(
+            eventLoop: group.next(), options: options, flash: MemoryFlash(), resolver: resolver, trace: trace)
         let server = try await ModuleServer.start(
             engine: engine, link: .pseudoTerminal(linkPath: nil), paceBaud: paceBaud)
         let path = try #require(server.devicePath)
@@ -52,7 +54,9 @@ struct DriverTests {
 
     @Test("finds the dialect, joins, reads status, echoes 5,000 bytes through a TCP socket", arguments: profiles)
     func socketRoundTrip(profile: ModuleProfile) async throws {
-        let rig = try await DriverRig.start(profile)
+        let tracePath = NSTemporaryDirectory() + "uplink-driver-\(UUID().uuidString).trace"
+        defer { try? FileManager.default.removeItem(atPath: tracePath) }
+        let rig = try await DriverRig.start(profile, tracePath: tracePath)
         let peers = try await EchoPeers()
         defer { Task { await peers.shutdown() } }
         #expect(await rig.driver.dialect == profile.dialect)
@@ -79,6 +83,19 @@ struct DriverTests {
         try await rig.driver.closeSocket(id)
         #expect(await rig.driver.openSockets == [])
         await rig.stop()
+        // SPWF01: every SOCKR went out with WINDs 32-63 masked (SPWF04: none needed).
+        var masked = false
+        var reads = 0
+        for line in try String(contentsOfFile: tracePath, encoding: .utf8).split(separator: "\n")
+        where line.contains("host> \"AT+S.") {
+            if line.contains("wind_off_medium,0xFFFFFFFF") { masked = true }
+            if line.contains("wind_off_medium,0x00000000") { masked = false }
+            if line.contains("AT+S.SOCKR=") {
+                reads += 1
+                #expect(masked == (profile.dialect.family == .spwf01), "\(line)")
+            }
+        }
+        #expect(reads > 0)
     }
 
     @Test(
