@@ -113,12 +113,20 @@ struct ViaBenchCommand: AsyncParsableCommand {
             print(line)
             if let baud = mode.baud {
                 let allowed = Double(baud / 10) / (up + down)
+                let fullDuplex = Double(baud / 10) / max(up, down)
                 lineAllows[mode] = allowed
                 print(
                     String(
                         format:
-                            "    the line allows %d/10 / (%.1f + %.1f) = %.1f msg/s (%.0f payload B/s); achieved %.1f%%",
+                            "    half-duplex (one command in flight, as drivers do): %d/10 / (%.1f + %.1f) = %.1f msg/s "
+                            + "(%.0f payload B/s); achieved %.1f%%",
                         baud, up, down, allowed, allowed * Double(payload), 100 * rate / allowed))
+                print(
+                    String(
+                        format:
+                            "    full-duplex bound (both directions busy at once): %d/10 / max(%.1f, %.1f) = %.1f msg/s; "
+                            + "achieved %.1f%%",
+                        baud, up, down, fullDuplex, 100 * rate / fullDuplex))
             }
         }
         print("")
@@ -167,29 +175,44 @@ struct ViaBenchCommand: AsyncParsableCommand {
         let engine = ModuleEngine(eventLoop: group.next(), options: options, flash: MemoryFlash())
         let server = try await ModuleServer.start(
             engine: engine, link: .pseudoTerminal(linkPath: nil), paceBaud: mode.baud)
-        defer { Task { await server.stop() } }
-        guard let path = server.devicePath else { throw BenchError.setup("the module has no pty") }
+        guard let path = server.devicePath else {
+            await server.stop()
+            throw BenchError.setup("the module has no pty")
+        }
         var driverConfiguration = ModuleDriverConfiguration()
         driverConfiguration.paceBaud = mode.baud
-        let driver = try await ModuleDriver.open(path: path, configuration: driverConfiguration, group: group)
-        defer { Task { await driver.close() } }
-        try await driver.joinWiFi(ssid: "bench", passphrase: "benchmark")
-        let client = try MQTTClient(
-            configuration: configuration,
-            transport: ModuleMQTTTransport(driver: driver, host: "127.0.0.1", port: port, kind: .tcp))
-        try await client.connect()
-        let before = await driver.statistics
-        let start = ContinuousClock.now
-        for _ in 0..<count {
-            try await client.enqueue(MQTTMessage(topic: "bench/via", payload: body, qos: .atLeastOnce))
+        let driver: ModuleDriver
+        do {
+            driver = try await ModuleDriver.open(path: path, configuration: driverConfiguration, group: group)
+        } catch {
+            await server.stop()
+            throw error
         }
-        try await client.flush()
-        let elapsed = ContinuousClock.now - start
-        let after = await driver.statistics
-        await client.disconnect()
-        return Run(
-            rate: Double(count) / elapsed.seconds,
-            sentPerMessage: Double(after.bytesSent - before.bytesSent) / Double(count),
-            receivedPerMessage: Double(after.bytesReceived - before.bytesReceived) / Double(count))
+        do {
+            try await driver.joinWiFi(ssid: "bench", passphrase: "benchmark")
+            let client = try MQTTClient(
+                configuration: configuration,
+                transport: ModuleMQTTTransport(driver: driver, host: "127.0.0.1", port: port, kind: .tcp))
+            try await client.connect()
+            let before = await driver.statistics
+            let start = ContinuousClock.now
+            for _ in 0..<count {
+                try await client.enqueue(MQTTMessage(topic: "bench/via", payload: body, qos: .atLeastOnce))
+            }
+            try await client.flush()
+            let elapsed = ContinuousClock.now - start
+            let after = await driver.statistics
+            await client.disconnect()
+            await driver.close()
+            await server.stop()
+            return Run(
+                rate: Double(count) / elapsed.seconds,
+                sentPerMessage: Double(after.bytesSent - before.bytesSent) / Double(count),
+                receivedPerMessage: Double(after.bytesReceived - before.bytesReceived) / Double(count))
+        } catch {
+            await driver.close()
+            await server.stop()
+            throw error
+        }
     }
 }
