@@ -59,7 +59,7 @@ struct MQTTSessionState {
         self.version = configuration.version
         self.configuration = configuration
         self.journaling = journaling
-        self.window = configuration.maximumInflight
+        self.window = configuration.effectiveMaximumInflight
     }
 
     /// Restores the state a store kept: sent messages become in flight with their packet identifiers, the others
@@ -132,7 +132,7 @@ struct MQTTSessionState {
         receiveMaximumOverrunReported = false
         let properties = connack.properties
         let serverReceiveMaximum = Int(properties.receiveMaximum ?? 65_535)
-        window = max(1, min(configuration.maximumInflight, serverReceiveMaximum, 65_000))
+        window = max(1, min(configuration.effectiveMaximumInflight, serverReceiveMaximum, 65_000))
         serverMaximumPacketSize = properties.maximumPacketSize.map { Int($0) } ?? Int.max
         serverMaximumQoS = properties.maximumQoS ?? .exactlyOnce
         serverRetainAvailable = properties.retainAvailable ?? true
