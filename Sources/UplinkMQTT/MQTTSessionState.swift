@@ -441,6 +441,19 @@ struct MQTTSessionState {
         return false
     }
 
+    /// Unsubscribes from `filters` whatever the streams (filters of a persistent session made by an earlier process).
+    /// Returns `false` when offline: the UNSUBSCRIBE goes out after the next connection and the caller returns.
+    mutating func unsubscribe(
+        filters: [String], waiter: UnsafeContinuation<[MQTTReasonCode], any Error>
+    ) -> Bool {
+        if phase == .online {
+            sendUnsubscribe(filters, stream: nil, waiter: waiter)
+            return true
+        }
+        unsubscribeOnConnect.append(contentsOf: filters)
+        return false
+    }
+
     private mutating func sendSubscribe(
         _ stream: MQTTSubscriptionStream, waiter: UnsafeContinuation<[MQTTReasonCode], any Error>?
     ) {
@@ -631,8 +644,9 @@ struct MQTTSessionState {
             }
             properties.removeAll(.topicAlias)
         }
-        let message = MQTTMessage(
+        var message = MQTTMessage(
             topic: topic, payload: publish.payload, qos: publish.qos, retain: publish.retain, properties: properties)
+        message.packetIdentifier = publish.packetIdentifier
         switch publish.qos {
         case .atMostOnce:
             effects.messages.append(message)
