@@ -106,6 +106,7 @@ enum MQTTBenchRunner {
             publisher = [
                 tools.python, tools.pahoScript, "pub", "--port", "\(port)", "--topic", topic, "--qos", "\(qos)",
                 "--count", "\(count)", "--payload-size", "\(payload.utf8.count)", "--timeout", "\(timeout)",
+                "--inflight", "100",  // the benchmark's broker takes 100 (max_inflight_messages 100)
             ]
         }
         // paho's peer prints READY once subscribed; the C and Swift subscribers are given a moment.
