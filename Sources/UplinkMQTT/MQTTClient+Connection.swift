@@ -170,8 +170,19 @@ extension MQTTClient {
             group.addTask { await self.writeLoop(connection) }
             group.addTask { await self.timerLoop(keepAlive: keepAlive, pingTimeout: pingTimeout) }
             let first = await group.next() ?? .connectionClosed(nil, reasonString: nil)
-            // A last DISCONNECT is queued (protocol violation): let the writer send it, briefly.
             if core.withLock({ $0.closeAfterFlush != nil }) {
+                // A last DISCONNECT is queued (protocol violation): let the writer send it, briefly.
+                let guardTask = Task {
+                    try? await Task.sleep(for: .seconds(1))
+                    await connection.close()
+                }
+                _ = await group.next()
+                guardTask.cancel()
+            } else if first == .clientStopped {
+                // disconnect(): our DISCONNECT is written. Wait (at most 1 s) for the broker to close, reading what it
+                // still sends. Closing at once answers its last packets (an UNSUBACK, say) with a TCP reset, and the
+                // reset makes the broker discard what it has not read yet: our last PUBACK/PUBCOMP and the DISCONNECT
+                // (mosquitto then delivers those messages again, and publishes the will).
                 let guardTask = Task {
                     try? await Task.sleep(for: .seconds(1))
                     await connection.close()

@@ -213,4 +213,60 @@ struct GentleClientTests {
             packets.last.map { if case .disconnect = $0 { return true } else { return false } } == true,
             "DISCONNECT last: \(packets)")
     }
+
+    /// Regression: disconnect() closed the socket right after writing DISCONNECT; what the broker still sent (an
+    /// UNSUBACK, retained messages) was answered with a TCP reset, and the reset made mosquitto discard our PUBACK and
+    /// DISCONNECT unread: the message came again on the next connection (one `sub -C 1 -U` in five, busy machine).
+    @Test("disconnect() right after a QoS 1 message, the broker still sending: it got the PUBACK (20 runs)")
+    func disconnectDoesNotReset() async throws {
+        let broker = try await Mosquitto()
+        let publisher = try MQTTTestClient.make(MQTTTestClient.id("pub"), port: broker.port, version: .v5)
+        try await publisher.connect()
+        // Retained messages, so that the broker is still writing to the client when it disconnects.
+        for index in 0..<200 {
+            try await publisher.enqueue(
+                MQTTMessage(
+                    topic: "retained/\(index)", payload: [UInt8](repeating: 0x61, count: 100), qos: .atLeastOnce,
+                    retain: true))
+        }
+        try await publisher.flush()
+        var redelivered: [Int] = []
+        for run in 0..<20 {
+            let id = MQTTTestClient.id("reset")
+            let topic = "reset/\(run)"
+            func session() throws -> MQTTClient {
+                try MQTTTestClient.make(id, port: broker.port, version: .v3_1_1, cleanStart: false) {
+                    $0.reconnect = .disabled
+                }
+            }
+            let first = try session()
+            try await first.connect()
+            _ = try await first.subscribe(to: topic, qos: .atLeastOnce)
+            await first.disconnect()
+            try await publisher.publish(MQTTMessage(topic: topic, string: "queued", qos: .atLeastOnce))
+
+            let second = try session()
+            let stream = try await second.subscribe(to: topic, qos: .atLeastOnce)
+            // Their SUBACK, retained messages and UNSUBACK come as we disconnect.
+            _ = try await second.subscribe(to: "retained/#", qos: .atMostOnce)
+            try await second.unsubscribe(from: ["reset/none"])
+            try await second.connect()
+            let message = try await mqttWithTimeout(10, "the queued message") { () -> MQTTMessage? in
+                var iterator = stream.makeAsyncIterator()
+                return try await iterator.next()
+            }
+            #expect(message?.payloadString == "queued")
+            await second.disconnect()
+
+            let third = try session()
+            let again = MQTTCollector(try await third.subscribe(to: topic, qos: .atLeastOnce))
+            try await third.connect()
+            try await Task.sleep(for: .milliseconds(200))
+            if again.count > 0 { redelivered.append(run) }
+            await third.disconnect()
+        }
+        #expect(redelivered.isEmpty, "delivered again after disconnect() in runs \(redelivered)")
+        await publisher.disconnect()
+        await broker.stop()
+    }
 }
