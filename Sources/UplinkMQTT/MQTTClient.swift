@@ -88,8 +88,9 @@ public final class MQTTClient: Sendable {
         }
     }
 
-    /// Sends DISCONNECT (after everything already queued for the socket), closes the connection and stops
-    /// reconnecting. Waiting calls fail with ``MQTTClientError/clientStopped``; subscription streams end. Accepted
+    /// Sends DISCONNECT (after everything already queued for the socket), waits (at most 1 s) for the broker to close
+    /// the connection, so that nothing it still sends is answered with a TCP reset that would make it drop our last
+    /// packets, closes the connection and stops reconnecting. Waiting calls fail with ``MQTTClientError/clientStopped``; subscription streams end. Accepted
     /// QoS 1/2 messages stay in the session store. Use ``flush()`` first to wait for them.
     public func disconnect(reason: MQTTReasonCode = .normalDisconnection) async {
         let (task, writer, graceful) = core.withLock {
