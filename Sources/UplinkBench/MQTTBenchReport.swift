@@ -60,6 +60,7 @@ enum MQTTBenchReport {
             }
             Swift.print(pad(client.title + " ÷ C", 30) + ratios.map { pad(cell($0, "%.2f×"), 14) }.joined())
         }
+        printCPU(results, rounds: rounds)
         if !connects.isEmpty {
             Swift.print("\nMutual TLS (TLS 1.2, EC P-256), one process per connection, medians of \(rounds) rounds:")
             for client in MQTTBenchConnectClient.allCases {
@@ -86,6 +87,41 @@ enum MQTTBenchReport {
                     format: "publisher peak memory ≤ 16 MiB: %@ (VmHWM %.1f MiB, of which anonymous %.1f MiB)",
                     memoryMet ? "met" : "NOT met", Double(memory) / 1_048_576,
                     Double(anonymousPeaks[.uplink] ?? 0) / 1_048_576))
+    }
+
+    /// CPU time per message (user + system of the whole process, from /proc), publisher and subscriber, medians; and
+    /// the ratio to the C clients (the goal: at or below 1.0× at every QoS).
+    private static func printCPU(_ results: [MQTTBenchKey: [MQTTBenchRun]], rounds: Int) {
+        Swift.print(
+            "\nCPU per message (user + system, whole process, µs; medians), publisher / subscriber, same runs:")
+        Swift.print(pad("client", 30) + pad("QoS 0", 16) + pad("QoS 1", 16) + pad("QoS 2", 16))
+        var table: [MQTTBenchClient: [(Double?, Double?)]] = [:]
+        for client in MQTTBenchClient.allCases where results.keys.contains(where: { $0.client == client }) {
+            let row: [(Double?, Double?)] = (0...2).map { qos in
+                let runs = results[MQTTBenchKey(client: client, qos: qos)] ?? []
+                guard runs.count == rounds else { return (nil, nil) }
+                let publisher = runs.compactMap(\.publisherMicrosecondsPerMessage)
+                let subscriber = runs.compactMap(\.subscriberMicrosecondsPerMessage)
+                return (
+                    publisher.count == rounds ? median(publisher) : nil,
+                    subscriber.count == rounds ? median(subscriber) : nil
+                )
+            }
+            table[client] = row
+            Swift.print(
+                pad(client.title, 30)
+                    + row.map { pad(cell($0.0, "%.2f") + " / " + cell($0.1, "%.2f"), 16) }.joined())
+        }
+        guard let mine = table[.uplink], let theirs = table[.c] else { return }
+        let ratios = (0...2).map { qos -> String in
+            func ratio(_ a: Double?, _ b: Double?) -> Double? {
+                guard let a, let b, b > 0 else { return nil }
+                return a / b
+            }
+            return cell(ratio(mine[qos].0, theirs[qos].0), "%.2f×") + " / "
+                + cell(ratio(mine[qos].1, theirs[qos].1), "%.2f×")
+        }
+        Swift.print(pad("uplink ÷ C (≤ 1.0× is the goal)", 30) + ratios.map { pad($0, 16) }.joined())
     }
 
     private static func pad(_ text: String, _ width: Int) -> String {

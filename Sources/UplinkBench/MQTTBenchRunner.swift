@@ -31,7 +31,14 @@ struct MQTTBenchRun {
     var publisherPeakRSS: Int
     /// The largest anonymous resident memory (RssAnon) sampled: the process's private heap and stacks.
     var publisherPeakAnonymous: Int
+    /// CPU time (user + system, all threads) of the publisher and of the subscriber process, seconds, from
+    /// `/proc/<pid>/stat` sampled until each exits (`nil` when not measured).
+    var publisherCPU: Double? = nil
+    var subscriberCPU: Double? = nil
     var rate: Double { seconds > 0 ? Double(received) / seconds : 0 }
+    /// CPU microseconds per message of the publisher and of the subscriber.
+    var publisherMicrosecondsPerMessage: Double? { publisherCPU.map { $0 * 1e6 / Double(max(received, 1)) } }
+    var subscriberMicrosecondsPerMessage: Double? { subscriberCPU.map { $0 * 1e6 / Double(max(received, 1)) } }
 }
 
 /// Where the executables are.
@@ -106,6 +113,7 @@ enum MQTTBenchRunner {
             publisher = [
                 tools.python, tools.pahoScript, "pub", "--port", "\(port)", "--topic", topic, "--qos", "\(qos)",
                 "--count", "\(count)", "--payload-size", "\(payload.utf8.count)", "--timeout", "\(timeout)",
+                "--inflight", "100",  // the benchmark's broker takes 100 (max_inflight_messages 100)
             ]
         }
         // paho's peer prints READY once subscribed; the C and Swift subscribers are given a moment.
@@ -124,6 +132,7 @@ enum MQTTBenchRunner {
         }
         reader.wait(for: count, seconds: timeout)
         let received = reader.lines
+        let subscriberCPU = reader.cpuSeconds
         guard received == count else {
             throw MQTTBenchError(
                 "\(client.title) QoS \(qos): the subscriber received \(received) of \(count) messages (no figure reported)"
@@ -131,7 +140,7 @@ enum MQTTBenchRunner {
         }
         return MQTTBenchRun(
             received: received, seconds: reader.span, publisherPeakRSS: published.peakRSS,
-            publisherPeakAnonymous: published.peakAnonymous)
+            publisherPeakAnonymous: published.peakAnonymous, publisherCPU: published.cpu, subscriberCPU: subscriberCPU)
     }
 
     /// The peak memory of a publisher alone (`count` QoS 1 messages, pipelined, to a topic nobody reads).
@@ -197,7 +206,19 @@ final class MQTTBenchLineReader: @unchecked Sendable {
             close(fd)
         }
         thread.start()
+        // The subscriber's CPU time, sampled until it exits: the last sample is its total (to a millisecond).
+        let sampler = Thread { [self] in
+            while let cpu = self.child.cpuSeconds() {
+                self.lock.withLock { self.cpu = max(self.cpu ?? 0, cpu) }
+                usleep(1000)
+            }
+        }
+        sampler.start()
     }
+
+    private var cpu: Double?
+    /// The subscriber's CPU time (user + system), seconds, as last sampled.
+    var cpuSeconds: Double? { lock.withLock { cpu } }
 
     private func readLoop(_ fd: Int32) {
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
@@ -317,26 +338,46 @@ extension ChildProcess {
         return peak.map { ($0, anonymous) }
     }
 
-    /// Runs `command` to completion (killed after `timeout`), sampling its memory every millisecond until it exits.
+    /// The process's CPU time so far, user + system of all its threads (`utime` + `stime` of `/proc/<pid>/stat`, in
+    /// clock ticks), seconds; `nil` once it is gone. Read while it runs: a reaped child's times are no longer there.
+    func cpuSeconds() -> Double? {
+        let fd = open("/proc/\(pid)/stat", O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 1024)
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard n > 0, let close = buffer[0..<n].lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        // After "pid (comm)": state is field 3, utime field 14, stime field 15.
+        let fields = buffer[(close + 1)..<n].split(separator: UInt8(ascii: " "))
+        guard fields.count > 12, let user = Int(String(decoding: fields[11], as: UTF8.self)),
+            let system = Int(String(decoding: fields[12], as: UTF8.self))
+        else { return nil }
+        return Double(user + system) / Double(max(sysconf(Int32(_SC_CLK_TCK)), 1))
+    }
+
+    /// Runs `command` to completion (killed after `timeout`), sampling its memory every millisecond until it exits,
+    /// and its CPU time (the last sample: its total, to a millisecond).
     static func runMeasuringPeakRSS(_ command: [String], timeout: Double, pollRSS: Bool = true) throws -> (
-        status: Int32, peakRSS: Int, peakAnonymous: Int
+        status: Int32, peakRSS: Int, peakAnonymous: Int, cpu: Double?
     ) {
         let child = try ChildProcess(command)
         let deadline = MQTTBenchClock.now() + timeout
         var peak = 0
         var anonymous = 0
+        var cpu: Double?
         while child.isRunning {
             if pollRSS, let sample = child.memory() {
                 peak = max(peak, sample.peak)
                 anonymous = max(anonymous, sample.anonymous)
             }
+            if pollRSS, let sample = child.cpuSeconds() { cpu = max(cpu ?? 0, sample) }
             if MQTTBenchClock.now() > deadline {
                 child.kill9()
                 throw MQTTBenchError("\(command[0]) did not finish in \(timeout) s")
             }
             usleep(pollRSS ? 1000 : 200)
         }
-        return (child.exitCode ?? -1, peak, anonymous)
+        return (child.exitCode ?? -1, peak, anonymous, cpu)
     }
 }
 

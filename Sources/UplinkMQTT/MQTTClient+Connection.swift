@@ -11,7 +11,7 @@ extension MQTTClient {
 
     /// Runs connections until `disconnect()`, a refused first connection, or a loss with reconnecting off.
     func run() async {
-        var attempt = 0
+        var backoff = MQTTReconnectBackoff(policy: configuration.reconnect)
         var initialAttempts = configuration.reconnect.initialConnectAttempts
         var generator = SystemRandomNumberGenerator()
         while true {
@@ -23,7 +23,8 @@ extension MQTTClient {
                     do { try await Task.sleep(for: wait) } catch { break }
                 }
             }
-            let (connected, error) = await runConnection()
+            let (connectedFor, error) = await runConnection()
+            let connected = connectedFor != nil
             if connected {
                 logger.info("MQTT connection closed", metadata: ["reason": "\(error)"])
             } else {
@@ -49,10 +50,10 @@ extension MQTTClient {
                 stopAll(reason)
                 return
             }
-            if connected { attempt = 0 }
-            let delay = configuration.reconnect.delay(attempt: attempt, using: &generator)
-            attempt += 1
-            logger.debug("MQTT reconnecting", metadata: ["delay": "\(delay)"])
+            backoff.connectionEnded(connectedFor: connectedFor)
+            let attempt = backoff.attempt
+            let delay = backoff.nextDelay(using: &generator)
+            logger.debug("MQTT reconnecting", metadata: ["delay": "\(delay)", "attempt": "\(attempt)"])
             do { try await Task.sleep(for: delay) } catch { break }
         }
         stopAll(.clientStopped)
@@ -86,17 +87,18 @@ extension MQTTClient {
         finish(&effects)
     }
 
-    /// One connection from transport connect to close. Returns whether CONNACK accepted it, and why it ended.
-    private func runConnection() async -> (connected: Bool, error: MQTTClientError) {
+    /// One connection from transport connect to close. Returns how long it was up after CONNACK (`nil`: CONNACK never
+    /// accepted it), and why it ended.
+    private func runConnection() async -> (connectedFor: Duration?, error: MQTTClientError) {
         let connection: any MQTTTransportConnection
         do {
             connection = try await transport.connect()
         } catch let error as MQTTClientError {
-            return (false, error)
+            return (nil, error)
         } catch let error as any MQTTTransportError {
-            return (false, .transportError(MQTTTransportFailure(error)))
+            return (nil, .transportError(MQTTTransportFailure(error)))
         } catch {
-            return (false, .transportFailed("\(error)"))
+            return (nil, .transportFailed("\(error)"))
         }
 
         let connectBytes: [UInt8]
@@ -109,13 +111,15 @@ extension MQTTClient {
             }
         } catch {
             await connection.close()
-            return (false, error)
+            return (nil, error)
         }
 
         let decoder = MQTTFrameDecoder(
             version: configuration.version, maximumPacketSize: configuration.maximumPacketSize)
         let connack: ConnAckPacket
         let leftover: MQTTFrameDecoder
+        // The keep alive runs from the moment CONNECT goes to the socket.
+        let connectSentAt = ContinuousClock.now
         do {
             try await connection.send(connectBytes)
             (connack, leftover) = try await MQTTClient.readConnAck(
@@ -126,14 +130,15 @@ extension MQTTClient {
                 try? await connection.send(DisconnectPacket(reasonCode: code).encodeV5())
             }
             await connection.close()
-            return (false, failure)
+            return (nil, failure)
         }
         if connack.reasonCode.isFailure {
             await connection.close()
-            return (false, .connectionRefused(connack.reasonCode, reasonString: connack.properties.reasonString))
+            return (nil, .connectionRefused(connack.reasonCode, reasonString: connack.properties.reasonString))
         }
 
         let keepAliveSeconds = connack.properties.serverKeepAlive ?? configuration.keepAlive
+        let connectedAt = ContinuousClock.now
         var effects = MQTTSessionEffects()
         let (result, waiters) = core.withLock {
             core -> (MQTTConnectResult, [UnsafeContinuation<MQTTConnectResult, any Error>]) in
@@ -144,9 +149,8 @@ extension MQTTClient {
                 sessionPresent: connack.sessionPresent, properties: connack.properties,
                 clientIdentifier: connack.properties.assignedClientIdentifier ?? configuration.clientIdentifier)
             core.connectResult = result
-            let now = ContinuousClock.now
-            core.lastSend = now
-            core.lastReceive = now
+            core.lastSend = connectSentAt
+            core.lastReceive = connectedAt
             core.pingSentAt = nil
             core.readerPaused = false
             core.closing = false
@@ -168,8 +172,19 @@ extension MQTTClient {
             group.addTask { await self.writeLoop(connection) }
             group.addTask { await self.timerLoop(keepAlive: keepAlive, pingTimeout: pingTimeout) }
             let first = await group.next() ?? .connectionClosed(nil, reasonString: nil)
-            // A last DISCONNECT is queued (protocol violation): let the writer send it, briefly.
             if core.withLock({ $0.closeAfterFlush != nil }) {
+                // A last DISCONNECT is queued (protocol violation): let the writer send it, briefly.
+                let guardTask = Task {
+                    try? await Task.sleep(for: .seconds(1))
+                    await connection.close()
+                }
+                _ = await group.next()
+                guardTask.cancel()
+            } else if first == .clientStopped {
+                // disconnect(): our DISCONNECT is written. Wait (at most 1 s) for the broker to close, reading what it
+                // still sends. Closing at once answers its last packets (an UNSUBACK, say) with a TCP reset, and the
+                // reset makes the broker discard what it has not read yet: our last PUBACK/PUBCOMP and the DISCONNECT
+                // (mosquitto then delivers those messages again, and publishes the will).
                 let guardTask = Task {
                     try? await Task.sleep(for: .seconds(1))
                     await connection.close()
@@ -187,7 +202,7 @@ extension MQTTClient {
             for await _ in group {}
             return first
         }
-        return (true, error)
+        return (ContinuousClock.now - connectedAt, error)
     }
 
     private static func readConnAck(
@@ -361,6 +376,9 @@ extension MQTTClient {
             var close: MQTTClientError?
             let (space, closing) = core.withLock { core -> ([UnsafeContinuation<Void, any Error>], Bool) in
                 swap(&buffer, &core.session.out)
+                // Stamped before the write (and the store's sync) begins: the keep alive counts from the earliest
+                // moment these bytes can reach the broker, so the next PINGREQ is never late.
+                if !buffer.isEmpty { core.lastSend = .now }
                 if buffer.isEmpty, let reason = core.closeAfterFlush {
                     close = reason
                     core.closeAfterFlush = nil
@@ -381,20 +399,29 @@ extension MQTTClient {
             } catch {
                 return MQTTClient.clientError(error)
             }
-            let now = ContinuousClock.now
-            core.withLock { $0.lastSend = now }
             buffer.removeAll(keepingCapacity: true)
         }
     }
 
     // MARK: - Timer
 
+    /// How long before the keep alive runs out the PINGREQ is due: a quarter of the keep alive, at most 5 s, so
+    /// that a late wake-up on a busy machine still leaves the broker a packet within the keep alive.
+    static func pingLead(keepAlive: Duration) -> Duration { min(keepAlive / 4, .seconds(5)) }
+
+    /// Sends PINGREQ by deadline, `pingLead` before the keep alive since the last write runs out (MQTT-3.1.2-23: a
+    /// control packet within the keep alive), declares the broker dead when PINGRESP (or any byte) does not come
+    /// within `pingTimeout`, and expires SUBSCRIBE/UNSUBSCRIBE calls; wakes at the nearest deadline, and at least
+    /// every 500 ms for the operations.
     private func timerLoop(keepAlive: Duration?, pingTimeout: Duration) async -> MQTTClientError {
-        var tick = Duration.milliseconds(500)
-        if let keepAlive { tick = min(tick, keepAlive / 4) }
+        let check = Duration.milliseconds(500)
+        var wake = ContinuousClock.now + min(check, keepAlive.map { $0 - MQTTClient.pingLead(keepAlive: $0) } ?? check)
         while true {
-            do { try await Task.sleep(for: tick) } catch { return .connectionClosed(nil, reasonString: nil) }
+            do { try await Task.sleep(until: wake, clock: .continuous) } catch {
+                return .connectionClosed(nil, reasonString: nil)
+            }
             let now = ContinuousClock.now
+            var next = now + check
             var effects = MQTTSessionEffects()
             var dead = false
             let writer = core.withLock { core -> UnsafeContinuation<Void, Never>? in
@@ -405,11 +432,19 @@ extension MQTTClient {
                             core.pingSentAt = nil
                         } else if now - sent >= pingTimeout {
                             dead = true
+                        } else {
+                            next = min(next, sent + pingTimeout)
                         }
                     }
-                    if core.pingSentAt == nil && now - core.lastSend >= keepAlive - tick {
-                        core.session.ping()
-                        core.pingSentAt = now
+                    if core.pingSentAt == nil {
+                        let due = core.lastSend + (keepAlive - MQTTClient.pingLead(keepAlive: keepAlive))
+                        if now >= due {
+                            core.session.ping()
+                            core.pingSentAt = now
+                            next = min(next, now + pingTimeout)
+                        } else {
+                            next = min(next, due)
+                        }
                     }
                 }
                 return core.takeWriterIfOutput()
@@ -417,6 +452,7 @@ extension MQTTClient {
             writer?.resume()
             finish(&effects)
             if dead { return .timeout("PINGRESP: the broker stopped answering") }
+            wake = next
         }
     }
 }

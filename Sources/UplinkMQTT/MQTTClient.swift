@@ -88,8 +88,9 @@ public final class MQTTClient: Sendable {
         }
     }
 
-    /// Sends DISCONNECT (after everything already queued for the socket), closes the connection and stops
-    /// reconnecting. Waiting calls fail with ``MQTTClientError/clientStopped``; subscription streams end. Accepted
+    /// Sends DISCONNECT (after everything already queued for the socket), waits (at most 1 s) for the broker to close
+    /// the connection, so that nothing it still sends is answered with a TCP reset that would make it drop our last
+    /// packets, closes the connection and stops reconnecting. Waiting calls fail with ``MQTTClientError/clientStopped``; subscription streams end. Accepted
     /// QoS 1/2 messages stay in the session store. Use ``flush()`` first to wait for them.
     public func disconnect(reason: MQTTReasonCode = .normalDisconnection) async {
         let (task, writer, graceful) = core.withLock {
@@ -136,6 +137,26 @@ public final class MQTTClient: Sendable {
 
     /// Number of received QoS 2 messages delivered and acknowledged with PUBREC whose PUBREL has not arrived.
     public var inboundQoS2Count: Int { core.withLock { $0.session.inbound.count } }
+
+    /// Waits until the broker has released (PUBREL, answered with PUBCOMP) every received QoS 2 message held now, so
+    /// that their handshakes complete before a ``disconnect(reason:)``; messages that arrive meanwhile are not waited
+    /// for. Returns `false` if that did not happen within `timeout` or the connection is not up.
+    public func waitForInboundReleases(timeout: Duration) async -> Bool {
+        let held = core.withLock { $0.session.inbound }
+        if held.isEmpty { return true }
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let (pending, online) = core.withLock { core -> (Bool, Bool) in
+                let online: Bool
+                if case .online = core.lifecycle { online = true } else { online = false }
+                // The same identifier with another digest is a new message: the held one was released.
+                return (held.contains { core.session.inbound[$0.key] == $0.value }, online)
+            }
+            if !pending { return true }
+            if !online || ContinuousClock.now >= deadline { return false }
+            do { try await Task.sleep(for: .milliseconds(5)) } catch { return false }
+        }
+    }
 
     // MARK: - Publishing
 
@@ -329,6 +350,31 @@ public final class MQTTClient: Sendable {
             writer?.resume()
             if !sent {
                 stream.buffer.finish()
+                continuation.resume(returning: [])
+            }
+        }
+    }
+
+    /// Unsubscribes from topic filters, whether or not a stream of this client subscribed to them (mosquitto_sub's
+    /// `-U`: filters kept by a persistent session). Connected: returns the UNSUBACK's reason codes (MQTT 5; empty in
+    /// 3.1.1). Offline: the UNSUBSCRIBE is sent after the next connection and this returns at once, with no codes.
+    @discardableResult
+    public func unsubscribe(from filters: [String]) async throws -> [MQTTReasonCode] {
+        guard !filters.isEmpty else { throw MQTTClientError.invalidArgument("no topic filters") }
+        for filter in filters where !MQTTTopic.isValidTopicFilter(filter) {
+            throw MQTTClientError.invalidArgument("invalid topic filter: \"\(filter)\"")
+        }
+        return try await withUnsafeThrowingContinuation {
+            (continuation: UnsafeContinuation<[MQTTReasonCode], any Error>) in
+            let (writer, sent, stopped) = core.withLock { core -> (UnsafeContinuation<Void, Never>?, Bool, Bool) in
+                if case .stopping = core.lifecycle { return (nil, false, true) }
+                let sent = core.session.unsubscribe(filters: filters, waiter: continuation)
+                return (core.takeWriterIfOutput(), sent, false)
+            }
+            writer?.resume()
+            if stopped {
+                continuation.resume(throwing: MQTTClientError.clientStopped)
+            } else if !sent {
                 continuation.resume(returning: [])
             }
         }

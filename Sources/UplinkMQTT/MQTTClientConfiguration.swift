@@ -31,8 +31,9 @@ public struct MQTTClientConfiguration: Sendable {
     public var receiveMaximum: UInt16
     /// Largest packet accepted from the broker, announced in MQTT 5; larger packets close the connection.
     public var maximumPacketSize: Int
-    /// Largest number of our QoS 1/2 messages in flight; the broker's Receive Maximum lowers it.
-    public var maximumInflight: Int
+    /// Largest number of our QoS 1/2 messages in flight; the broker's Receive Maximum (MQTT 5) lowers it. `nil`
+    /// (the default) means ``defaultMaximumInflight(for:)``: 20 in MQTT 3.1.1, 100 in MQTT 5.
+    public var maximumInflight: Int?
     /// Largest number of accepted but unsent messages (see ``MQTTQueueOverflowPolicy``).
     public var maximumQueuedMessages: Int
     /// What a publish does when the queue is full.
@@ -77,7 +78,7 @@ public struct MQTTClientConfiguration: Sendable {
         self.will = nil
         self.receiveMaximum = 100
         self.maximumPacketSize = 1 << 20
-        self.maximumInflight = 100
+        self.maximumInflight = nil
         self.maximumQueuedMessages = 10_000
         self.queueOverflowPolicy = .reject
         self.useTopicAliases = true
@@ -90,6 +91,23 @@ public struct MQTTClientConfiguration: Sendable {
         self.taskExecutor = nil
     }
 
+    /// The in-flight limit when ``maximumInflight`` is `nil`.
+    ///
+    /// MQTT 3.1.1 has no Receive Maximum, so the client cannot learn how many QoS 1/2 messages the broker takes at
+    /// once, and a broker may discard the excess while acknowledging it: mosquitto's default
+    /// `max_inflight_messages` is 20, and beyond it mosquitto 2.0 drops a QoS 2 message yet answers PUBREC. 20 is
+    /// what libmosquitto and paho-mqtt keep in flight by default. In MQTT 5 the broker announces its Receive Maximum
+    /// in CONNACK and the window is the smaller of it and 100.
+    public static func defaultMaximumInflight(for version: MQTTProtocolVersion) -> Int {
+        version == .v5 ? 100 : 20
+    }
+
+    /// The in-flight limit in effect before the broker's Receive Maximum applies: ``maximumInflight``, or the
+    /// version's default.
+    public var effectiveMaximumInflight: Int {
+        maximumInflight ?? MQTTClientConfiguration.defaultMaximumInflight(for: version)
+    }
+
     /// Checks the configuration (and the AWS IoT profile limits, if set).
     public func validate() throws(MQTTClientError) {
         if clientIdentifier.utf8.count > 65_535 { throw .invalidArgument("client identifier longer than 65,535 bytes") }
@@ -99,7 +117,8 @@ public struct MQTTClientConfiguration: Sendable {
         if let will, !MQTTTopic.isValidTopicName(will.topic) {
             throw .invalidArgument("invalid will topic: \(will.topic)")
         }
-        if maximumInflight < 1 { throw .invalidArgument("maximumInflight must be at least 1") }
+        if effectiveMaximumInflight < 1 { throw .invalidArgument("maximumInflight must be at least 1") }
+        if receiveMaximum < 1 { throw .invalidArgument("receiveMaximum must be at least 1") }
         if maximumQueuedMessages < 1 { throw .invalidArgument("maximumQueuedMessages must be at least 1") }
         if subscriptionBufferSize < 1 { throw .invalidArgument("subscriptionBufferSize must be at least 1") }
         if maximumPacketSize < 16 { throw .invalidArgument("maximumPacketSize must be at least 16") }

@@ -12,6 +12,9 @@ public struct MQTTMessage: Sendable, Equatable, Hashable {
     public var retain: Bool
     /// MQTT 5 properties (user properties, content type, expiry...); ignored in 3.1.1.
     public var properties: MQTTProperties
+    /// For a received QoS 1/2 message, the packet identifier the broker sent it with (mosquitto_sub's `%m`); `nil`
+    /// otherwise. Not part of equality: the same message keeps its identity whatever identifier carried it.
+    public var packetIdentifier: UInt16?
 
     /// Creates a message.
     public init(
@@ -26,6 +29,7 @@ public struct MQTTMessage: Sendable, Equatable, Hashable {
         self.qos = qos
         self.retain = retain
         self.properties = properties
+        self.packetIdentifier = nil
     }
 
     /// Creates a message with a UTF-8 payload.
@@ -41,4 +45,19 @@ public struct MQTTMessage: Sendable, Equatable, Hashable {
 
     /// The payload decoded as UTF-8 (invalid sequences replaced).
     public var payloadString: String { String(decoding: payload, as: UTF8.self) }
+
+    /// Equal when topic, payload, QoS, retain flag and properties are (the packet identifier is not compared).
+    public static func == (lhs: MQTTMessage, rhs: MQTTMessage) -> Bool {
+        lhs.topic == rhs.topic && lhs.payload == rhs.payload && lhs.qos == rhs.qos && lhs.retain == rhs.retain
+            && lhs.properties == rhs.properties
+    }
+
+    /// Hashes what ``==`` compares.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(topic)
+        hasher.combine(payload)
+        hasher.combine(qos)
+        hasher.combine(retain)
+        hasher.combine(properties)
+    }
 }

@@ -1,7 +1,10 @@
 /// When and how fast the client reconnects after losing its connection.
 ///
 /// The delay before attempt *n* (from 0) is drawn uniformly from `0 ... min(maximumDelay, initialDelay × 2ⁿ)`
-/// ("full jitter", so a fleet does not reconnect in lockstep), and never less than `minimumDelay`.
+/// ("full jitter", so a fleet does not reconnect in lockstep), and never less than `minimumDelay`. *n* counts the
+/// connects since the last connection that proved itself by staying up for `stableAfter`: an accepted CONNECT alone
+/// does not reset it, so a broker that accepts and drops at once (AWS IoT closes the connection at a denied
+/// SUBSCRIBE) sees the delays grow as it would for refused connects (see ``MQTTReconnectBackoff``).
 public struct MQTTReconnectPolicy: Sendable, Equatable {
     /// Whether the client reconnects by itself after a connection loss.
     public var isEnabled: Bool
@@ -13,6 +16,13 @@ public struct MQTTReconnectPolicy: Sendable, Equatable {
     public var minimumDelay: Duration
     /// How many attempts `connect()` makes before it gives up (1 = fail at the first error).
     public var initialConnectAttempts: Int
+    /// How long a connection must stay up (from CONNACK) before its loss starts the backoff over from the first
+    /// window; a shorter one counts as a failed attempt.
+    public var stableAfter: Duration
+
+    /// The default ``stableAfter``: 10 s, longer than a broker takes to refuse what a client sends first (a
+    /// subscription or publish it does not authorize), shorter than any keep alive AWS IoT accepts (30 s).
+    public static let defaultStableAfter = Duration.seconds(10)
 
     /// Creates a policy.
     public init(
@@ -20,13 +30,15 @@ public struct MQTTReconnectPolicy: Sendable, Equatable {
         initialDelay: Duration = .milliseconds(100),
         maximumDelay: Duration = .seconds(60),
         minimumDelay: Duration = .zero,
-        initialConnectAttempts: Int = 1
+        initialConnectAttempts: Int = 1,
+        stableAfter: Duration = MQTTReconnectPolicy.defaultStableAfter
     ) {
         self.isEnabled = isEnabled
         self.initialDelay = initialDelay
         self.maximumDelay = maximumDelay
         self.minimumDelay = minimumDelay
         self.initialConnectAttempts = max(1, initialConnectAttempts)
+        self.stableAfter = stableAfter
     }
 
     /// No automatic reconnection: a connection loss fails every pending operation.
@@ -45,6 +57,35 @@ public struct MQTTReconnectPolicy: Sendable, Equatable {
         let window = self.window(attempt: attempt).nanoseconds
         let drawn = window > 0 ? Int64.random(in: 0...window, using: &generator) : 0
         return .nanoseconds(max(drawn, minimumDelay.nanoseconds))
+    }
+}
+
+/// The state of the reconnect backoff: which attempt comes next.
+///
+/// The attempt number grows with every connect that fails and every connection that ends before it proved itself
+/// (stayed up for ``MQTTReconnectPolicy/stableAfter`` after CONNACK); only a connection that proved itself starts it
+/// over. A broker that accepts the connection and closes it at the first packet therefore gets the same growing,
+/// jittered delays as one that refuses it.
+public struct MQTTReconnectBackoff: Sendable, Equatable {
+    /// The policy.
+    public let policy: MQTTReconnectPolicy
+    /// The next attempt's number (0-based): connects since the last connection that proved itself.
+    public private(set) var attempt = 0
+
+    /// A backoff at its first attempt.
+    public init(policy: MQTTReconnectPolicy) { self.policy = policy }
+
+    /// Records how a connection ended: `connectedFor` is how long it was up after CONNACK, `nil` when the connect
+    /// failed (transport, refusal, no CONNACK).
+    public mutating func connectionEnded(connectedFor: Duration?) {
+        if let connectedFor, connectedFor >= policy.stableAfter { attempt = 0 }
+    }
+
+    /// The delay before the next attempt (full jitter), and one attempt more for the one after.
+    public mutating func nextDelay(using generator: inout some RandomNumberGenerator) -> Duration {
+        let delay = policy.delay(attempt: attempt, using: &generator)
+        if attempt < 64 { attempt += 1 }
+        return delay
     }
 }
 

@@ -59,7 +59,7 @@ struct MQTTSessionState {
         self.version = configuration.version
         self.configuration = configuration
         self.journaling = journaling
-        self.window = configuration.maximumInflight
+        self.window = configuration.effectiveMaximumInflight
     }
 
     /// Restores the state a store kept: sent messages become in flight with their packet identifiers, the others
@@ -132,7 +132,7 @@ struct MQTTSessionState {
         receiveMaximumOverrunReported = false
         let properties = connack.properties
         let serverReceiveMaximum = Int(properties.receiveMaximum ?? 65_535)
-        window = max(1, min(configuration.maximumInflight, serverReceiveMaximum, 65_000))
+        window = max(1, min(configuration.effectiveMaximumInflight, serverReceiveMaximum, 65_000))
         serverMaximumPacketSize = properties.maximumPacketSize.map { Int($0) } ?? Int.max
         serverMaximumQoS = properties.maximumQoS ?? .exactlyOnce
         serverRetainAvailable = properties.retainAvailable ?? true
@@ -441,6 +441,19 @@ struct MQTTSessionState {
         return false
     }
 
+    /// Unsubscribes from `filters` whatever the streams (filters of a persistent session made by an earlier process).
+    /// Returns `false` when offline: the UNSUBSCRIBE goes out after the next connection and the caller returns.
+    mutating func unsubscribe(
+        filters: [String], waiter: UnsafeContinuation<[MQTTReasonCode], any Error>
+    ) -> Bool {
+        if phase == .online {
+            sendUnsubscribe(filters, stream: nil, waiter: waiter)
+            return true
+        }
+        unsubscribeOnConnect.append(contentsOf: filters)
+        return false
+    }
+
     private mutating func sendSubscribe(
         _ stream: MQTTSubscriptionStream, waiter: UnsafeContinuation<[MQTTReasonCode], any Error>?
     ) {
@@ -631,8 +644,9 @@ struct MQTTSessionState {
             }
             properties.removeAll(.topicAlias)
         }
-        let message = MQTTMessage(
+        var message = MQTTMessage(
             topic: topic, payload: publish.payload, qos: publish.qos, retain: publish.retain, properties: properties)
+        message.packetIdentifier = publish.packetIdentifier
         switch publish.qos {
         case .atMostOnce:
             effects.messages.append(message)

@@ -75,6 +75,15 @@ struct MQTTConnectionOptions: ParsableArguments {
     @Flag(name: .long, help: "Retain the will.")
     var willRetain = false
 
+    @Option(
+        name: [.customShort("M"), .customLong("max-inflight")],
+        help: ArgumentHelp(
+            "QoS 1/2 messages unacknowledged at once, 1-65535 (default 20 in MQTT 3.1.1, 100 in MQTT 5).",
+            discussion:
+                "Ours in flight (lowered to the broker's Receive Maximum in MQTT 5), and the Receive Maximum we announce."
+        ))
+    var maxInflight: Int?
+
     @Flag(name: .customShort("d"), help: "Debug output on standard error.")
     var debug = false
 
@@ -109,6 +118,9 @@ struct MQTTConnectionOptions: ParsableArguments {
         guard willQos <= 2 else { throw ValidationError("--will-qos takes 0, 1 or 2.") }
         if willPayload != nil && willTopic == nil { throw ValidationError("--will-payload needs --will-topic.") }
         if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together.") }
+        if let maxInflight, !(1...65_535).contains(maxInflight) {
+            throw ValidationError("--max-inflight takes 1 to 65535 (got \(maxInflight)).")
+        }
         if via != nil {
             guard MQTTViaModule.slotCapacity[profile] != nil else {
                 throw ValidationError("--profile takes spwf01, spwf01-3.5 or spwf04.")
@@ -140,6 +152,10 @@ struct MQTTConnectionOptions: ParsableArguments {
                 qos: MQTTQoS(rawValue: willQos) ?? .atMostOnce, retain: willRetain)
         }
         if aws { configuration.awsIoT = MQTTAWSIoTProfile() }
+        if let maxInflight {
+            configuration.maximumInflight = maxInflight
+            configuration.receiveMaximum = UInt16(clamping: maxInflight)
+        }
         if debug {
             var logger = Logger(label: "uplink.mqtt") { StreamLogHandler.standardError(label: $0) }
             logger.logLevel = .debug

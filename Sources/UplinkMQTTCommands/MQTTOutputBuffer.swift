@@ -17,6 +17,13 @@ struct MQTTOutputBuffer {
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { write(1, $0.baseAddress.map { $0 + offset }, $0.count - offset) }
+            if written < 0 && errno == EINTR { continue }
+            if written < 0 && errno == EPIPE {
+                // The reader went away (`| head -1`): end as a C client does, by SIGPIPE (SIGPIPE is ignored for the
+                // sockets' sake, see MQTTCLILoop).
+                signal(SIGPIPE, SIG_DFL)
+                raise(SIGPIPE)
+            }
             if written <= 0 { break }
             offset += written
         }

@@ -49,7 +49,7 @@ final class MQTTCountingSubscriber: @unchecked Sendable {
         let numbers = self.numbers
         let distinct = Set(numbers)
         let missing = (0..<total).filter { !distinct.contains($0) }
-        #expect(missing.isEmpty, "lost \(missing.count): \(missing.prefix(20))", sourceLocation: sourceLocation)
+        #expect(missing.count == 0, "lost \(missing.count): \(missing.prefix(20))", sourceLocation: sourceLocation)
         if qos == .exactlyOnce {
             let duplicates = numbers.count - distinct.count
             #expect(duplicates == 0, "\(duplicates) QoS 2 duplicates delivered", sourceLocation: sourceLocation)

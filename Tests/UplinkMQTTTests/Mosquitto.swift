@@ -18,8 +18,9 @@ final class Mosquitto: @unchecked Sendable {
     private var starts = 0
     private var persistenceFolder: String?
 
-    /// Starts mosquitto. `config` lines are added to the plain listener's global section; `pki` adds a mutual-TLS
-    /// listener; `persistence` keeps sessions and messages in the folder (saved on every change).
+    /// Starts mosquitto with its stock settings. `config` lines are added to the plain listener's global section (a
+    /// test about a setting); `pki` adds a mutual-TLS listener; `persistence` keeps sessions and messages in the
+    /// folder (saved on every change).
     init(config: [String] = [], pki: MQTTTestPKI? = nil, persistence: Bool = false) async throws {
         guard FileManager.default.isExecutableFile(atPath: Mosquitto.executable) else {
             throw MQTTTestSetupError(
@@ -30,13 +31,14 @@ final class Mosquitto: @unchecked Sendable {
         for _ in 0..<5 {
             let port = try TestPorts.free()
             let tlsPort = pki == nil ? nil : try TestPorts.free()
+            // mosquitto's stock configuration (Debian's mosquitto 2.0.11 as installed), so the tests meet what a
+            // user meets: `max_inflight_messages 20`, `max_queued_messages 1000`, Nagle on. Only what a test cannot do
+            // without is set: its own listener on 127.0.0.1 (with anonymous clients allowed, as the stock broker
+            // allows them in its loopback-only mode), the user it runs as, where it logs; a test about a setting
+            // passes it in `config`.
             var lines = [
-                "per_listener_settings false",
                 "allow_anonymous true",
                 "user root",
-                "set_tcp_nodelay true",
-                "max_queued_messages 0",
-                "max_inflight_messages 100",
                 "log_dest file \(folder.path("mosquitto.log"))",
                 "log_type error",
                 "log_type warning",

@@ -59,7 +59,7 @@ struct SeedPathResilienceTests {
         configuration.keepAlive = 5
         configuration.reconnect.minimumDelay = .milliseconds(50)
         configuration.reconnect.maximumDelay = .milliseconds(300)
-        let inflight = configuration.maximumInflight
+        let inflight = configuration.effectiveMaximumInflight
         let publisher = try MQTTClient(
             configuration: configuration,
             transport: ModuleMQTTTransport(driver: module.driver, host: "127.0.0.1", port: broker.port, kind: .tcp))
