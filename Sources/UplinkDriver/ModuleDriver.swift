@@ -1,6 +1,7 @@
 import ATCodec
 import NIOCore
 import NIOPosix
+import Synchronization
 import UplinkSerial
 
 #if canImport(Glibc)
@@ -20,6 +21,8 @@ public final class ModuleDriver: @unchecked Sendable {
     public let configuration: ModuleDriverConfiguration
 
     var session: ATHostSession
+    /// The session's dialect, readable without a hop to the loop (it changes once, at detection).
+    private let currentDialect: Mutex<ATDialect>
     private var channel: (any Channel)?
     private var pending: [ATHostSession.ExchangeID: PendingExchange] = [:]
     private var resynchronizing: EventLoopFuture<Void>?
@@ -73,6 +76,7 @@ public final class ModuleDriver: @unchecked Sendable {
         self.eventLoop = eventLoop
         self.configuration = configuration
         self.session = ATHostSession(dialect: dialect, maximumLineLength: configuration.maximumLineLength)
+        self.currentDialect = Mutex(dialect)
     }
 
     /// Opens a serial device (a tty or a pseudo-terminal) raw, 8N1, and drives the module on it.
@@ -138,7 +142,7 @@ public final class ModuleDriver: @unchecked Sendable {
 
     /// The dialect the driver speaks.
     public var dialect: ATDialect {
-        get async { (try? await eventLoop.submit { self.session.dialect }.get()) ?? .spwf01 }
+        get async { currentDialect.withLock { $0 } }
     }
 
     /// What the driver did so far: bytes on the link, reads, WINDs.
@@ -211,7 +215,7 @@ public final class ModuleDriver: @unchecked Sendable {
 
     private func defaultTimeout(for command: ATHostCommand) -> Duration {
         if command.reply == .reboot { return configuration.resetTimeout }
-        if command.line.hasPrefix("AT+S.SOCKON") { return configuration.socketOpenTimeout }
+        if command.line.utf8.starts(with: "AT+S.SOCKON".utf8) { return configuration.socketOpenTimeout }
         return configuration.commandTimeout
     }
 
@@ -343,6 +347,7 @@ public final class ModuleDriver: @unchecked Sendable {
                         self.capture = nil
                         self.session.setDialect(found)
                         self.session.resynchronized()
+                        self.currentDialect.withLock { $0 = self.session.dialect }
                     }.get()
                     return
                 }
