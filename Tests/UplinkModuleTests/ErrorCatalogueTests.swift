@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Testing
 import UplinkCredentials
+import UplinkDriver
 import UplinkModule
 import UplinkTestSupport
 
@@ -323,6 +324,43 @@ struct ErrorCatalogueTests {
         let note = try #require(
             transcript.firstIndex { $0.hasSuffix(" note  " + ModuleTrace.escape(Array(handshake.utf8))) })
         #expect(transcript[note + 1].hasSuffix("<mod  \"AT-S.ERROR:61:TLS handshake failed: unknown CA\\r\\n\""))
+    }
+
+    @Test(
+        "the host driver gets each failure as the catalogue's constant",
+        arguments: [ModuleProfile.spwf01, .spwf04])
+    func driverTypedErrors(profile: ModuleProfile) async throws {
+        let rig = try Self.rig()
+        defer { rig.remove() }
+        let server = try await OpenSSLServer.start(rig.server + ["-tls1_2"], folder: rig.folder)
+        defer { server.stop() }
+        let module = try await DriverRig.start(profile)
+        try await module.driver.joinWiFi(ssid: "lab", passphrase: "secret123")
+        func failure(_ body: () async throws -> Void) async -> ATError? {
+            do {
+                try await body()
+            } catch let error as ModuleDriverError {
+                return error.moduleError
+            } catch {
+                Issue.record("not a module error: \(error)")
+            }
+            return nil
+        }
+        let tls = ATSocketKind.tls(commonName: profile.dialect.family == .spwf04 ? "localhost" : nil)
+        let open = { _ = try await module.driver.openSocket(host: "127.0.0.1", port: server.port, kind: tls) }
+        #expect(await failure(open) == .credentialsMissingCA)
+        #expect(
+            await failure { try await module.driver.storeCredential(.ca, Array("not a CA".utf8)) }
+                == .credentialUnparsable)
+        try await module.driver.storeCredential(.ca, Array(rig.other.root.certificate.pemString.utf8))
+        if profile.dialect.family == .spwf01 { try await module.driver.setTLSDomain("localhost") }
+        let unknownCA = await failure(open)
+        #expect(unknownCA == .tlsUnknownCA)
+        #expect(unknownCA?.isHandshakeFailure == true)
+        try await module.driver.storeCredential(.ca, rig.rootPEM)
+        try await module.driver.setTime(secondsSince1970: 1_453_727_657)
+        #expect(await failure(open) == .tlsCertificateNotYetValid)
+        await module.stop()
     }
 
     @Test("the debug check of every error line refuses what is not a catalogue entry")
