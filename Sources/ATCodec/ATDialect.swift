@@ -137,6 +137,26 @@ public struct ATDialect: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// What makes a rendered error line unfit for a firmware, empty when it is fine: over
+    /// ``ATError/maximumLineLength`` bytes (without its CR LF), not this dialect's error line, or a text with
+    /// ``ATError/textProblems(_:)``.
+    public func errorLineProblems(_ line: [UInt8]) -> [String] {
+        var body = line[...]
+        while let first = body.first, first == 0x0D || first == 0x0A { body = body.dropFirst() }
+        while let last = body.last, last == 0x0D || last == 0x0A { body = body.dropLast() }
+        var problems: [String] = []
+        if body.count > ATError.maximumLineLength {
+            problems.append("\(body.count) bytes, over \(ATError.maximumLineLength)")
+        }
+        guard var text = ATBytes.after(errorPrefix, in: body) else { return problems + ["not an error line"] }
+        if errorsCarryCodes, let fields = ATBytes.after(":", in: text) {
+            // `:<code>` or `:<code>:<text>`.
+            let (_, tail) = ATBytes.split(fields, at: 0x3A)
+            text = tail ?? []
+        }
+        return problems + ATError.textProblems(text)
+    }
+
     /// A variable as GCFG, STS and PEERS print it: `#  name = value` / `AT-S.Var:name=value`.
     public func variable(_ name: String, _ value: String) -> [UInt8] {
         Self.bytes("\(variablePrefix)\(name)\(variableSeparator)\(value)\r\n")

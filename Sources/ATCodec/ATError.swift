@@ -60,44 +60,110 @@ public struct ATError: Error, Equatable, Sendable {
     /// SOCKW: the peer stopped reading and the bytes could not be handed over before the deadline.
     public static let writeTimedOut = ATError(code: 32, text: "Write timed out")
 
-    /// Credential data refused at TLSCERT / TLSDOMAIN time; the text carries the reason after a colon.
-    public static func credentialRejected(_ reason: String) -> ATError {
-        ATError(code: 20, text: "\(credentialRejectedText): \(reason)")
-    }
+    // MARK: Credentials refused at TLSCERT / TLSDOMAIN time (20, 40–49)
 
-    /// A TLS socket without the credentials it needs (no CA, a certificate without its key...).
-    public static func credentialsMissing(_ reason: String) -> ATError {
-        ATError(code: 21, text: "\(credentialsMissingText): \(reason)")
-    }
+    /// Credential data refused for a reason no more precise entry names.
+    public static let credentialRejected = ATError(code: 20, text: "Credential rejected")
+    /// More bytes than the slot holds (the slot's limit counts the bytes as sent).
+    public static let credentialOverCapacity = ATError(code: 40, text: "Credential rejected: over slot capacity")
+    /// Neither PEM nor DER, truncated, bad base64, or bytes that do not decode as a certificate or key.
+    public static let credentialUnparsable = ATError(code: 41, text: "Credential rejected: not parsable")
+    /// The wrong kind of object for the slot (a key in `ca` or `cert`, a certificate in `key`, a CSR...).
+    public static let credentialWrongType = ATError(code: 42, text: "Credential rejected: wrong object type")
+    /// A password-protected private key.
+    public static let credentialEncryptedKey = ATError(code: 43, text: "Credential rejected: encrypted key")
+    /// A chain in `cert` that is not leaf first, each certificate issued by the next.
+    public static let credentialChainOutOfOrder = ATError(code: 44, text: "Credential rejected: chain out of order")
+    /// The key and the certificate hold different public keys.
+    public static let credentialKeyMismatch = ATError(code: 45, text: "Credential rejected: key does not match cert")
+    /// Several certificates in `cert` where the profile takes one.
+    public static let credentialChainNotAllowed = ATError(
+        code: 46, text: "Credential rejected: one certificate only")
+    /// A key type the module does not handle (RSA 2048–4096 and EC P-256/P-384 are).
+    public static let credentialUnsupportedKey = ATError(
+        code: 47, text: "Credential rejected: unsupported key type")
+    /// More than one private key where one is expected.
+    public static let credentialMultipleKeys = ATError(code: 48, text: "Credential rejected: more than one key")
+    /// A TLSDOMAIN name that is neither a host name nor an IP address.
+    public static let credentialInvalidDomain = ATError(code: 49, text: "Credential rejected: invalid domain")
 
-    /// The TLS handshake failed; the reason says why (unknown CA, name mismatch, expired...).
-    public static func handshakeFailed(_ reason: String) -> ATError {
-        ATError(code: 22, text: "\(handshakeFailedText): \(reason)")
-    }
+    // MARK: A TLS socket without the credentials it needs (21, 50–52)
 
-    static let credentialRejectedText = "Credential rejected"
-    static let credentialsMissingText = "TLS credentials missing"
-    static let handshakeFailedText = "TLS handshake failed"
+    /// A TLS socket lacks credentials for a reason no more precise entry names.
+    public static let credentialsMissing = ATError(code: 21, text: "TLS credentials missing")
+    /// SOCKON `s` with no CA stored: the module never opens an unverified TLS socket.
+    public static let credentialsMissingCA = ATError(code: 50, text: "TLS credentials missing: no CA")
+    /// A client certificate is stored without its private key.
+    public static let credentialsMissingKey = ATError(code: 51, text: "TLS credentials missing: no key for cert")
+    /// A private key is stored without its certificate.
+    public static let credentialsMissingCert = ATError(code: 52, text: "TLS credentials missing: no cert for key")
 
-    /// Every error the module prints with a fixed text, and the bare texts of those that add a reason.
+    // MARK: TLS handshake failures (22, 60–68; a timeout is 31)
+
+    /// The handshake failed for a reason no more precise entry names.
+    public static let handshakeFailed = ATError(code: 22, text: "TLS handshake failed")
+    /// The server speaks no TLS 1.2 (only older or only newer versions): a protocol version failure.
+    public static let tlsProtocolVersion = ATError(code: 60, text: "TLS handshake failed: server has no TLS 1.2")
+    /// The server's certificate was not issued by a CA in the `ca` slot.
+    public static let tlsUnknownCA = ATError(code: 61, text: "TLS handshake failed: unknown CA")
+    /// The server's certificate does not carry the expected name (TLSDOMAIN, SPWF04's common name, the host).
+    public static let tlsNameMismatch = ATError(code: 62, text: "TLS handshake failed: name mismatch")
+    /// A certificate of the server's chain expired before the module's clock (`AT+S.SETTIME`).
+    public static let tlsCertificateExpired = ATError(code: 63, text: "TLS handshake failed: certificate expired")
+    /// A certificate of the server's chain is not valid yet at the module's clock (often: the clock is not set).
+    public static let tlsCertificateNotYetValid = ATError(
+        code: 64, text: "TLS handshake failed: certificate not yet valid")
+    /// The server asks for a client certificate and none is stored.
+    public static let tlsClientCertificateRequired = ATError(
+        code: 65, text: "TLS handshake failed: client cert required")
+    /// The server refused the client certificate that was sent.
+    public static let tlsClientCertificateRefused = ATError(
+        code: 66, text: "TLS handshake failed: client cert refused")
+    /// The server closed the connection before the handshake completed.
+    public static let tlsServerClosed = ATError(code: 67, text: "TLS handshake failed: server closed")
+    /// The server's certificate is unusable for another reason (unparsable, missing, not for TLS servers...).
+    public static let tlsBadServerCertificate = ATError(
+        code: 68, text: "TLS handshake failed: bad server cert")
+
+    /// Every error the module prints. Each has its own code, and its text is the whole text of the line: no
+    /// error line carries anything that changes from one occurrence, or one build, to the next.
     public static let catalogue: [ATError] = [
         .commandNotFound, .invalidArguments, .lineTooLong, .unknownVariable, .readOnlyVariable, .invalidValue,
         .dataTimeout, .tooManySockets, .failedToResolve, .connectionFailed, .notEnoughData, .wifiNotConnected,
         .pingFailed, .noSuchPeer, .flashWriteFailed,
-        ATError(code: 20, text: credentialRejectedText), ATError(code: 21, text: credentialsMissingText),
-        ATError(code: 22, text: handshakeFailedText),
-        .timedOut, .handshakeTimedOut, .writeTimedOut, .illegalSocketID, .pendingData, .socketNotConnected,
+        .credentialRejected, .credentialsMissing, .handshakeFailed,
+        .timedOut, .handshakeTimedOut, .writeTimedOut,
+        .credentialOverCapacity, .credentialUnparsable, .credentialWrongType, .credentialEncryptedKey,
+        .credentialChainOutOfOrder, .credentialKeyMismatch, .credentialChainNotAllowed, .credentialUnsupportedKey,
+        .credentialMultipleKeys, .credentialInvalidDomain,
+        .credentialsMissingCA, .credentialsMissingKey, .credentialsMissingCert,
+        .tlsProtocolVersion, .tlsUnknownCA, .tlsNameMismatch, .tlsCertificateExpired, .tlsCertificateNotYetValid,
+        .tlsClientCertificateRequired, .tlsClientCertificateRefused, .tlsServerClosed, .tlsBadServerCertificate,
+        .illegalSocketID, .pendingData, .socketNotConnected,
     ]
 
-    /// The catalogue entry an SPWF01 error text names: the entry with that text, or the one whose text is
-    /// followed by `: <reason>` (the whole text kept); code 0 when the text is not in the catalogue.
+    /// The longest error line a module may print, in bytes, without its CR LF (a firmware reads lines into
+    /// fixed buffers: mbed's is 256 bytes).
+    public static let maximumLineLength = 120
+
+    /// Whether this is a credential refusal at TLSCERT / TLSDOMAIN time (code 20 or 40–49).
+    public var isCredentialRejection: Bool { code == 20 || (40...49).contains(code) }
+    /// Whether a TLS socket lacked credentials (code 21 or 50–59).
+    public var isCredentialsMissing: Bool { code == 21 || (50...59).contains(code) }
+    /// Whether a TLS handshake failed or timed out (code 22, 31 or 60–69).
+    public var isHandshakeFailure: Bool { code == 22 || code == 31 || (60...69).contains(code) }
+
+    /// The catalogue entry an SPWF01 error text names: the entry with exactly that text; else, for a text that
+    /// extends an entry's text with `: <more>` (another firmware's wording), that entry's code with the whole text
+    /// kept; code 0 when the text is not in the catalogue.
     public static func catalogueEntry(text: String) -> ATError {
-        for entry in catalogue {
-            if entry.text == text { return entry }
-            if text.utf8.count > entry.text.utf8.count + 1, text.utf8.starts(with: entry.text.utf8 + [0x3A]) {
-                return ATError(code: entry.code, text: text)
-            }
+        if let entry = catalogue.first(where: { $0.text == text }) { return entry }
+        var best: ATError? = nil
+        for entry in catalogue
+        where text.utf8.count > entry.text.utf8.count + 1 && text.utf8.starts(with: entry.text.utf8 + [0x3A]) {
+            if entry.text.utf8.count > best?.text.utf8.count ?? -1 { best = entry }
         }
+        if let best { return ATError(code: best.code, text: text) }
         return ATError(code: 0, text: text)
     }
 
@@ -105,5 +171,40 @@ public struct ATError: Error, Equatable, Sendable {
     public static func catalogueEntry(code: Int, text: String?) -> ATError {
         if let text, !text.isEmpty { return ATError(code: code, text: text) }
         return catalogue.first { $0.code == code } ?? ATError(code: code, text: "")
+    }
+
+    /// What makes an error text unfit for a firmware's line parser: empty when it is fine. It must be printable
+    /// ASCII and look like nothing of a program's internals — no path (`/`, `\\`), no qualified type name
+    /// (`NIOSSL.BoringSSLError`), nothing of a Swift error dump (`(`, `[`, `{`, `=`, `Error`), no number of more
+    /// than four digits (an error code of a library, a time). The length is checked on the whole line, by
+    /// ``ATDialect/errorLineProblems(_:)``.
+    public static func textProblems(_ text: some Collection<UInt8>) -> [String] {
+        var problems: [String] = []
+        if text.contains(where: { $0 < 0x20 || $0 > 0x7E }) { problems.append("a control or non-ASCII byte") }
+        if text.contains(0x2F) || text.contains(0x5C) { problems.append("a path separator") }
+        for (byte, name) in [(UInt8(0x28), "("), (0x5B, "["), (0x7B, "{"), (0x3D, "=")] where text.contains(byte) {
+            problems.append("'\(name)', as in a program's dump")
+        }
+        func isLetter(_ byte: UInt8) -> Bool { byte >= 0x41 && byte <= 0x5A || byte >= 0x61 && byte <= 0x7A }
+        var window: (UInt8, UInt8) = (0, 0)
+        var digits = 0
+        var qualified = false
+        var longNumber = false
+        for byte in text {
+            if window.1 == 0x2E, isLetter(window.0), isLetter(byte) { qualified = true }
+            digits = byte >= 0x30 && byte <= 0x39 ? digits + 1 : 0
+            if digits > 4 { longNumber = true }
+            window = (window.1, byte)
+        }
+        if qualified { problems.append("a qualified name") }
+        if longNumber { problems.append("a long number") }
+        let bytes = Array(text)
+        let marker = Array("Error".utf8)
+        if bytes.count >= marker.count,
+            (0...(bytes.count - marker.count)).contains(where: { bytes[$0..<$0 + marker.count].elementsEqual(marker) })
+        {
+            problems.append("a Swift error name")
+        }
+        return problems
     }
 }

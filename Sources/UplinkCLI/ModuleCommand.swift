@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Logging
 import NIOCore
 import NIOPosix
 import UplinkCredentials
@@ -114,6 +115,8 @@ struct ModuleCommand: AsyncParsableCommand {
         options.dhcpAddress = HostAddress.primaryIPv4() ?? IPv4Address(127, 0, 0, 1)
         options.slotLayout = try SlotLayout.named(profile.name, slots: slots)
         if !dns.isEmpty { options.dnsServers = dns.compactMap(DNSCommand.parseServer) }
+        // Every error line, with its id and the detail the host does not see, goes to standard error.
+        options.logger = Logger(label: "uplink.module") { StreamLogHandler.standardError(label: $0) }
         if let networks {
             do {
                 options.networks = try WiFiNetwork.load(path: networks)

@@ -48,7 +48,7 @@ enum MQTTCLIReport {
         case ATError.failedToResolve?:
             return "the module could not resolve \(host) (ERROR: \(ATError.failedToResolve.text)). "
                 + "See why, for each module profile: uplink dns \(host)"
-        case let moduleError? where moduleError.code == ATError.handshakeFailed("").code:
+        case let moduleError? where moduleError.isHandshakeFailure:
             return "TLS through the module failed (\(moduleError.text))"
         default:
             return "through the module: \(error)"

@@ -84,7 +84,7 @@ final class MQTTViaModuleTransport: MQTTTransport {
             for credential in settings.credentials {
                 do {
                     try await driver.storeCredential(credential.slot, credential.bytes, capacity: capacity)
-                } catch let error as ModuleDriverError where error.moduleError?.code == 20 {
+                } catch let error as ModuleDriverError where error.moduleError?.isCredentialRejection == true {
                     throw MQTTViaCredentialError(
                         file: credential.file, error: error, fitCommand: settings.fitCommand)
                 }

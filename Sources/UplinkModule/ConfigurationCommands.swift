@@ -128,6 +128,7 @@ extension ModuleEngine {
         do {
             try flash.write("config", config.serialized())
         } catch {
+            errorDetail = "config: \(error)"
             throw .flashWriteFailed
         }
     }

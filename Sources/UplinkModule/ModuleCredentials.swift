@@ -45,13 +45,46 @@ struct ModuleCredentials {
 }
 
 extension ATError {
-    /// Credential data refused at TLSCERT / TLSDOMAIN time, with the precise reason.
+    /// The catalogue entry for credential data refused at TLSCERT / TLSDOMAIN time.
     static func credentialRejected(_ error: CredentialError) -> ATError {
-        credentialRejected("\(error)")
+        switch error {
+        case .overCapacity: return .credentialOverCapacity
+        case .empty, .notPEMOrDER, .noPEMBlock, .pemMissingEnd, .pemMismatchedEnd, .pemBadBase64, .pemEmptyBlock,
+            .derTruncated, .derTrailingBytes, .malformed:
+            return .credentialUnparsable
+        case .wrongType: return .credentialWrongType
+        case .encryptedKey: return .credentialEncryptedKey
+        case .chainOutOfOrder: return .credentialChainOutOfOrder
+        case .keyMismatch: return .credentialKeyMismatch
+        case .chainNotAllowed: return .credentialChainNotAllowed
+        case .unsupportedKeyAlgorithm: return .credentialUnsupportedKey
+        case .multipleKeys: return .credentialMultipleKeys
+        case .invalidDomain: return .credentialInvalidDomain
+        case .layoutOverBudget, .slotEmpty, .invalidLayout, .unknownProfile, .notIssuedBy, .notACertificateAuthority,
+            .unsupportedConversion, .invalidOption, .file:
+            return .credentialRejected
+        }
     }
 
-    /// A TLS socket without the credentials it needs (no CA, a certificate without its key...).
+    /// The catalogue entry for a TLS socket without the credentials it needs (no CA, a certificate without its
+    /// key...), found when the socket opens.
     static func credentialsMissing(_ error: CredentialError) -> ATError {
-        credentialsMissing("\(error)")
+        switch error {
+        case .slotEmpty(slot: .ca, _): return .credentialsMissingCA
+        case .slotEmpty(slot: .key, _): return .credentialsMissingKey
+        case .slotEmpty(slot: .cert, _): return .credentialsMissingCert
+        // The RAM copy of one slot and the flash copy of another do not go together.
+        case .keyMismatch: return .credentialKeyMismatch
+        default: return .credentialsMissing
+        }
+    }
+}
+
+extension CredentialError {
+    /// The precise reason, for the module's log: the description, except that nothing of the data itself is
+    /// repeated (the first bytes of data that is neither PEM nor DER could be part of a key).
+    var logDescription: String {
+        if case .notPEMOrDER = self { return "neither PEM nor DER: the data does not start with '-----BEGIN' or 30" }
+        return description
     }
 }

@@ -56,6 +56,10 @@ public final class ModuleEngine: @unchecked Sendable {
     private var inputFlow: ((Bool) -> Void)?
     private var inputPaused = false
     private var trace: ModuleTrace?
+    /// How many error lines the module printed; the next one's log id is `E<count + 1>`.
+    private var errorCount = 0
+    /// The detail of the error a command is about to throw, for the log (``emitError(_:detail:)``).
+    var errorDetail: String?
 
     /// The largest amount of host input buffered while a command is in progress before the link is
     /// asked to stop reading.
@@ -187,9 +191,35 @@ public final class ModuleEngine: @unchecked Sendable {
         }
     }
 
-    /// Writes the dialect's error line.
-    func emitError(_ error: ATError) {
-        emit(dialect.error(error, verbosity: config.integer("console1_errs")))
+    /// Writes the dialect's error line — always a catalogue entry, whose text never changes — and logs it with
+    /// a short id (`E<n>`, counted from 1 in this process) and the detail the host does not see: on the module's
+    /// logger and, as a `note` line, in the trace, right before the error line itself. `detail` (or else
+    /// ``errorDetail``, set by a command before it throws) is the precise reason (a TLS library's error, the
+    /// rejected credential's problem); it never holds key bytes.
+    func emitError(_ error: ATError, detail: String? = nil) {
+        let line = dialect.error(error, verbosity: config.integer("console1_errs"))
+        errorCount += 1
+        let id = "E\(errorCount)"
+        let why = detail ?? errorDetail
+        errorDetail = nil
+        let summary = "\(id) \(error.code) \(error.text)" + (why.map { " -- \($0)" } ?? "")
+        trace?.note(summary)
+        options.logger.notice(
+            "\(summary)", metadata: ["error.id": "\(id)", "error.code": "\(error.code)"])
+        #if DEBUG
+            // Debug builds (every test run) stop at an error line a firmware could not rely on, so no test of the
+            // suite can produce one unnoticed.
+            let problems = ModuleEngine.errorLineProblems(error, line, dialect: dialect)
+            assert(problems.isEmpty, "error line \"\(ModuleTrace.escape(line))\": \(problems.joined(separator: ", "))")
+        #endif
+        emit(line)
+    }
+
+    /// What is wrong with an error line the module is about to print: empty when `error` is a catalogue entry
+    /// and the rendered line passes ``ATDialect/errorLineProblems(_:)`` (at most 120 bytes, no type names, no
+    /// paths...).
+    public static func errorLineProblems(_ error: ATError, _ line: [UInt8], dialect: ATDialect) -> [String] {
+        (ATError.catalogue.contains(error) ? [] : ["not in the catalogue"]) + dialect.errorLineProblems(line)
     }
 
     func flushOutput() {
@@ -466,7 +496,11 @@ public final class ModuleEngine: @unchecked Sendable {
         effectTimer?.cancel()
         effectTimer = nil
         if case .failure(let error) = result {
-            emitError(error as? ATError ?? .invalidArguments)
+            switch error {
+            case let failure as DetailedFailure: emitError(failure.error, detail: failure.detail)
+            case let error as ATError: emitError(error)
+            default: emitError(.invalidArguments, detail: "\(error)")
+            }
         }
         state = .idle
         pump()

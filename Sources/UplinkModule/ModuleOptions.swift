@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import UplinkCredentials
 import UplinkDNS
@@ -32,6 +33,9 @@ public struct ModuleOptions: Sendable {
     public var serial: String
     /// The module's MAC address (`nv_wifi_macaddr`).
     public var macAddress: String
+    /// Where the module logs: every error line it prints, with its id and the detail the host does not see
+    /// (default: nowhere; `uplink module` logs to standard error).
+    public var logger: Logger
 
     /// Options with the defaults of `uplink module`.
     public init(profile: ModuleProfile = .spwf01) {
@@ -48,6 +52,7 @@ public struct ModuleOptions: Sendable {
         slotLayout = (try? SlotLayout.profile(named: profile.name)) ?? .spwf01
         serial = "0000000001"
         macAddress = "00:80:E1:00:00:01"
+        logger = Logger(label: "uplink.module", factory: { _ in SwiftLogNoOpLogHandler() })
     }
 }
 

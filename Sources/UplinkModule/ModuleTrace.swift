@@ -8,6 +8,12 @@ import Foundation
 ///     2026-11-29T06:40:01.123456Z host> "AT+S.SOCKW=0,5\r"
 ///     2026-11-29T06:40:01.123498Z host> [5 bytes] 68 65 6c 6c 6f
 ///     2026-11-29T06:40:01.123871Z <mod  "\r\nOK\r\n"
+///
+/// Before each error line comes a `note` with the error's log id, code, text and the detail the host does
+/// not see (the same line the module logs):
+///
+///     2026-11-29T06:40:02.000100Z note  E3 61 TLS handshake failed: unknown CA -- server certificate ...
+///     2026-11-29T06:40:02.000131Z <mod  "\r\nERROR: TLS handshake failed: unknown CA\r\n"
 public final class ModuleTrace: @unchecked Sendable {
     /// Which way bytes went.
     public enum Direction: String, Sendable {
@@ -39,6 +45,14 @@ public final class ModuleTrace: @unchecked Sendable {
             line += "\"" + ModuleTrace.escape(bytes) + "\""
         }
         line += "\n"
+        lock.lock()
+        defer { lock.unlock() }
+        handle.write(Data(line.utf8))
+    }
+
+    /// Records a note of the module's own (an error's log id and detail), escaped like text.
+    public func note(_ text: String) {
+        let line = ModuleTrace.timestamp() + " note  " + ModuleTrace.escape(Array(text.utf8)) + "\n"
         lock.lock()
         defer { lock.unlock() }
         handle.write(Data(line.utf8))

@@ -57,3 +57,9 @@ final class PendingEffect: @unchecked Sendable {
 
 /// A stage of an effect ran after the effect was abandoned; never printed (the engine already moved on).
 struct EffectAbandoned: Error {}
+
+/// An effect's failure: the catalogue entry the host sees, and the detail that goes to the log only.
+struct DetailedFailure: Error {
+    var error: ATError
+    var detail: String
+}

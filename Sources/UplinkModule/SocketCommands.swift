@@ -114,7 +114,8 @@ extension ModuleEngine {
 
         let effect = PendingEffect(timeoutError: .timedOut, timeout: options.effectTimeout)
         let resolved = resolver.resolveIPv4(host, on: eventLoop)
-            .flatMapErrorThrowing { _ in throw ATError.failedToResolve }
+            .flatMapErrorThrowing { error in throw DetailedFailure(error: .failedToResolve, detail: "\(host): \(error)")
+            }
         let opened = resolved.assumeIsolated().flatMap { addresses -> EventLoopFuture<Void> in
             guard !effect.isAbandoned, let first = addresses.first else {
                 return self.eventLoop.makeFailedFuture(effect.isAbandoned ? EffectAbandoned() : ATError.failedToResolve)
@@ -162,11 +163,15 @@ extension ModuleEngine {
         } catch {
             attempt = eventLoop.makeFailedFuture(error)
         }
-        let connected = attempt.assumeIsolated().flatMapError { _ in
+        let connected = attempt.assumeIsolated().flatMapError { error in
             candidates.count > 1
                 ? self.connect(
                     socket, candidates: candidates.dropFirst(), localPort: localPort, tls: nil, effect: effect)
-                : self.eventLoop.makeFailedFuture(ATError.connectionFailed)
+                : self.eventLoop.makeFailedFuture(
+                    error is EffectAbandoned
+                        ? error
+                        : DetailedFailure(
+                            error: .connectionFailed, detail: "\(address):\(socket.remotePort): \(error)"))
         }.nonisolated()
         guard let tls else { return connected }
         // TLS goes on once TCP is up: a handshake failure is its own error, not a reason to try
@@ -184,7 +189,8 @@ extension ModuleEngine {
                 }.nonisolated()
             } catch {
                 channel.close(promise: nil)
-                return channel.eventLoop.makeFailedFuture(ATError.handshakeFailed("\(error)"))
+                return channel.eventLoop.makeFailedFuture(
+                    DetailedFailure(error: .handshakeFailed, detail: "cannot start TLS: \(error)"))
             }
         }.nonisolated()
     }
@@ -195,12 +201,18 @@ extension ModuleEngine {
         do {
             material = try credentials.effective().tlsMaterial()
         } catch {
+            errorDetail = error.logDescription
             throw .credentialsMissing(error)
         }
         let alpn = config["tls_alpn"].split(separator: ",").map { String($0) }.filter { !$0.isEmpty }
-        return try TLSClientSetup(
-            material: material, host: host, commonName: commonName, alpn: alpn,
-            validationTime: Date(timeIntervalSince1970: TimeInterval(currentTime)))
+        do {
+            return try TLSClientSetup(
+                material: material, host: host, commonName: commonName, alpn: alpn,
+                validationTime: Date(timeIntervalSince1970: TimeInterval(currentTime)))
+        } catch {
+            errorDetail = error.detail
+            throw error.error
+        }
     }
 
     private func socketHandler(_ socket: ModuleSocket) -> ModuleSocketHandler {

@@ -23,9 +23,12 @@ struct TLSClientSetup {
     let serverNameIndication: String?
     /// The module's time when the socket opens.
     let validationTime: Date
+    /// Whether a client certificate is offered (the `cert` slot holds one).
+    let sendsClientCertificate: Bool
 
-    init(material: TLSMaterial, host: String, commonName: String?, alpn: [String], validationTime: Date) throws(ATError)
-    {
+    init(
+        material: TLSMaterial, host: String, commonName: String?, alpn: [String], validationTime: Date
+    ) throws(DetailedFailure) {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.minimumTLSVersion = .tlsv12
         configuration.maximumTLSVersion = .tlsv12
@@ -43,8 +46,9 @@ struct TLSClientSetup {
             context = try NIOSSLContext(configuration: configuration)
             roots = try material.trustRoots.map { try Certificate(derEncoded: $0) }
         } catch {
-            throw .handshakeFailed("cannot use the stored credentials: \(error)")
+            throw DetailedFailure(error: .handshakeFailed, detail: "cannot use the stored credentials: \(error)")
         }
+        sendsClientCertificate = !material.clientChain.isEmpty
         expectedName = material.domain ?? commonName ?? host
         serverNameIndication = IPv4Address(host) == nil && !host.contains(":") ? host : nil
         self.validationTime = validationTime
@@ -65,12 +69,14 @@ struct TLSClientSetup {
                 do {
                     chain = try peer.map { try Certificate(derEncoded: try $0.toDERBytes()) }
                 } catch {
-                    failure.reason = "unparsable server certificate"
+                    failure.failure = DetailedFailure(
+                        error: .tlsBadServerCertificate, detail: "unparsable server certificate: \(error)")
                     promise.succeed(.failed)
                     return
                 }
                 guard let leaf = chain.first else {
-                    failure.reason = "the server sent no certificate"
+                    failure.failure = DetailedFailure(
+                        error: .tlsBadServerCertificate, detail: "the server sent no certificate")
                     promise.succeed(.failed)
                     return
                 }
@@ -82,53 +88,82 @@ struct TLSClientSetup {
                     let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(chain.dropFirst()))
                     switch result {
                     case .validCertificate:
+                        failure.serverVerified = true
                         return .certificateVerified
                     case .couldNotValidate(let failures):
-                        failure.reason = TLSClientSetup.explain(failures, leaf: leaf, time: time, expected: expected)
+                        failure.failure = TLSClientSetup.explain(
+                            failures, chain: chain, roots: roots, time: time, expected: expected)
                         return .failed
                     }
                 }
             })
-        let watcher = TLSHandshakeWatcher(promise: channel.eventLoop.makePromise(), failure: failure)
+        let watcher = TLSHandshakeWatcher(
+            promise: channel.eventLoop.makePromise(), failure: failure, sentClientCertificate: sendsClientCertificate)
         try channel.pipeline.syncOperations.addHandler(watcher, position: .first)
         try channel.pipeline.syncOperations.addHandler(handler, position: .first)
         return watcher.promise.futureResult
     }
 
-    /// A short reason for a failed verification.
+    /// The catalogue entry for a failed verification of the server's chain, with the detail for the log. The
+    /// validity at the module's clock comes first (a clock that was never set is the usual cause), then the name,
+    /// then the issuer.
     static func explain(
-        _ failures: [CertificateValidationResult.PolicyFailure], leaf: Certificate, time: Date, expected: String
-    ) -> String {
-        if time < leaf.notValidBefore {
-            return "server certificate not valid yet at the module's time (\(Int(time.timeIntervalSince1970)))"
+        _ failures: [CertificateValidationResult.PolicyFailure], chain: [Certificate], roots: [Certificate],
+        time: Date, expected: String
+    ) -> DetailedFailure {
+        let clock = "the module's time \(Int(time.timeIntervalSince1970))"
+        for (index, certificate) in chain.enumerated() {
+            let which = index == 0 ? "server certificate" : "chain certificate \(index + 1)"
+            if time < certificate.notValidBefore {
+                return DetailedFailure(
+                    error: .tlsCertificateNotYetValid,
+                    detail:
+                        "\(which) \(certificate.subject) is valid from \(certificate.notValidBefore), after \(clock)")
+            }
+            if time > certificate.notValidAfter {
+                return DetailedFailure(
+                    error: .tlsCertificateExpired,
+                    detail: "\(which) \(certificate.subject) expired \(certificate.notValidAfter), before \(clock)")
+            }
         }
-        if time > leaf.notValidAfter {
-            return "server certificate expired at the module's time (\(Int(time.timeIntervalSince1970)))"
-        }
+        let subject = chain.first.map { "\($0.subject) (issuer \($0.issuer))" } ?? "the server certificate"
         if failures.isEmpty {
-            return "server certificate not issued by a CA in the ca slot"
+            let trusted = roots.map { "\($0.subject)" }.joined(separator: "; ")
+            return DetailedFailure(
+                error: .tlsUnknownCA, detail: "\(subject) not issued by a CA in the ca slot (\(trusted))")
         }
         let text = failures.map { "\($0.policyFailureReason)" }.joined(separator: "; ")
         if text.localizedCaseInsensitiveContains("hostname") || text.localizedCaseInsensitiveContains("name")
             || text.localizedCaseInsensitiveContains("ip address")
         {
-            return "server certificate does not match \(expected)"
+            return DetailedFailure(error: .tlsNameMismatch, detail: "\(subject) does not match \(expected): \(text)")
         }
-        if text.localizedCaseInsensitiveContains("expired") || text.localizedCaseInsensitiveContains("not yet valid") {
-            return "a certificate of the chain is not valid at the module's time"
+        if text.localizedCaseInsensitiveContains("not yet valid") {
+            return DetailedFailure(error: .tlsCertificateNotYetValid, detail: "\(subject) at \(clock): \(text)")
         }
-        return text
+        if text.localizedCaseInsensitiveContains("expired") {
+            return DetailedFailure(error: .tlsCertificateExpired, detail: "\(subject) at \(clock): \(text)")
+        }
+        return DetailedFailure(error: .tlsBadServerCertificate, detail: "\(subject): \(text)")
     }
 }
 
 /// Where the verification callback leaves the reason for a failure, for the SOCKON error.
 final class TLSFailureNote: @unchecked Sendable {
     private let lock = NSLock()
-    private var stored: String?
+    private var stored: DetailedFailure?
+    private var verified = false
 
-    var reason: String? {
+    var failure: DetailedFailure? {
         get { lock.withLock { stored } }
         set { lock.withLock { stored = newValue } }
+    }
+
+    /// Whether the server's chain was verified: an alert after that is about the client's certificate (TLS 1.2
+    /// sends the server's certificate before asking for the client's), one before it is not.
+    var serverVerified: Bool {
+        get { lock.withLock { verified } }
+        set { lock.withLock { verified = newValue } }
     }
 }
 
@@ -139,11 +174,13 @@ final class TLSHandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler 
 
     let promise: EventLoopPromise<Void>
     private let failure: TLSFailureNote
+    private let sentClientCertificate: Bool
     private var done = false
 
-    init(promise: EventLoopPromise<Void>, failure: TLSFailureNote) {
+    init(promise: EventLoopPromise<Void>, failure: TLSFailureNote, sentClientCertificate: Bool) {
         self.promise = promise
         self.failure = failure
+        self.sentClientCertificate = sentClientCertificate
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -167,21 +204,55 @@ final class TLSHandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler 
     private func finish(with error: any Error) {
         guard !done else { return }
         done = true
-        let reason = failure.reason ?? TLSHandshakeWatcher.describe(error)
-        promise.fail(ATError.handshakeFailed(reason))
+        promise.fail(
+            failure.failure
+                ?? TLSHandshakeWatcher.classify(
+                    error, sentClientCertificate: sentClientCertificate, serverVerified: failure.serverVerified))
     }
 
-    static func describe(_ error: any Error) -> String {
+    /// The catalogue entry for a handshake that failed on the TLS library's side (an alert from the server, the
+    /// connection closed), with the library's whole error as the detail. The cause is read from the name of the
+    /// alert or of the library's reason.
+    static func classify(_ error: any Error, sentClientCertificate: Bool, serverVerified: Bool) -> DetailedFailure {
         let text = String(describing: error)
-        if text.contains("CERTIFICATE_REQUIRED") || text.contains("HANDSHAKE_FAILURE") && text.contains("ALERT") {
-            return "the server refused the handshake (a client certificate is required or was refused): \(text)"
+        let detail =
+            "\(text) (server certificate \(serverVerified ? "verified" : "not received yet"), client certificate "
+            + "\(sentClientCertificate ? "stored" : "none"))"
+        if closedByPeer(error) || text.contains("EOF during handshake") {
+            return DetailedFailure(error: .tlsServerClosed, detail: detail)
         }
-        if text.contains("UNKNOWN_CA") || text.contains("BAD_CERTIFICATE") {
-            return "the server refused the client certificate: \(text)"
+        if ["PROTOCOL_VERSION", "UNSUPPORTED_PROTOCOL", "WRONG_VERSION_NUMBER"].contains(where: text.contains) {
+            return DetailedFailure(error: .tlsProtocolVersion, detail: detail)
         }
-        if error as? ChannelError == .eof {
-            return "the server closed the connection during the handshake"
+        if text.contains("CERTIFICATE_REQUIRED") {
+            return DetailedFailure(error: .tlsClientCertificateRequired, detail: detail)
         }
-        return text
+        // What a server sends when it wants a client certificate it did not get, or refuses the one it got — once
+        // the server's own certificate was verified; before that the same alerts mean something else (no cipher
+        // in common, say).
+        let refusals = [
+            "ALERT_HANDSHAKE_FAILURE", "ALERT_UNKNOWN_CA", "ALERT_BAD_CERTIFICATE", "ALERT_CERTIFICATE_UNKNOWN",
+            "ALERT_UNSUPPORTED_CERTIFICATE", "ALERT_CERTIFICATE_REVOKED", "ALERT_CERTIFICATE_EXPIRED",
+            "ALERT_ACCESS_DENIED", "ALERT_DECRYPT_ERROR",
+        ]
+        if serverVerified, refusals.contains(where: text.contains) {
+            return DetailedFailure(
+                error: sentClientCertificate ? .tlsClientCertificateRefused : .tlsClientCertificateRequired,
+                detail: detail)
+        }
+        return DetailedFailure(error: .handshakeFailed, detail: detail)
+    }
+
+    /// Whether the error is the server closing (or resetting) the connection.
+    private static func closedByPeer(_ error: any Error) -> Bool {
+        if let error = error as? ChannelError, error == .eof { return true }
+        if let error = error as? NIOSSLError {
+            switch error {
+            case .uncleanShutdown, .handshakeFailed(.zeroReturn), .handshakeFailed(.syscallError): return true
+            default: return false
+            }
+        }
+        if let error = error as? IOError { return [ECONNRESET, EPIPE].contains(error.errnoCode) }
+        return false
     }
 }

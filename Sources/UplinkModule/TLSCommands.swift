@@ -101,10 +101,12 @@ extension ModuleEngine {
                 try credentials.ram.store(bytes, in: slot)
             }
         } catch let error as CredentialError {
+            errorDetail = "\(slot.rawValue)\(inFlash ? " (flash)" : ""): \(error.logDescription)"
             throw .credentialRejected(error)
         } catch let error as ATError {
             throw error
         } catch {
+            errorDetail = "\(error)"
             throw .flashWriteFailed
         }
     }
@@ -128,6 +130,7 @@ extension ModuleEngine {
         do {
             try flash.write(name, bytes)
         } catch {
+            errorDetail = "\(name): \(error)"
             throw .flashWriteFailed
         }
     }

@@ -25,10 +25,12 @@ struct ATReplyParsingTests {
         #expect(parsed(dialect, dialect.ok()) == [.ok])
         #expect(parsed(dialect, dialect.ok(verboseFields: (1000, 10))) == [.ok])
         for entry in ATError.catalogue {
-            #expect(parsed(dialect, dialect.error(entry)) == [.error(entry)])
+            #expect(parsed(dialect, dialect.error(entry)) == [.error(entry)], "\(entry)")
+            if dialect.errorsCarryCodes {
+                // `console_errs` 1: the code alone names the entry.
+                #expect(parsed(dialect, dialect.error(entry, verbosity: 1)) == [.error(entry)], "\(entry)")
+            }
         }
-        let rejected = ATError.credentialRejected("cert slot holds 2048 bytes")
-        #expect(parsed(dialect, dialect.error(rejected)) == [.error(rejected)])
         #expect(
             parsed(dialect, dialect.variable("ip_ipaddr", "10.0.0.2")) == [
                 .variable(name: "ip_ipaddr", value: "10.0.0.2")
@@ -76,10 +78,73 @@ struct ATReplyParsingTests {
     func spwf01Codes() {
         let d = ATDialect.spwf01
         #expect(d.parseLine(Array("ERROR: Failed to resolve name".utf8)) == .error(.failedToResolve))
+        #expect(d.parseLine(Array("ERROR: TLS handshake failed: unknown CA".utf8)) == .error(.tlsUnknownCA))
+        // Another firmware's wording after a known text keeps the text, with the code of the longest known text.
         #expect(
-            d.parseLine(Array("ERROR: TLS handshake failed: unknown CA".utf8))
-                == .error(ATError(code: 22, text: "TLS handshake failed: unknown CA")))
+            d.parseLine(Array("ERROR: TLS handshake failed: cipher".utf8))
+                == .error(ATError(code: 22, text: "TLS handshake failed: cipher")))
+        #expect(
+            d.parseLine(Array("ERROR: Credential rejected: chain out of order: cert 2".utf8))
+                == .error(ATError(code: 44, text: "Credential rejected: chain out of order: cert 2")))
         #expect(d.parseLine(Array("ERROR: Brand new".utf8)) == .error(ATError(code: 0, text: "Brand new")))
+    }
+
+    @Test("the catalogue: one code and one text per entry, each line fit for a firmware in both dialects")
+    func catalogue() {
+        let entries = ATError.catalogue
+        #expect(Set(entries.map(\.code)).count == entries.count, "a code used twice")
+        #expect(Set(entries.map(\.text)).count == entries.count, "a text used twice")
+        for entry in entries {
+            #expect(entry.code > 0)
+            for dialect in Self.dialects {
+                for verbosity in 0...2 {
+                    let line = dialect.error(entry, verbosity: verbosity)
+                    #expect(dialect.errorLineProblems(line).isEmpty, "\(entry): \(dialect.errorLineProblems(line))")
+                }
+            }
+        }
+        // The codes the reference and earlier releases fixed stay as they were.
+        let fixed: [(ATError, Int, String)] = [
+            (.commandNotFound, 1, "Command not found"), (.flashWriteFailed, 18, "Flash write failed"),
+            (.credentialRejected, 20, "Credential rejected"), (.credentialsMissing, 21, "TLS credentials missing"),
+            (.handshakeFailed, 22, "TLS handshake failed"), (.timedOut, 30, "Timed out"),
+            (.handshakeTimedOut, 31, "TLS handshake timed out"), (.writeTimedOut, 32, "Write timed out"),
+            (.illegalSocketID, 76, "Illegal Socket ID"), (.pendingData, 77, "Pending data"),
+            (.socketNotConnected, 78, "Socket not connected"),
+        ]
+        for (entry, code, text) in fixed {
+            #expect(entry.code == code && entry.text == text, "\(entry)")
+        }
+        // Every entry of a family starts with the family's text, so a firmware comparing prefixes still matches.
+        for entry in entries where entry.isCredentialRejection {
+            #expect(entry.text.hasPrefix(ATError.credentialRejected.text), "\(entry)")
+        }
+        for entry in entries where entry.isCredentialsMissing {
+            #expect(entry.text.hasPrefix(ATError.credentialsMissing.text), "\(entry)")
+        }
+        for entry in entries where entry.isHandshakeFailure && entry != .handshakeTimedOut {
+            #expect(entry.text.hasPrefix(ATError.handshakeFailed.text), "\(entry)")
+        }
+    }
+
+    @Test("the line check catches what a Swift error dump would put on the line")
+    func lineProblems() {
+        let d01 = ATDialect.spwf01
+        let d04 = ATDialect.spwf04
+        let dump =
+            "TLS handshake failed: handshakeFailed(NIOSSL.BoringSSLError.sslError([Error: 268436526 error:1000042e:"
+            + "SSL routines:OPENSSL_internal:TLSV1_ALERT_PROTOCOL_VERSION at /build/checkouts/tls_record.cc:491]))"
+        for dialect in [d01, d04] {
+            #expect(!dialect.errorLineProblems(dialect.error(ATError(code: 22, text: dump))).isEmpty)
+            #expect(!dialect.errorLineProblems(dialect.error(ATError(code: 20, text: "cert: at /tmp/x"))).isEmpty)
+            #expect(!dialect.errorLineProblems(dialect.error(ATError(code: 20, text: "a NIOSSL.Thing"))).isEmpty)
+            #expect(!dialect.errorLineProblems(dialect.error(ATError(code: 20, text: "IOError: x"))).isEmpty)
+            #expect(!dialect.errorLineProblems(dialect.error(ATError(code: 20, text: "at time 1767225600"))).isEmpty)
+            let long = String(repeating: "x", count: 114)
+            #expect(!dialect.errorLineProblems(dialect.error(ATError(code: 20, text: long))).isEmpty)
+            #expect(dialect.errorLineProblems(dialect.error(.tlsProtocolVersion)).isEmpty)
+        }
+        #expect(!d04.errorLineProblems(Array("OK\r\n".utf8)).isEmpty)
     }
 
     @Test("malformed result lines are information, never a wrong result")

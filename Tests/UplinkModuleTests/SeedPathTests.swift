@@ -129,8 +129,8 @@ struct SeedPathTests {
             try await legacy.driver.storeCredential(.cert, set.chain)
             Issue.record("the module took a chain over its slot")
         } catch let error as ModuleDriverError {
-            #expect(error.moduleError?.code == ATError.credentialRejected("").code)
-            #expect(error.moduleError?.text.hasPrefix("Credential rejected: ") == true)
+            #expect(error.moduleError == .credentialOverCapacity)
+            #expect(error.moduleError?.isCredentialRejection == true)
         }
         // The name: the 3.5 resolver refuses the reply over 300 bytes.
         try await legacy.driver.storeCredential(.ca, set.ca)
