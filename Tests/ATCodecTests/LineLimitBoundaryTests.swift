@@ -51,3 +51,39 @@ struct LineLimitBoundaryTests {
         #expect(framer.next() == nil)
     }
 }
+
+/// The host side's reply line limit at its boundary: a reply line of exactly `maximumLineLength` bytes (CR LF or
+/// LF excluded) is a line; one byte more is ``ATReplyFramer/Event/lineTooLong(_:)``.
+@Suite("AT reply line limit: exactly the limit, and one byte over")
+struct ReplyLineLimitBoundaryTests {
+    static func events(_ bytes: [UInt8], limit: Int, byteByByte: Bool) -> [ATReplyFramer.Event] {
+        var framer = ATReplyFramer(maximumLineLength: limit)
+        var events: [ATReplyFramer.Event] = []
+        let chunks = byteByByte ? bytes.map { [$0] } : [bytes]
+        for chunk in chunks {
+            framer.append(contentsOf: chunk)
+            while let event = framer.next() { events.append(event) }
+        }
+        return events
+    }
+
+    @Test("at the limit: a line; one over: lineTooLong", arguments: [16, 64, 1024])
+    func boundary(limit: Int) {
+        for terminator: [UInt8] in [[0x0D, 0x0A], [0x0A]] {
+            for byteByByte in [false, true] {
+                let exact = Array(repeating: UInt8(ascii: "x"), count: limit)
+                let over = exact + [UInt8(ascii: "x")]
+                let ok = Array("OK".utf8)
+                #expect(
+                    Self.events(exact + terminator + ok + terminator, limit: limit, byteByByte: byteByByte)
+                        == [.line(exact), .line(ok)], "limit \(limit), terminator \(terminator)")
+                #expect(
+                    Self.events(over + terminator + ok + terminator, limit: limit, byteByByte: byteByByte)
+                        == [.lineTooLong(limit + 1), .line(ok)], "limit \(limit), terminator \(terminator)")
+            }
+        }
+        // A CR inside the line counts: limit bytes, a CR and more bytes are too long.
+        let inner = Array(repeating: UInt8(ascii: "x"), count: limit) + [0x0D, UInt8(ascii: "y"), 0x0A]
+        #expect(Self.events(inner, limit: limit, byteByByte: false) == [.lineTooLong(limit + 2)])
+    }
+}
