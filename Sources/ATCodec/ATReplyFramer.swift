@@ -74,7 +74,10 @@ public struct ATReplyFramer: Sendable {
         while scan < buffer.count {
             if buffer[scan] != 0x0A {
                 scan += 1
-                if scan - start > maximumLineLength {
+                // A CR may be the first half of the CR LF that ends the line: it counts against the limit only
+                // once a byte other than LF follows it.
+                let trailingCR = buffer[scan - 1] == 0x0D ? 1 : 0
+                if scan - start - trailingCR > maximumLineLength {
                     discarded = (discarded ?? 0) + (scan - start)
                     start = scan
                 }

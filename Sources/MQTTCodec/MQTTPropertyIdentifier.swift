@@ -73,7 +73,8 @@ public enum MQTTPropertyIdentifier: UInt8, Sendable, Equatable, Hashable {
     /// 0x2A Shared Subscription Available (byte; CONNACK).
     case sharedSubscriptionAvailable = 0x2A
 
-    /// The wire format of the property value.
+    /// The wire format of the property value: the one table of formats, which the decoder reads values with and
+    /// the encoder sizes fixed-size values by.
     public var dataType: MQTTPropertyDataType {
         switch self {
         case .payloadFormatIndicator, .requestProblemInformation, .requestResponseInformation, .maximumQoS,

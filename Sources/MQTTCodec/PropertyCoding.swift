@@ -49,63 +49,97 @@ extension MQTTProperties {
         return MQTTProperties(elements)
     }
 
-    private static func readFlag(
-        _ identifier: MQTTPropertyIdentifier,
-        from reader: inout ByteReader,
-        context: MQTTPropertyContext
-    ) throws(MQTTDecodeError) -> Bool {
-        switch try reader.readUInt8() {
-        case 0: return false
-        case 1: return true
-        default: throw .invalidPropertyValue(identifier, context: context)
-        }
-    }
-
+    /// Reads the value of `identifier` in the wire format its ``MQTTPropertyIdentifier/dataType`` gives (the one
+    /// table of formats, shared with the encoder's sizes), then makes the property. A byte property is a flag (0 or
+    /// 1, otherwise ``MQTTDecodeError/invalidPropertyValue(_:context:)``).
     private static func readValue(
         _ identifier: MQTTPropertyIdentifier,
         from reader: inout ByteReader,
         context: MQTTPropertyContext
     ) throws(MQTTDecodeError) -> MQTTProperty {
-        switch identifier {
-        case .payloadFormatIndicator:
-            return .payloadFormatIndicator(
-                try readFlag(identifier, from: &reader, context: context) ? .utf8 : .unspecified)
-        case .messageExpiryInterval: return .messageExpiryInterval(try reader.readUInt32())
-        case .contentType: return .contentType(try reader.readString())
-        case .responseTopic: return .responseTopic(try reader.readString())
-        case .correlationData: return .correlationData(try reader.readBinary())
-        case .subscriptionIdentifier:
-            return .subscriptionIdentifier(UInt32(truncatingIfNeeded: try reader.readVariableByteInteger()))
-        case .sessionExpiryInterval: return .sessionExpiryInterval(try reader.readUInt32())
-        case .assignedClientIdentifier: return .assignedClientIdentifier(try reader.readString())
-        case .serverKeepAlive: return .serverKeepAlive(try reader.readUInt16())
-        case .authenticationMethod: return .authenticationMethod(try reader.readString())
-        case .authenticationData: return .authenticationData(try reader.readBinary())
-        case .requestProblemInformation:
-            return .requestProblemInformation(try readFlag(identifier, from: &reader, context: context))
-        case .willDelayInterval: return .willDelayInterval(try reader.readUInt32())
-        case .requestResponseInformation:
-            return .requestResponseInformation(try readFlag(identifier, from: &reader, context: context))
-        case .responseInformation: return .responseInformation(try reader.readString())
-        case .serverReference: return .serverReference(try reader.readString())
-        case .reasonString: return .reasonString(try reader.readString())
-        case .receiveMaximum: return .receiveMaximum(try reader.readUInt16())
-        case .topicAliasMaximum: return .topicAliasMaximum(try reader.readUInt16())
-        case .topicAlias: return .topicAlias(try reader.readUInt16())
-        case .maximumQoS:
-            return .maximumQoS(try readFlag(identifier, from: &reader, context: context) ? .atLeastOnce : .atMostOnce)
-        case .retainAvailable: return .retainAvailable(try readFlag(identifier, from: &reader, context: context))
-        case .userProperty:
+        let property: MQTTProperty?
+        switch identifier.dataType {
+        case .byte:
+            let flag: Bool
+            switch try reader.readUInt8() {
+            case 0: flag = false
+            case 1: flag = true
+            default: throw .invalidPropertyValue(identifier, context: context)
+            }
+            property = byteProperty(identifier, flag)
+        case .twoByteInteger:
+            property = twoByteProperty(identifier, try reader.readUInt16())
+        case .fourByteInteger:
+            property = fourByteProperty(identifier, try reader.readUInt32())
+        case .variableByteInteger:
+            let value = UInt32(truncatingIfNeeded: try reader.readVariableByteInteger())
+            property = identifier == .subscriptionIdentifier ? .subscriptionIdentifier(value) : nil
+        case .utf8String:
+            property = stringProperty(identifier, try reader.readString())
+        case .binaryData:
+            property = binaryProperty(identifier, try reader.readBinary())
+        case .utf8StringPair:
             let name = try reader.readString()
             let value = try reader.readString()
-            return .userProperty(name: name, value: value)
-        case .maximumPacketSize: return .maximumPacketSize(try reader.readUInt32())
-        case .wildcardSubscriptionAvailable:
-            return .wildcardSubscriptionAvailable(try readFlag(identifier, from: &reader, context: context))
-        case .subscriptionIdentifierAvailable:
-            return .subscriptionIdentifierAvailable(try readFlag(identifier, from: &reader, context: context))
-        case .sharedSubscriptionAvailable:
-            return .sharedSubscriptionAvailable(try readFlag(identifier, from: &reader, context: context))
+            property = identifier == .userProperty ? .userProperty(name: name, value: value) : nil
+        }
+        // Every identifier has a case below for its data type; nil would be a gap in this file, not bad input.
+        guard let property else { throw .invalidPropertyValue(identifier, context: context) }
+        return property
+    }
+
+    private static func byteProperty(_ identifier: MQTTPropertyIdentifier, _ flag: Bool) -> MQTTProperty? {
+        switch identifier {
+        case .payloadFormatIndicator: return .payloadFormatIndicator(flag ? .utf8 : .unspecified)
+        case .requestProblemInformation: return .requestProblemInformation(flag)
+        case .requestResponseInformation: return .requestResponseInformation(flag)
+        case .maximumQoS: return .maximumQoS(flag ? .atLeastOnce : .atMostOnce)
+        case .retainAvailable: return .retainAvailable(flag)
+        case .wildcardSubscriptionAvailable: return .wildcardSubscriptionAvailable(flag)
+        case .subscriptionIdentifierAvailable: return .subscriptionIdentifierAvailable(flag)
+        case .sharedSubscriptionAvailable: return .sharedSubscriptionAvailable(flag)
+        default: return nil
+        }
+    }
+
+    private static func twoByteProperty(_ identifier: MQTTPropertyIdentifier, _ value: UInt16) -> MQTTProperty? {
+        switch identifier {
+        case .serverKeepAlive: return .serverKeepAlive(value)
+        case .receiveMaximum: return .receiveMaximum(value)
+        case .topicAliasMaximum: return .topicAliasMaximum(value)
+        case .topicAlias: return .topicAlias(value)
+        default: return nil
+        }
+    }
+
+    private static func fourByteProperty(_ identifier: MQTTPropertyIdentifier, _ value: UInt32) -> MQTTProperty? {
+        switch identifier {
+        case .messageExpiryInterval: return .messageExpiryInterval(value)
+        case .sessionExpiryInterval: return .sessionExpiryInterval(value)
+        case .willDelayInterval: return .willDelayInterval(value)
+        case .maximumPacketSize: return .maximumPacketSize(value)
+        default: return nil
+        }
+    }
+
+    private static func stringProperty(_ identifier: MQTTPropertyIdentifier, _ value: String) -> MQTTProperty? {
+        switch identifier {
+        case .contentType: return .contentType(value)
+        case .responseTopic: return .responseTopic(value)
+        case .assignedClientIdentifier: return .assignedClientIdentifier(value)
+        case .authenticationMethod: return .authenticationMethod(value)
+        case .responseInformation: return .responseInformation(value)
+        case .serverReference: return .serverReference(value)
+        case .reasonString: return .reasonString(value)
+        default: return nil
+        }
+    }
+
+    private static func binaryProperty(_ identifier: MQTTPropertyIdentifier, _ value: [UInt8]) -> MQTTProperty? {
+        switch identifier {
+        case .correlationData: return .correlationData(value)
+        case .authenticationData: return .authenticationData(value)
+        default: return nil
         }
     }
 
@@ -149,15 +183,13 @@ extension MQTTProperties {
 extension MQTTProperty {
     /// The encoded size of identifier plus value.
     func encodedLength() throws(MQTTEncodeError) -> Int {
+        switch identifier.dataType {
+        case .byte: return 2
+        case .twoByteInteger: return 3
+        case .fourByteInteger: return 5
+        case .variableByteInteger, .utf8String, .binaryData, .utf8StringPair: break
+        }
         switch self {
-        case .payloadFormatIndicator, .requestProblemInformation, .requestResponseInformation, .maximumQoS,
-            .retainAvailable, .wildcardSubscriptionAvailable, .subscriptionIdentifierAvailable,
-            .sharedSubscriptionAvailable:
-            return 2
-        case .serverKeepAlive, .receiveMaximum, .topicAliasMaximum, .topicAlias:
-            return 3
-        case .messageExpiryInterval, .sessionExpiryInterval, .willDelayInterval, .maximumPacketSize:
-            return 5
         case .subscriptionIdentifier(let value):
             return 1 + (VariableByteInteger.encodedLength(of: Int(value)) ?? 4)
         case .contentType(let s), .responseTopic(let s), .assignedClientIdentifier(let s),
@@ -167,6 +199,9 @@ extension MQTTProperty {
             return 1 + (try EncodingSize.binary(data))
         case .userProperty(let name, let value):
             return 1 + (try EncodingSize.string(name)) + (try EncodingSize.string(value))
+        default:
+            // Fixed-size types are answered above from the data type table.
+            return 1
         }
     }
 

@@ -21,9 +21,9 @@ struct LinkTests {
         return (server, group)
     }
 
-    private func joinWiFi(_ port: SerialHostPort) throws {
+    private func joinWiFi(_ port: SerialHostPort) async throws {
         port.sendJoin()
-        _ = try port.read(through: "+WIND:24:WiFi Up:10.0.0.2\r\n")
+        _ = try await port.read(through: "+WIND:24:WiFi Up:10.0.0.2\r\n")
     }
 
     @Test("pty: boot WINDs are waiting, raw, when the host opens the port late; reopen works")
@@ -41,16 +41,16 @@ struct LinkTests {
         try await Task.sleep(for: .milliseconds(50))
         // Opened after boot: the WINDs written before are there, with CR LF untranslated.
         let port = try SerialHostPort(path: folder + "/tty")
-        let boot = try port.read(through: "+WIND:32:WiFi Hardware Started\r\n")
+        let boot = try await port.read(through: "+WIND:32:WiFi Hardware Started\r\n")
         #expect(String(decoding: boot, as: UTF8.self).hasPrefix("\r\n+WIND:1:Poweron ("))
         port.write("AT\r")
-        #expect(try port.read(through: "\r\nOK\r\n") == Array("\r\nOK\r\n".utf8))
+        #expect(try await port.read(through: "\r\nOK\r\n") == Array("\r\nOK\r\n".utf8))
 
         let peers = try await EchoPeers()
         defer { Task { await peers.shutdown() } }
-        try joinWiFi(port)
+        try await joinWiFi(port)
         port.write("AT+S.SOCKON=127.0.0.1,\(peers.tcpEchoPort),t,ind\r")
-        _ = try port.read(through: "\r\n ID: 00\r\n\r\nOK\r\n")
+        _ = try await port.read(through: "\r\n ID: 00\r\n\r\nOK\r\n")
 
         // 5,000 bytes in chunks of at most 730, read back by WIND 55 -> SOCKQ -> SOCKR.
         var payload = [UInt8](repeating: 0, count: 5000)
@@ -60,7 +60,7 @@ struct LinkTests {
             let chunk = Array(payload[offset..<min(offset + 730, payload.count)])
             port.write("AT+S.SOCKW=0,\(chunk.count)\r")
             port.write(bytes: chunk)
-            _ = try port.read(through: "\r\nOK\r\n")
+            _ = try await port.read(through: "\r\nOK\r\n")
             offset += chunk.count
         }
         // As mbed's driver does: WIND 55 wakes the host; WINDs are silenced around SOCKQ/SOCKR so none
@@ -68,61 +68,61 @@ struct LinkTests {
         var echoed: [UInt8] = []
         while echoed.count < payload.count {
             port.write("AT+S.SCFG=wind_off_medium,0x00800000\r")
-            _ = try port.read(through: "\r\nOK\r\n")
+            _ = try await port.read(through: "\r\nOK\r\n")
             port.write("AT+S.SOCKQ=0\r")
-            let reply = String(decoding: try port.read(through: "\r\nOK\r\n"), as: UTF8.self)
+            let reply = String(decoding: try await port.read(through: "\r\nOK\r\n"), as: UTF8.self)
             let count = Int(reply.components(separatedBy: "DATALEN: ").last?.prefix { $0.isNumber } ?? "") ?? 0
             if count > 0 {
                 port.write("AT+S.SOCKR=0,\(count)\r")
-                echoed += try port.read(count: count)
-                #expect(try port.read(count: 6) == Array("\r\nOK\r\n".utf8))
+                echoed += try await port.read(count: count)
+                #expect(try await port.read(count: 6) == Array("\r\nOK\r\n".utf8))
             }
             port.write("AT+S.SCFG=wind_off_medium,0\r")
-            _ = try port.read(through: "\r\nOK\r\n")
+            _ = try await port.read(through: "\r\nOK\r\n")
             if count == 0 && echoed.count < payload.count {
-                _ = try? port.read(through: "+WIND:55:Pending Data:0:", timeout: 1)
+                _ = try? await port.read(through: "+WIND:55:Pending Data:0:", timeout: 1)
             }
         }
         #expect(echoed == payload)
 
         // UDP: datagrams of up to 730 bytes come back one by one, boundaries kept.
         port.write("AT+S.SOCKON=127.0.0.1,\(peers.udpEchoPort),u,ind\r")
-        _ = try port.read(through: "\r\n ID: 01\r\n\r\nOK\r\n")
+        _ = try await port.read(through: "\r\n ID: 01\r\n\r\nOK\r\n")
         let sizes = [730, 1, 400, 730, 99]
         for (index, size) in sizes.enumerated() {
             port.write("AT+S.SOCKW=1,\(size)\r")
             port.write(bytes: [UInt8](repeating: UInt8(index + 65), count: size))
-            _ = try port.read(through: "\r\nOK\r\n")
+            _ = try await port.read(through: "\r\nOK\r\n")
         }
-        _ = try port.read(through: "+WIND:55:Pending Data:1:\(sizes.reduce(0, +))\r\n")
+        _ = try await port.read(through: "+WIND:55:Pending Data:1:\(sizes.reduce(0, +))\r\n")
         for (index, size) in sizes.enumerated() {
             port.write("AT+S.SOCKQ=1\r")
-            _ = try port.read(through: "\r\n DATALEN: \(size)\r\n\r\nOK\r\n")
+            _ = try await port.read(through: "\r\n DATALEN: \(size)\r\n\r\nOK\r\n")
             port.write("AT+S.SOCKR=1,\(size)\r")
-            #expect(try port.read(count: size) == [UInt8](repeating: UInt8(index + 65), count: size))
-            _ = try port.read(through: "\r\nOK\r\n")
+            #expect(try await port.read(count: size) == [UInt8](repeating: UInt8(index + 65), count: size))
+            _ = try await port.read(through: "\r\nOK\r\n")
         }
         port.write("AT+S.SOCKC=1\r")
-        _ = try port.read(through: "\r\nOK\r\n")
+        _ = try await port.read(through: "\r\nOK\r\n")
 
         // The server closes: WIND 58, drain, SOCKC.
         let closing = try await peers.sendAndClose(Array("last words".utf8))
         port.write("AT+S.SOCKON=127.0.0.1,\(closing),t,ind\r")
-        _ = try port.read(through: "\r\n ID: 01\r\n\r\nOK\r\n")
-        _ = try port.read(through: "\r\n+WIND:58:Socket Closed:1\r\n")
+        _ = try await port.read(through: "\r\n ID: 01\r\n\r\nOK\r\n")
+        _ = try await port.read(through: "\r\n+WIND:58:Socket Closed:1\r\n")
         port.write("AT+S.SOCKC=1\r")
-        _ = try port.read(through: "\r\nERROR: Pending data\r\n")
+        _ = try await port.read(through: "\r\nERROR: Pending data\r\n")
         port.write("AT+S.SOCKR=1,10\r")
-        #expect(try port.read(count: 10) == Array("last words".utf8))
-        _ = try port.read(through: "\r\nOK\r\n")
+        #expect(try await port.read(count: 10) == Array("last words".utf8))
+        _ = try await port.read(through: "\r\nOK\r\n")
         port.write("AT+S.SOCKC=1\r")
-        _ = try port.read(through: "\r\nOK\r\n")
+        _ = try await port.read(through: "\r\nOK\r\n")
 
         // The host closes the port and opens it again: the module is still there, socket and all.
         port.disconnect()
         let reopened = try SerialHostPort(path: folder + "/tty")
         reopened.write("AT+S.SOCKQ=0\r")
-        _ = try reopened.read(through: "\r\n DATALEN: 0\r\n\r\nOK\r\n")
+        _ = try await reopened.read(through: "\r\n DATALEN: 0\r\n\r\nOK\r\n")
     }
 
     @Test("serial: a tty device opened with termios (the slave of a pty pair plays the UART)")
@@ -140,7 +140,7 @@ struct LinkTests {
         let host = SerialHostPort(duplicating: wire.masterDescriptor)
         defer { close(wire.masterDescriptor) }
         host.write("AT\r")
-        let reply = try host.read(through: "AT-S.OK\r\n")
+        let reply = try await host.read(through: "AT-S.OK\r\n")
         #expect(String(decoding: reply, as: UTF8.self).hasSuffix("+WIND:32:WiFi Hardware Started\r\nAT-S.OK\r\n"))
     }
 
@@ -157,10 +157,10 @@ struct LinkTests {
         let port = try #require(server.listeningAddress?.port)
         let first = try SerialHostPort(tcpPort: port, address: 0x7F00_0002)
         first.write("AT\r")
-        #expect(try first.read(through: "\r\nOK\r\n") == Array("\r\nOK\r\n".utf8))
+        #expect(try await first.read(through: "\r\nOK\r\n") == Array("\r\nOK\r\n".utf8))
         let second = try SerialHostPort(tcpPort: port, address: 0x7F00_0002)
         second.write("AT\r")
-        #expect(second.drain(wait: 0.3).isEmpty)
+        #expect(await second.drain(wait: 0.3).isEmpty)
         // The first host leaves mid-command; the next one starts clean.
         first.write("AT+S.SOC")
         first.disconnect()
@@ -168,7 +168,7 @@ struct LinkTests {
         let third = try SerialHostPort(tcpPort: port, address: 0x7F00_0002)
         try await Task.sleep(for: .milliseconds(100))
         third.write("AT\r")
-        #expect(try third.read(through: "\r\nOK\r\n") == Array("\r\nOK\r\n".utf8))
+        #expect(try await third.read(through: "\r\nOK\r\n") == Array("\r\nOK\r\n".utf8))
         withExtendedLifetime(second) {}
     }
 
@@ -181,11 +181,11 @@ struct LinkTests {
             }
         }
         let port = try SerialHostPort(path: try #require(server.devicePath))
-        _ = try port.read(through: "Started\r\n")
+        _ = try await port.read(through: "Started\r\n")
         // AT&V prints ~1.8 KB; at 9600 baud (960 bytes/s) that takes about two seconds.
         let started = Date()
         port.write("AT&V\r")
-        let dump = try port.read(through: "\r\nOK\r\n", timeout: 10)
+        let dump = try await port.read(through: "\r\nOK\r\n", timeout: 10)
         let elapsed = Date().timeIntervalSince(started)
         let lineTime = Double(dump.count) / 960
         #expect(elapsed >= lineTime * 0.9, "\(dump.count) bytes in \(elapsed) s; the line needs \(lineTime) s")
@@ -199,14 +199,14 @@ struct LinkTests {
         defer { Task { await peers.shutdown() } }
         let (server, group) = try await startModule(.pseudoTerminal(linkPath: nil), trace: try ModuleTrace(path: path))
         let port = try SerialHostPort(path: try #require(server.devicePath))
-        _ = try port.read(through: "Started\r\n")
-        try joinWiFi(port)
+        _ = try await port.read(through: "Started\r\n")
+        try await joinWiFi(port)
         port.write("AT+S.SOCKON=127.0.0.1,\(peers.tcpEchoPort),t,ind\r")
-        _ = try port.read(through: "OK\r\n")
+        _ = try await port.read(through: "OK\r\n")
         port.write("AT+S.SOCKW=0,3\rA\r\u{0}")
-        _ = try port.read(through: "+WIND:55:Pending Data:0:3\r\n")
+        _ = try await port.read(through: "+WIND:55:Pending Data:0:3\r\n")
         port.write("AT+S.SOCKR=0,3\r")
-        _ = try port.read(through: "\r\nOK\r\n")
+        _ = try await port.read(through: "\r\nOK\r\n")
         await server.stop()
         try? await group.shutdownGracefully()
         let text = try String(contentsOfFile: path, encoding: .utf8)

@@ -35,17 +35,17 @@ struct ModuleDNSTests {
             for (profile, resolves) in [(ModuleProfile.spwf01, true), (.spwf01Legacy, false)] {
                 let server = try await module(profile, dns: nsd.address, group: group)
                 let port = try SerialHostPort(path: try #require(server.devicePath))
-                _ = try port.read(through: "WiFi Hardware Started\r\n")
+                _ = try await port.read(through: "WiFi Hardware Started\r\n")
                 port.sendJoin()
-                _ = try port.read(through: "+WIND:24:WiFi Up:")
-                _ = try port.read(through: "\r\n")
+                _ = try await port.read(through: "+WIND:24:WiFi Up:")
+                _ = try await port.read(through: "\r\n")
                 port.write("AT+S.SOCKON=\(SeedZone.seedName),\(peers.tcpEchoPort),t,ind\r")
                 if resolves {
-                    _ = try port.read(through: "\r\n ID: 00\r\n\r\nOK\r\n", timeout: 10)
+                    _ = try await port.read(through: "\r\n ID: 00\r\n\r\nOK\r\n", timeout: 10)
                     port.write("AT+S.SOCKW=0,4\rping")
-                    _ = try port.read(through: "+WIND:55:Pending Data:0:4\r\n")
+                    _ = try await port.read(through: "+WIND:55:Pending Data:0:4\r\n")
                 } else {
-                    let reply = try port.read(through: "\r\n", timeout: 10) + port.read(through: "\r\n")
+                    let reply = try await port.read(through: "\r\n", timeout: 10) + port.read(through: "\r\n")
                     #expect(reply == Array("\r\nERROR: Failed to resolve name\r\n".utf8), "\(escaped(reply))")
                 }
                 await server.stop()
@@ -53,12 +53,12 @@ struct ModuleDNSTests {
             // The SPWF04 dialect says the resolved address.
             let server = try await module(.spwf04, dns: nsd.address, group: group)
             let port = try SerialHostPort(path: try #require(server.devicePath))
-            _ = try port.read(through: "WiFi Hardware Started\r\n")
+            _ = try await port.read(through: "WiFi Hardware Started\r\n")
             port.sendJoin()
-            _ = try port.read(through: "+WIND:24:WiFi Up:")
-            _ = try port.read(through: "\r\n")
+            _ = try await port.read(through: "+WIND:24:WiFi Up:")
+            _ = try await port.read(through: "\r\n")
             port.write("AT+S.SOCKON=\(SeedZone.seedName),\(peers.tcpEchoPort),NULL,t\r")
-            _ = try port.read(through: "AT-S.On:127.0.0.1:0\r\nAT-S.OK\r\n", timeout: 10)
+            _ = try await port.read(through: "AT-S.On:127.0.0.1:0\r\nAT-S.OK\r\n", timeout: 10)
             await server.stop()
         }
     }

@@ -8,6 +8,12 @@ import NIOCore
 
 /// The host end of a serial link, as firmware sees it: a file descriptor on a tty (or a TCP
 /// socket), blocking writes and reads with a deadline.
+///
+/// The reads are `async` and wait with `Task.sleep` between non-blocking polls: a read that waits for output that
+/// never comes (a failing test) must not hold a thread of the concurrency pool for its whole deadline. That pool
+/// has as many threads as the machine has cores (two on CI) and every test in the process shares it, the MQTT
+/// clients' connection tasks included; blocked for seconds, it can make unrelated MQTT tests miss keep-alives
+/// and deadlines ("connection closed").
 final class SerialHostPort {
     private(set) var fd: CInt
     private var pending: [UInt8] = []
@@ -72,7 +78,7 @@ final class SerialHostPort {
     }
 
     /// Reads until `marker` has arrived; returns everything up to and including it.
-    func read(through marker: String, timeout: Double = 5) throws -> [UInt8] {
+    func read(through marker: String, timeout: Double = 5) async throws -> [UInt8] {
         let needle = Array(marker.utf8)
         let deadline = Date().addingTimeInterval(timeout)
         while true {
@@ -81,32 +87,40 @@ final class SerialHostPort {
                 pending.removeFirst(end)
                 return result
             }
-            try fill(until: deadline, waitingFor: marker)
+            try await fill(until: deadline, waitingFor: marker)
         }
     }
 
     /// Reads exactly `count` bytes.
-    func read(count: Int, timeout: Double = 5) throws -> [UInt8] {
+    func read(count: Int, timeout: Double = 5) async throws -> [UInt8] {
         let deadline = Date().addingTimeInterval(timeout)
-        while pending.count < count { try fill(until: deadline, waitingFor: "\(count) bytes") }
+        while pending.count < count { try await fill(until: deadline, waitingFor: "\(count) bytes") }
         let result = Array(pending.prefix(count))
         pending.removeFirst(count)
         return result
     }
 
     /// Whatever arrives within `wait` seconds.
-    func drain(wait: Double) -> [UInt8] {
+    func drain(wait: Double) async -> [UInt8] {
         let deadline = Date().addingTimeInterval(wait)
-        while (try? fill(until: deadline, waitingFor: "")) != nil {}
+        while (try? await fill(until: deadline, waitingFor: "")) != nil {}
         defer { pending.removeAll() }
         return pending
     }
 
-    private func fill(until deadline: Date, waitingFor what: String) throws {
-        let remaining = Int32(max(0, deadline.timeIntervalSinceNow * 1000))
-        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&poller, 1, remaining)
-        guard ready > 0 else { throw HostTimeout(waitingFor: what, got: escaped(pending)) }
+    /// Waits until bytes arrive (polling without blocking, a millisecond apart) and appends them to `pending`.
+    private func fill(until deadline: Date, waitingFor what: String) async throws {
+        while true {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, 0)
+            if ready > 0 { break }
+            if ready < 0 && errno != EINTR {
+                throw HostTimeout(
+                    waitingFor: what + " (poll: \(String(cString: strerror(errno))))", got: escaped(pending))
+            }
+            guard Date() < deadline else { throw HostTimeout(waitingFor: what, got: escaped(pending)) }
+            try await Task.sleep(for: .milliseconds(1))
+        }
         var chunk = [UInt8](repeating: 0, count: 65_536)
         let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
         guard n > 0 else { throw HostTimeout(waitingFor: what + " (link closed)", got: escaped(pending)) }

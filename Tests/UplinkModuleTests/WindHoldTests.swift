@@ -116,33 +116,33 @@ struct WindHoldTests {
             }
         }
         let host = try SerialHostPort(path: try #require(server.devicePath))
-        _ = try host.read(through: "Started\r\n")
+        _ = try await host.read(through: "Started\r\n")
         host.sendJoin()
-        _ = try host.read(through: "+WIND:24:WiFi Up:10.0.0.2\r\n")
+        _ = try await host.read(through: "+WIND:24:WiFi Up:10.0.0.2\r\n")
         let wire = Wire.spwf01
         for line in masks(wire, "0xFFFFFFFF") {
             host.write(line)
-            _ = try host.read(through: "\r\nOK\r\n")
+            _ = try await host.read(through: "\r\nOK\r\n")
         }
         host.write("AT+S.SOCKON=127.0.0.1,\(port),t,ind\r")
-        _ = try host.read(through: "\r\n ID: 00\r\n\r\nOK\r\n", timeout: 10)
+        _ = try await host.read(through: "\r\n ID: 00\r\n\r\nOK\r\n", timeout: 10)
         var pending = 0
         let deadline = Date().addingTimeInterval(5)
         while pending < 5 && Date() < deadline {
             host.write("AT+S.SOCKQ=0\r")
-            let reply = String(decoding: try host.read(through: "\r\nOK\r\n"), as: UTF8.self)
+            let reply = String(decoding: try await host.read(through: "\r\nOK\r\n"), as: UTF8.self)
             pending = Int(reply.components(separatedBy: "DATALEN: ").last?.prefix { $0.isNumber } ?? "") ?? 0
         }
         #expect(pending == 5)
         host.write("AT+S.SOCKR=0,5\r")
-        #expect(try host.read(count: 5) == Self.payload)
-        #expect(try host.read(count: 6) == Array("\r\nOK\r\n".utf8))
+        #expect(try await host.read(count: 5) == Self.payload)
+        #expect(try await host.read(count: 6) == Array("\r\nOK\r\n".utf8))
         var transcript: [UInt8] = []
         for line in masks(wire, "0") {
             host.write(line)
-            transcript += try host.read(through: "\r\nOK\r\n")
+            transcript += try await host.read(through: "\r\nOK\r\n")
         }
-        transcript += host.drain(wait: 0.3)
+        transcript += await host.drain(wait: 0.3)
         #expect(
             String(decoding: transcript, as: UTF8.self)
                 == "\r\nOK\r\n\r\nOK\r\n" + wire.closed(0) + "\r\nOK\r\n")
