@@ -7,6 +7,7 @@ struct Uplink: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "uplink",
         abstract: "Take a microcontroller to AWS IoT through an SPWF-compatible Wi-Fi module, on your laptop.",
+        version: UplinkBuildInfo.versionLine,
         subcommands: [ModuleCommand.self, DeviceCommand.self, DNSCommand.self, CertsCommand.self, MQTTCommand.self]
     )
 }

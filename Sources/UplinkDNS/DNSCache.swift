@@ -24,6 +24,7 @@ final class DNSResolverState: @unchecked Sendable {
     private let lock = DNSLock()
     private var cache: [Key: Stored] = [:]
     private var noEDNSUntil: [SocketAddress: NIODeadline] = [:]
+    private var silentUntil: [SocketAddress: NIODeadline] = [:]
     private let maximumEntries: Int
 
     init(maximumEntries: Int) {
@@ -69,6 +70,7 @@ final class DNSResolverState: @unchecked Sendable {
         lock.withLock {
             cache.removeAll()
             noEDNSUntil.removeAll()
+            silentUntil.removeAll()
         }
     }
 
@@ -85,6 +87,26 @@ final class DNSResolverState: @unchecked Sendable {
 
     func disableEDNS(_ server: SocketAddress, until: NIODeadline) {
         lock.withLock { noEDNSUntil[server] = until }
+    }
+
+    /// `servers` with those remembered as silent (timed out, until their time is up) moved to the end, each
+    /// group in its given order.
+    func ordered(_ servers: [SocketAddress], now: NIODeadline) -> [SocketAddress] {
+        lock.withLock {
+            silentUntil = silentUntil.filter { $0.value > now }
+            guard !silentUntil.isEmpty else { return servers }
+            return servers.filter { silentUntil[$0] == nil } + servers.filter { silentUntil[$0] != nil }
+        }
+    }
+
+    /// Remembers that `server` did not answer, until `until`.
+    func markSilent(_ server: SocketAddress, until: NIODeadline) {
+        lock.withLock { silentUntil[server] = until }
+    }
+
+    /// Forgets that `server` was silent: it answered.
+    func markAnswering(_ server: SocketAddress) {
+        lock.withLock { _ = silentUntil.removeValue(forKey: server) }
     }
 }
 

@@ -15,7 +15,8 @@ import NIOPosix
 ///   reply is ``DNSResolverError/replyTooLarge(size:limit:)``, at once (as the legacy firmware fails).
 /// - EDNS answered with FORMERR, NOTIMP or BADVERS: the same server is asked again without EDNS, and remembered.
 /// - Servers in order, ``DNSResolverOptions/attempts`` rounds; the next server on timeout, SERVFAIL, REFUSED, a
-///   malformed reply or a network error. NXDOMAIN and NODATA are final.
+///   malformed reply or a network error. NXDOMAIN and NODATA are final. With
+///   ``DNSResolverOptions/silentServerMemory``, a server that timed out is asked last for that long.
 /// - CNAME chains followed inside the answer and, when the server stopped at a target without saying it has no
 ///   data (no SOA), with a new query for the target; bounded and loop-checked.
 /// - A cache keyed by (name, type): answers for the smallest TTL of the chain and RRset, NXDOMAIN and NODATA for
@@ -226,10 +227,13 @@ public final class DNSResolver: Sendable {
         guard !options.servers.isEmpty else { throw .noServers }
         var lastError: DNSResolverError = .timeout
         var sawAnswer = false
+        let servers =
+            options.silentServerMemory == nil ? options.servers : state.ordered(options.servers, now: .now())
         for _ in 0..<max(1, options.attempts) {
-            for server in options.servers {
+            for server in servers {
                 do {
                     let reply = try await queryServer(server, name: name, type: type, work: &work)
+                    if options.silentServerMemory != nil { state.markAnswering(server) }
                     let code = reply.responseCode
                     if code == .NOERROR || code == .NXDOMAIN { return reply }
                     let error: DNSResolverError =
@@ -244,6 +248,9 @@ public final class DNSResolver: Sendable {
                     sawAnswer = true
                 } catch {
                     if error == .cancelled { throw error }
+                    if error == .timeout, let memory = options.silentServerMemory {
+                        state.markSilent(server, until: .now() + memory)
+                    }
                     if case .replyTooLarge = error { throw error }
                     // A server that answered (badly) says more than one that timed out.
                     if error != .timeout || !sawAnswer {

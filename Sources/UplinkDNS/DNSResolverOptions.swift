@@ -31,6 +31,10 @@ public struct DNSResolverOptions: Sendable {
     /// After a server answered an EDNS query with FORMERR, NOTIMP or BADVERS, queries to it go without EDNS for
     /// this long (as systemd-resolved does). Default 10 minutes.
     public var noEDNSMemory: TimeAmount
+    /// After a server let a try time out, it is asked after the others (still asked when they fail) for this
+    /// long, or until it answers; nil (the default) keeps the given order. The module sets 60 s, so a dead first
+    /// server does not cost a timeout at every lookup.
+    public var silentServerMemory: TimeAmount?
 
     public init(servers: [SocketAddress]) {
         self.servers = servers
@@ -45,6 +49,7 @@ public struct DNSResolverOptions: Sendable {
         self.maximumCacheTTL = 86400
         self.maximumCacheEntries = 10_000
         self.noEDNSMemory = .minutes(10)
+        self.silentServerMemory = nil
     }
 
     /// The `nameserver` lines of a resolv.conf file, each on port 53, in file order. An unreadable file gives an

@@ -10,6 +10,7 @@ struct UplinkMQTTTool: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "uplink-mqtt",
         abstract: "Publish and subscribe with the Uplink MQTT 3.1.1/5 client (the same commands as `uplink mqtt`).",
+        version: UplinkBuildInfo.versionLine,
         subcommands: [MQTTPublishCommand.self, MQTTSubscribeCommand.self]
     )
 }

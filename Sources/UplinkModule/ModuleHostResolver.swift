@@ -7,6 +7,8 @@ import UplinkDNS
 ///
 /// `spwf01-3.5` reproduces the legacy firmware exactly (UDP only, no EDNS, replies over 300 bytes
 /// and names over 100 fail); the other profiles use EDNS0 with TCP fallback and resolve any size.
+/// Each lookup keeps its deadline (2 s a try, two rounds over the servers); a server that timed out is
+/// asked last for 60 s, so a dead first server costs its 2 s once, not at every SOCKON.
 ///
 /// Before DNS, every profile (`spwf01-3.5` too) looks in the hosts file, read again at each lookup as
 /// the host's resolver does: it stands in for what the network's resolver would answer, and
@@ -42,6 +44,8 @@ public final class ModuleHostResolver: HostResolver {
         options.maximumNameLength = limits.maximumNameLength
         options.timeout = .seconds(2)
         options.attempts = 2
+        // A dead first server is asked last for a minute instead of costing 2 s at every SOCKON.
+        options.silentServerMemory = .seconds(60)
         resolver = DNSResolver(options: options, group: group)
     }
 

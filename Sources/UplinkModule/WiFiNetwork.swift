@@ -3,7 +3,7 @@ import Foundation
 /// One access point the simulated radio can see, as listed in a `--networks` file.
 ///
 /// The file is JSON: an array of objects with `ssid` (required), `passphrase`, `security`
-/// (`open`, `WEP`, `WPA`, `WPA2`, `WPA WPA2`; default `WPA2`), `channel`, `rssi` and `bssid`.
+/// (`open`, `WEP`, `WPA`, `WPA2`, `WPA WPA2`, in any case; default `WPA2`), `channel`, `rssi` and `bssid`.
 public struct WiFiNetwork: Equatable, Sendable, Codable {
     /// The security an access point uses.
     public enum Security: String, Equatable, Sendable, Codable {
@@ -13,6 +13,21 @@ public struct WiFiNetwork: Equatable, Sendable, Codable {
         case wpa2 = "WPA2"
         /// WPA and WPA2 both offered (mixed mode).
         case wpaWPA2 = "WPA WPA2"
+
+        /// Reads the name in any case (`wpa2`, `Wpa Wpa2`, `OPEN`), with runs of spaces taken as one.
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            let words = text.split(separator: " ").joined(separator: " ").uppercased()
+            guard let security = Security.allNames.first(where: { $0.rawValue.uppercased() == words }) else {
+                throw DecodingError.dataCorruptedError(
+                    in: container,
+                    debugDescription: "unknown security '\(text)'; use open, WEP, WPA, WPA2 or WPA WPA2 (any case)")
+            }
+            self = security
+        }
+
+        static let allNames: [Security] = [.open, .wep, .wpa, .wpa2, .wpaWPA2]
 
         /// The `wifi_priv_mode` value a station needs for this security.
         public var privacyMode: Int {

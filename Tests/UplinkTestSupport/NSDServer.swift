@@ -34,8 +34,9 @@ public final class NSDServer: @unchecked Sendable {
         self.address = try SocketAddress(ipAddress: "127.0.0.1", port: port)
     }
 
-    /// Starts NSD for `zone` with the zone file text `zoneText` and waits until it answers an SOA query.
-    public static func start(zone: String, zoneText: String, group: any EventLoopGroup) async throws -> NSDServer {
+    /// Starts NSD for `zone` with the zone file text `zoneText` and waits until it answers an SOA query. With
+    /// `zoneText` nil there is no zone file: NSD answers SERVFAIL for the zone (a broken upstream, for tests).
+    public static func start(zone: String, zoneText: String?, group: any EventLoopGroup) async throws -> NSDServer {
         guard FileManager.default.isExecutableFile(atPath: binary) else { throw Failure.notInstalled(binary) }
         var lastLog = ""
         for _ in 0..<5 {
@@ -70,12 +71,15 @@ public final class NSDServer: @unchecked Sendable {
 
                 """
             try config.write(to: directory.appendingPathComponent("nsd.conf"), atomically: true, encoding: .utf8)
-            try zoneText.write(to: directory.appendingPathComponent("zone.db"), atomically: true, encoding: .utf8)
+            try zoneText?.write(to: directory.appendingPathComponent("zone.db"), atomically: true, encoding: .utf8)
             let process = try ChildProcess(
                 path: binary, arguments: ["-d", "-c", directory.appendingPathComponent("nsd.conf").path],
                 outputPath: directory.appendingPathComponent("output.log").path)
             let server = try NSDServer(directory: directory, port: port, process: process)
-            if await server.waitUntilAnswering(zone: zone, group: group) { return server }
+            if await server.waitUntilAnswering(zone: zone, expect: zoneText == nil ? .SERVFAIL : .NOERROR, group: group)
+            {
+                return server
+            }
             lastLog = server.logs
             await server.stop()
         }
@@ -83,7 +87,7 @@ public final class NSDServer: @unchecked Sendable {
     }
 
     /// Polls with SOA queries for up to 10 s; false if the process exits or never answers.
-    private func waitUntilAnswering(zone: String, group: any EventLoopGroup) async -> Bool {
+    private func waitUntilAnswering(zone: String, expect: DNSResponseCode, group: any EventLoopGroup) async -> Bool {
         let resolver = DNSResolver(options: DNSResolverOptions(servers: [address]), group: group)
         guard let name = try? DNSName(zone) else { return false }
         let query = DNSMessage.query(id: 1, name: name, type: .SOA)
@@ -92,7 +96,7 @@ public final class NSDServer: @unchecked Sendable {
             if !process.isRunning { return false }
             if let exchange = try? await resolver.exchange(
                 query, server: address, transport: .udp, timeout: .milliseconds(200)),
-                exchange.reply.responseCode == .NOERROR
+                exchange.reply.responseCode == expect
             {
                 return true
             }

@@ -5,7 +5,9 @@ import UplinkModule
 
 /// Renders a ``ResolverDiagnosis`` for people (aligned, dig-like) or as JSON.
 enum DNSReport {
-    static func text(_ diagnosis: ResolverDiagnosis, hostsFile: [String] = []) -> String {
+    static func text(
+        _ diagnosis: ResolverDiagnosis, hostsFile: [String] = [], module: (device: String, lookup: ModuleLookup)? = nil
+    ) -> String {
         var out = ";; \(diagnosis.name) \(diagnosis.type)\n"
         switch diagnosis.answer {
         case .success(let result):
@@ -19,21 +21,49 @@ enum DNSReport {
         case .failure(let error):
             out += ";; does not resolve: \(error)\n"
         }
-        if let server = diagnosis.servers.first {
-            out += ";; server \(server.ipAddress ?? "?")#\(server.port ?? 53)\n"
+        out += ";;\n;; servers\n"
+        out += align(
+            diagnosis.serverOutcomes.map { outcome in
+                [
+                    ";;   " + ResolverDiagnosis.describe(outcome.server), outcome.answered ? "ANSWERED" : "-",
+                    outcome.summary,
+                ]
+            })
+        let from = diagnosis.answeringServer.map { " (from \(ResolverDiagnosis.describe($0)))" } ?? ""
+        out += ";;\n;; reply size\(from)\n"
+        if diagnosis.measurements.isEmpty {
+            out += ";;   not measured: no server gave an answer\n"
         }
-        out += ";;\n;; reply size\n"
         out += align(
             diagnosis.measurements.map { m in
                 let size = m.size.map { "\($0) bytes" } ?? "no reply"
-                var note =
-                    m.failure ?? (m.truncated ? "TC set: answer incomplete (\(m.answerCount) records)" : "complete")
-                if m.failure == nil && !m.truncated { note += " (\(m.answerCount) answer records)" }
+                var note: String
+                if let failure = m.failure {
+                    note = failure
+                } else if let code = m.responseCode, code != .NOERROR {
+                    note = "\(code)"
+                } else if m.truncated {
+                    note = "TC set: answer incomplete (\(m.answerCount) records)"
+                } else {
+                    note = "complete (\(m.answerCount) answer records)"
+                }
+                if m.failure == nil, m.truncated, m.responseCode != .NOERROR { note += ", TC set" }
                 return [";;   " + m.label, size, note]
             })
-        out += ";;\n;; module profiles\n"
+        out += ";;\n;; module profiles\(from)\n"
         out += align(
-            diagnosis.verdicts.map { v in [";;   " + v.profile, v.resolves ? "RESOLVES" : "FAILS", v.explanation] })
+            diagnosis.verdicts.map { v in [";;   " + v.profile, v.resolves ? "RESOLVES" : "FAILS", v.explanation] }
+                + diagnosis.unchecked.map { [";;   " + $0, "UNCHECKED", "the total wait ran out first"] })
+        if let module {
+            out += ";;\n;; the module itself (--via)\n"
+            out += module.lookup.line(device: module.device)
+        }
+        if diagnosis.gaveUp {
+            let seconds =
+                Double(diagnosis.totalWait.components.seconds)
+                + Double(diagnosis.totalWait.components.attoseconds) / 1e18
+            out += ";;\n;; gave up after \(seconds) s (--total): what is missing above was not checked\n"
+        }
         if !hostsFile.isEmpty {
             out += ";;\n;; hosts file: \(diagnosis.name) is \(hostsFile.joined(separator: ", ")) in /etc/hosts\n"
             out += ";;   every module profile resolves it from there, before DNS (the verdicts above are DNS's)\n"
@@ -41,12 +71,23 @@ enum DNSReport {
         return out
     }
 
-    static func json(_ diagnosis: ResolverDiagnosis, hostsFile: [String] = []) -> String {
+    static func json(
+        _ diagnosis: ResolverDiagnosis, hostsFile: [String] = [], module: (device: String, lookup: ModuleLookup)? = nil
+    ) -> String {
         var object: [String: Any] = [
             "hostsFile": hostsFile,
             "name": diagnosis.name, "type": diagnosis.type.description, "resolved": diagnosis.resolved,
-            "servers": diagnosis.servers.map { "\($0.ipAddress ?? ""):\($0.port ?? 53)" },
+            "servers": diagnosis.serverOutcomes.map { outcome -> [String: Any] in
+                [
+                    "server": "\(outcome.server.ipAddress ?? ""):\(outcome.server.port ?? 53)",
+                    "answered": outcome.answered, "summary": outcome.summary,
+                ]
+            },
+            "gaveUp": diagnosis.gaveUp, "unchecked": diagnosis.unchecked,
         ]
+        if let server = diagnosis.answeringServer {
+            object["answeringServer"] = "\(server.ipAddress ?? ""):\(server.port ?? 53)"
+        }
         switch diagnosis.answer {
         case .success(let result):
             object["ttl"] = Int(result.ttl)
@@ -59,7 +100,17 @@ enum DNSReport {
             var entry: [String: Any] = ["transport": m.label, "truncated": m.truncated, "answerRecords": m.answerCount]
             if let size = m.size { entry["bytes"] = size }
             if let failure = m.failure { entry["error"] = failure }
+            if let code = m.responseCode { entry["rcode"] = code.description }
             return entry
+        }
+        if let module {
+            var entry: [String: Any] = ["device": module.device, "resolves": module.lookup.resolves]
+            switch module.lookup {
+            case .resolves: break
+            case .fails(let error): entry["error"] = error
+            case .notAsked(let reason): entry["notAsked"] = reason
+            }
+            object["module"] = entry
         }
         object["profiles"] = diagnosis.verdicts.map { v -> [String: Any] in
             ["profile": v.profile, "resolves": v.resolves, "explanation": v.explanation]
