@@ -114,7 +114,11 @@ struct DNSCommand: AsyncParsableCommand {
             total: .nanoseconds(Int64(total * 1_000_000_000)))
         let diagnosis = await ResolverDiagnosis.run(
             name: name, type: recordType, servers: servers, profiles: profiles, group: group, waits: waits)
-        try? await group.shutdownGracefully()
+        if !diagnosis.gaveUp {
+            try? await group.shutdownGracefully()
+        }
+        // When it gave up (--total), lookups it abandoned may still hold promises on the loop: the loop is left
+        // running (the process exits right after the report) rather than shut under them.
         // The module answers names of the hosts file (and localhost) before it asks DNS, in every profile.
         let hosts =
             recordType == .A
