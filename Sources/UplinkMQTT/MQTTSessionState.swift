@@ -515,10 +515,22 @@ struct MQTTSessionState {
             try receive(publish, effects: &effects)
         case .puback(let ack):
             guard let entry = inflight[ack.packetIdentifier] else { return }  // unknown: ignored
-            guard entry.message.qos == .atLeastOnce else {
-                throw .protocolViolation(.protocolError, "PUBACK for QoS 2 packet identifier \(ack.packetIdentifier)")
-            }
             inflight[ack.packetIdentifier] = nil
+            guard entry.message.qos == .atLeastOnce else {
+                // A PUBACK for a QoS 2 PUBLISH: the broker took the message at QoS 1 (RabbitMQ's MQTT plugin, which
+                // has no QoS 2, does). Closing the connection made the client send it again after every reconnect,
+                // each copy delivered: the publish fails instead, the message taken once.
+                complete(
+                    entry,
+                    .failure(
+                        .publishRejected(
+                            .qosNotSupported,
+                            reasonString:
+                                "the broker answered a QoS 2 PUBLISH with PUBACK: it took the message at QoS 1"
+                        )), effects: &effects)
+                pump(effects: &effects)
+                return
+            }
             if ack.reasonCode == .quotaExceeded && requeueAfterQuota(entry) { return }
             complete(entry, result(ack), effects: &effects)
             pump(effects: &effects)

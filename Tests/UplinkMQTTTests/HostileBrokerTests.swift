@@ -233,6 +233,41 @@ struct HostileBrokerTests {
         #expect(payloads.sorted() == ["1", "2", "2", "3"])
     }
 
+    /// RabbitMQ 3.10's MQTT plugin has no QoS 2 and answers a QoS 2 PUBLISH with PUBACK. The client closed the
+    /// connection as for any protocol violation, then sent the message again after every reconnect (each copy
+    /// delivered) and the publish never returned.
+    @Test(
+        "PUBACK for a QoS 2 publish (RabbitMQ): the publish fails with QoS Not Supported, sent once, connection kept",
+        arguments: MQTTVersions.all)
+    func pubackForQoS2(version: MQTTProtocolVersion) async throws {
+        let seen = try await withFakeBroker({ peer in
+            try await peer.accept()
+            var packets: [MQTTPacket] = []
+            while let packet = try? await peer.receive() {
+                packets.append(packet)
+                if case .publish(let publish) = packet, let id = publish.packetIdentifier {
+                    try await peer.send(.puback(PublishAckPacket(packetIdentifier: id)))
+                }
+                if case .disconnect = packet { break }
+            }
+            return packets
+        }) { port in
+            let client = try hostileClient(port: port, version: version)
+            try await client.connect()
+            await #expect(throws: MQTTClientError.self) {
+                try await client.publish(MQTTMessage(topic: "t", string: "two", qos: .exactlyOnce))
+            }
+            // (A publish on a stopped client would wait for a connection that never comes: checked first.)
+            try #require(client.isConnected, "the client closed the connection")
+            let code = try await client.publish(MQTTMessage(topic: "t", string: "one", qos: .atLeastOnce))
+            #expect(code == .success)
+            #expect(client.pendingMessageCount == 0)
+            await client.disconnect()
+        }
+        let publishes = seen.filter { if case .publish = $0 { return true } else { return false } }
+        #expect(publishes.count == 2, "\(seen)")
+    }
+
     @Test("wrong packet type for an id (PUBREC for a QoS 1 publish): DISCONNECT Protocol Error")
     func wrongAck() async throws {
         let seen = try await withFakeBroker({ peer in
