@@ -121,6 +121,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // `--version` of both executables: the release number and the stamped git revision.
+        .target(name: "UplinkBuildInfo"),
         // The host driver: drives an SPWF-compatible module over a serial link; MQTT through the module.
         .target(
             name: "UplinkDriver",
@@ -135,6 +137,7 @@ let package = Package(
         .executableTarget(
             name: "UplinkCLI",
             dependencies: [
+                "UplinkBuildInfo",
                 "UplinkModule",
                 "UplinkDriver",
                 "ATCodec",
@@ -154,6 +157,7 @@ let package = Package(
         .executableTarget(
             name: "UplinkMQTTTool",
             dependencies: [
+                "UplinkBuildInfo",
                 "UplinkMQTTCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

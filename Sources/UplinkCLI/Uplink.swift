@@ -1,4 +1,5 @@
 import ArgumentParser
+import UplinkBuildInfo
 import UplinkMQTTCommands
 
 /// The `uplink` command: a software SPWF Wi-Fi module and the tools around it.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import UplinkBuildInfo
 import UplinkMQTTCommands
 
 /// `uplink-mqtt`: the `uplink mqtt` commands in an executable of their own.

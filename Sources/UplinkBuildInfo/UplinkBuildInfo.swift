@@ -4,8 +4,6 @@
     import Darwin
 #endif
 
-// The same file is in Sources/UplinkMQTTTool (the two executables share no module of their own); keep them equal.
-
 /// `--version`: the release number (a constant, raised by hand at a release) and the git revision of the build.
 ///
 /// SwiftPM cannot put a value computed at build time into the source without a build plugin, so the revision lives
@@ -13,15 +11,17 @@
 /// `swift build` (scripts/test runs it): the output of `git describe --always --dirty --tags`, then the
 /// executable's modification time. The revision is shown only while that time is still the executable's: after a
 /// later plain `swift build` it says `revision unknown`, never a wrong revision.
-enum UplinkBuildInfo {
-    static let version = "0.1.0"
+public enum UplinkBuildInfo {
+    /// The release number.
+    public static let version = "0.1.0"
 
-    static var versionLine: String {
+    /// What `--version` prints.
+    public static var versionLine: String {
         "\(version) (\(revision.map { "git \($0)" } ?? "revision unknown: not stamped by scripts/stamp-revision"))"
     }
 
     /// The stamped revision, when the stamp belongs to this very executable.
-    static var revision: String? {
+    public static var revision: String? {
         guard let executable = executablePath(), let text = readSmallFile(executable + ".revision") else { return nil }
         let fields = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
         guard fields.count == 2, let stamped = Int(fields[1]) else { return nil }
