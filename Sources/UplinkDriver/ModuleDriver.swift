@@ -96,7 +96,13 @@ public final class ModuleDriver: @unchecked Sendable {
         }
         // Two hosts reading one UART each get part of the replies: take the port exclusively (flock, as pyserial's
         // exclusive mode does), so a second driver is refused instead.
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+        // A program that is closing the port may hold the lock a moment longer: try for up to a second.
+        var locked = flock(descriptor, LOCK_EX | LOCK_NB) == 0
+        for _ in 0..<20 where !locked && errno == EWOULDBLOCK {
+            try? await Task.sleep(for: .milliseconds(50))
+            locked = flock(descriptor, LOCK_EX | LOCK_NB) == 0
+        }
+        guard locked else {
             let code = errno
             Glibc.close(descriptor)
             throw ModuleDriverError.linkClosed(
@@ -154,6 +160,8 @@ public final class ModuleDriver: @unchecked Sendable {
     public func close() async {
         let channel = try? await eventLoop.submit { self.channel }.get()
         try? await channel?.close()
+        // Returns once the descriptors (and with them the port's lock) are gone.
+        try? await channel?.closeFuture.get()
     }
 
     /// The WINDs as they arrive (from the moment of the call).
