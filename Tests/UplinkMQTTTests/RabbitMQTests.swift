@@ -167,7 +167,7 @@ struct RabbitMQTests {
         #expect(collector.messages.map(\.retain) == [true, false])
         #expect(collector.messages.map(\.payloadString) == ["on", "off"])
 
-        // Documented limit of RabbitMQ before 3.13: no retained message for a filter with a wildcard. The fresh
+        // A documented limit of RabbitMQ's retained store: no retained message for a filter with a wildcard. The fresh
         // message after the subscription is the marker: once it arrived, a retained one would have come first.
         let wild = try Self.client("wild")
         try await wild.connect()
