@@ -190,7 +190,7 @@ struct RabbitMQTests {
         await later.disconnect()
     }
 
-    @Test("the will is published when the connection drops without DISCONNECT, not after one")
+    @Test("the will is published (and retained) when the connection drops without DISCONNECT, not after one")
     func will() async throws {
         let topic = RabbitMQ.prefix("wills")
         let port = try RabbitMQ.broker().port
@@ -208,7 +208,8 @@ struct RabbitMQTests {
 
         // Abrupt (the socket closed, no DISCONNECT, as a crash or a lost network): the will.
         var device = MQTTTestClient.configuration(MQTTTestClient.id("device"), version: Self.version)
-        device.will = ConnectPacket.Will(topic: "\(topic)/device", payload: Array("offline".utf8), qos: .atLeastOnce)
+        device.will = ConnectPacket.Will(
+            topic: "\(topic)/device", payload: Array("offline".utf8), qos: .atLeastOnce, retain: true)
         device.reconnect = .disabled
         let tap = MQTTTapTransport(try MQTTNIOTransport(host: "127.0.0.1", port: port))
         let deviceClient = try MQTTClient(configuration: device, transport: tap)
@@ -221,6 +222,13 @@ struct RabbitMQTests {
         #expect(collector.messages.map(\.topic) == ["\(topic)/device", "\(topic)/marker"])
         #expect(collector.messages.first?.payloadString == "offline")
         #expect(collector.messages.first?.qos == .atLeastOnce)
+
+        // The will was retained: a later subscriber of its topic gets it.
+        let late = MQTTCollector(try await watcher.subscribe(to: "\(topic)/device", qos: .atLeastOnce))
+        try await late.waitFor(1)
+        #expect(late.messages.first?.retain == true)
+        #expect(late.messages.first?.payloadString == "offline")
+        try await watcher.publish(MQTTMessage(topic: "\(topic)/device", payload: [], qos: .atLeastOnce, retain: true))
         await deviceClient.disconnect()
         await watcher.disconnect()
     }
