@@ -216,7 +216,8 @@ struct RabbitMQTests {
         try await deviceClient.connect()
         await tap.sever()
         try await collector.waitFor(1)
-        // The marker: published after the will arrived, so a late will of the polite client would be before it.
+        // A will of the polite client (it left first) would have come before the device's; the marker, published
+        // after, closes the list: nothing else came on these topics.
         try await watcher.publish(MQTTMessage(topic: "\(topic)/marker", string: "end", qos: .atLeastOnce))
         try await collector.waitFor(2)
         #expect(collector.messages.map(\.topic) == ["\(topic)/device", "\(topic)/marker"])
