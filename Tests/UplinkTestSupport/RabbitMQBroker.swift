@@ -170,11 +170,12 @@ public final class RabbitMQBroker: @unchecked Sendable {
     /// Stops the broker (SIGTERM; SIGKILL if it is still running after 20 s), then the epmd it started (`epmd -port
     /// P -kill`, 5 s deadline), and removes the folder. Idempotent.
     public func stop() async {
-        guard
-            stopped.withLock({ done in
-                defer { done = true }; return !done
-            })
-        else { return }
+        let first = stopped.withLock { done -> Bool in
+            let first = !done
+            done = true
+            return first
+        }
+        guard first else { return }
         if process.isRunning {
             process.terminate()
             let deadline = ContinuousClock.now + .seconds(20)
