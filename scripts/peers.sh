@@ -2,7 +2,8 @@
 # Expects `say` to be defined and the working directory to be the package root.
 
 # Debian packages the tests use as real peers: NSD (DNS server), dnsmasq and unbound (the forwarders
-# Wi-Fi modules sit behind), mosquitto (MQTT broker and its C clients), dig, openssl.
+# Wi-Fi modules sit behind), mosquitto (MQTT broker and its C clients), RabbitMQ (the second MQTT broker: its MQTT
+# plugin; pulls in Erlang), dig, openssl.
 packages=()
 command -v python3 >/dev/null 2>&1 || packages+=(python3 python3-venv)
 [ -x /usr/sbin/nsd ] || packages+=(nsd)
@@ -10,6 +11,7 @@ command -v python3 >/dev/null 2>&1 || packages+=(python3 python3-venv)
 [ -x /usr/sbin/unbound ] || packages+=(unbound)
 [ -x /usr/sbin/mosquitto ] || packages+=(mosquitto)
 command -v mosquitto_pub >/dev/null 2>&1 || packages+=(mosquitto-clients)
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || packages+=(rabbitmq-server)
 command -v dig >/dev/null 2>&1 || packages+=(dnsutils)
 command -v openssl >/dev/null 2>&1 || packages+=(openssl)
 if [ ${#packages[@]} -gt 0 ]; then
