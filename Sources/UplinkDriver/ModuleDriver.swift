@@ -21,6 +21,8 @@ public final class ModuleDriver: @unchecked Sendable {
     public let configuration: ModuleDriverConfiguration
 
     var session: ATHostSession
+    /// The descriptor that holds the port's lock (`open(path:)`), closed by ``close()``.
+    let portLock = Mutex<CInt>(-1)
     /// The session's dialect, readable without a hop to the loop (it changes once, at detection).
     private let currentDialect: Mutex<ATDialect>
     private var channel: (any Channel)?
@@ -88,28 +90,43 @@ public final class ModuleDriver: @unchecked Sendable {
         configuration: ModuleDriverConfiguration = .init(),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> ModuleDriver {
+        // Two hosts reading one UART each get part of the replies: take the port exclusively (flock, as pyserial's
+        // exclusive mode does), so a second driver is refused instead. The lock is taken on a descriptor of its
+        // own, close-on-exec and never duplicated: the link's descriptors are dup'ed by SwiftNIO (without
+        // close-on-exec), and a child process that inherited one would otherwise keep the port locked.
+        let lock = Glibc.open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
+        guard lock >= 0 else {
+            throw ModuleDriverError.linkClosed("\(path): \(String(cString: strerror(errno)))")
+        }
+        // A program that is closing the port may hold the lock a moment longer: try for up to a second.
+        var locked = flock(lock, LOCK_EX | LOCK_NB) == 0
+        for _ in 0..<20 where !locked && errno == EWOULDBLOCK {
+            try? await Task.sleep(for: .milliseconds(50))
+            locked = flock(lock, LOCK_EX | LOCK_NB) == 0
+        }
+        guard locked else {
+            let code = errno
+            Glibc.close(lock)
+            throw ModuleDriverError.linkClosed(
+                code == EWOULDBLOCK ? "\(path) is in use by another program" : "\(path): flock failed (errno \(code))")
+        }
         let descriptor: CInt
         do {
             descriptor = try SerialPort.open(path: path, baud: baud, hardwareFlowControl: hardwareFlowControl)
         } catch {
+            Glibc.close(lock)
             throw ModuleDriverError.linkClosed("\(path): \(error)")
         }
-        // Two hosts reading one UART each get part of the replies: take the port exclusively (flock, as pyserial's
-        // exclusive mode does), so a second driver is refused instead.
-        // A program that is closing the port may hold the lock a moment longer: try for up to a second.
-        var locked = flock(descriptor, LOCK_EX | LOCK_NB) == 0
-        for _ in 0..<20 where !locked && errno == EWOULDBLOCK {
-            try? await Task.sleep(for: .milliseconds(50))
-            locked = flock(descriptor, LOCK_EX | LOCK_NB) == 0
+        let driver: ModuleDriver
+        do {
+            driver = try await attach(
+                descriptor: descriptor, dialect: dialect, configuration: configuration, group: group)
+        } catch {
+            Glibc.close(lock)
+            throw error
         }
-        guard locked else {
-            let code = errno
-            Glibc.close(descriptor)
-            throw ModuleDriverError.linkClosed(
-                code == EWOULDBLOCK ? "\(path) is in use by another program" : "\(path): flock failed (errno \(code))")
-        }
-        return try await attach(
-            descriptor: descriptor, dialect: dialect, configuration: configuration, group: group)
+        driver.portLock.withLock { $0 = lock }
+        return driver
     }
 
     /// Drives the module on an open descriptor, which the driver takes over (and closes at ``close()``).
@@ -160,8 +177,20 @@ public final class ModuleDriver: @unchecked Sendable {
     public func close() async {
         let channel = try? await eventLoop.submit { self.channel }.get()
         try? await channel?.close()
-        // Returns once the descriptors (and with them the port's lock) are gone.
         try? await channel?.closeFuture.get()
+        releasePortLock()
+    }
+
+    private func releasePortLock() {
+        let lock = portLock.withLock { lock -> CInt in
+            defer { lock = -1 }
+            return lock
+        }
+        if lock >= 0 { Glibc.close(lock) }
+    }
+
+    deinit {
+        releasePortLock()
     }
 
     /// The WINDs as they arrive (from the moment of the call).
