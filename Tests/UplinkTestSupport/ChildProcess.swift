@@ -126,6 +126,16 @@ public final class ChildProcess: @unchecked Sendable {
         if isRunning { kill(pid, SIGTERM) }
     }
 
+    /// SIGTERM, then SIGKILL if it is still running after `grace`; waits with `Task.sleep`, so no thread of the
+    /// concurrency pool is held meanwhile.
+    public func stop(grace: Duration = .seconds(5)) async {
+        guard isRunning else { return }
+        terminate()
+        let deadline = ContinuousClock.now + grace
+        while isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        forceKill()
+    }
+
     /// Sends SIGKILL to this process and reaps it.
     public func forceKill() {
         guard isRunning else { return }

@@ -139,14 +139,7 @@ public final class DNSForwarder: @unchecked Sendable {
     /// Terminates the process started by ``start(_:upstream:zone:group:)`` (SIGTERM, SIGKILL after 5 s) and
     /// removes its directory.
     public func stop() async {
-        if process.isRunning {
-            process.terminate()
-            let deadline = ContinuousClock.now + .seconds(5)
-            while process.isRunning && ContinuousClock.now < deadline {
-                try? await Task.sleep(for: .milliseconds(20))
-            }
-            process.forceKill()
-        }
+        await process.stop()
         try? FileManager.default.removeItem(at: directory)
     }
 }

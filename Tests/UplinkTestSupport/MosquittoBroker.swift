@@ -81,10 +81,7 @@ extension MosquittoBroker {
     /// Stops the broker gracefully (SIGTERM: with `persistence true` it saves sessions and queued messages) and
     /// starts it again with the same configuration on the same port; waits until it accepts connections.
     public func restart() async throws {
-        process.terminate()
-        let deadline = ContinuousClock.now + .seconds(5)
-        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
-        process.forceKill()
+        await process.stop()
         let conf = folder + "/mosquitto.conf"
         for _ in 0..<50 {
             let next = try ChildProcess(

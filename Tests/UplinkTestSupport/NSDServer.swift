@@ -114,14 +114,7 @@ public final class NSDServer: @unchecked Sendable {
     /// Terminates the NSD process started by ``start(zone:zoneText:group:)`` (SIGTERM, SIGKILL after 5 s) and
     /// removes its directory.
     public func stop() async {
-        if process.isRunning {
-            process.terminate()
-            let deadline = ContinuousClock.now + .seconds(5)
-            while process.isRunning && ContinuousClock.now < deadline {
-                try? await Task.sleep(for: .milliseconds(20))
-            }
-            process.forceKill()
-        }
+        await process.stop()
         try? FileManager.default.removeItem(at: directory)
     }
 

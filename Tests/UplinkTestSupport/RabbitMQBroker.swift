@@ -176,12 +176,7 @@ public final class RabbitMQBroker: @unchecked Sendable {
             return first
         }
         guard first else { return }
-        if process.isRunning {
-            process.terminate()
-            let deadline = ContinuousClock.now + .seconds(20)
-            while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
-            process.forceKill()
-        }
+        await process.stop(grace: .seconds(20))
         await stopEPMD()
         try? FileManager.default.removeItem(atPath: folder)
     }
