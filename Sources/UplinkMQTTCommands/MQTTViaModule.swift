@@ -9,8 +9,8 @@ import UplinkMQTT
 /// `--wifi` is given, takes the credentials into its slots (checked against the profile's slot sizes before
 /// anything is sent), and opens one socket per connection by name: the module resolves the broker's name.
 struct MQTTViaModule: Sendable {
-    /// The capacities of the credential slots of each profile (docs/profiles.md).
-    static let slotCapacity: [String: Int] = ["spwf01": 4096, "spwf01-3.5": 2048, "spwf04": 4096]
+    /// The capacities of the credential slots of each profile.
+    static var slotCapacity: [String: Int] { ModuleSlotCapacity.byProfile }
 
     var device: String
     var baud: Int

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Testing
+import UplinkCredentials
 import UplinkDriver
 import UplinkModule
 import UplinkModuleServer
@@ -227,6 +228,15 @@ struct DriverTests {
         }
         await driver.close()
         try? await rig.group.shutdownGracefully()
+    }
+
+    @Test("the driver's slot sizes are the credential layouts' (what --via checks before sending)")
+    func slotCapacities() throws {
+        #expect(Set(ModuleSlotCapacity.byProfile.keys) == Set(SlotLayout.profiles.map(\.profile)))
+        for layout in SlotLayout.profiles {
+            let capacity = ModuleSlotCapacity.byProfile[layout.profile]
+            #expect(capacity == layout.ca && capacity == layout.cert && capacity == layout.key, "\(layout.profile)")
+        }
     }
 
     @Test("a wrong passphrase is a typed Wi-Fi failure, not a hang")
