@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "UplinkModule", targets: ["UplinkModule"]),
         .library(name: "UplinkModuleServer", targets: ["UplinkModuleServer"]),
         .library(name: "UplinkDriver", targets: ["UplinkDriver"]),
+        .library(name: "UplinkIoTRegistry", targets: ["UplinkIoTRegistry"]),
         .executable(name: "uplink", targets: ["UplinkCLI"]),
         .executable(name: "uplink-mqtt", targets: ["UplinkMQTTTool"]),
         .executable(name: "uplink-bench", targets: ["UplinkBench"]),
@@ -32,6 +33,8 @@ let package = Package(
     targets: [
         // Pure codecs: standard library only, so they also build with Embedded Swift.
         .target(name: "ATCodec"),
+        // The AWS-IoT-like front's identity registry: records and the interface both planes use.
+        .target(name: "UplinkIoTRegistry"),
         .target(name: "MQTTCodec"),
         // DNS messages: pure codec, standard library only.
         .target(name: "DNSCodec"),
