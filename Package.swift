@@ -176,7 +176,7 @@ let package = Package(
                 "UplinkSerial",
                 "UplinkDNS",
                 "DNSCodec",
-                "UplinkTestSupport",
+                "UplinkProcess",
                 "UplinkCredentials",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -197,10 +197,23 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        // Real peers for tests: child processes with a clean signal mask, NSD with the seed's zone.
+        // Child processes with a clean signal mask, free loopback ports, and the real peers started from them
+        // (mosquitto, NSD with the seed's zone): one launcher for the tests and uplink-bench.
+        .target(
+            name: "UplinkProcess",
+            dependencies: [
+                "UplinkDNS",
+                "DNSCodec",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // Test-only peers and fakes (forwarders, RabbitMQ, a silent server, the `uplink` executable); re-exports
+        // UplinkProcess.
         .target(
             name: "UplinkTestSupport",
             dependencies: [
+                "UplinkProcess",
                 "UplinkDNS",
                 "DNSCodec",
                 .product(name: "NIOCore", package: "swift-nio"),
