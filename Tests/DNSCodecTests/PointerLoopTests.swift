@@ -9,7 +9,7 @@ import Testing
 /// first landing at or above the previous target.
 ///
 /// The same inputs seed the DNS fuzz corpus (`scripts/fuzz dns`).
-@Suite("Compression pointer loops end in pointerNotBackward, never spin")
+@Suite("Compression pointer loops end in pointerNotBackward, never spin", .timeLimit(.minutes(1)))
 struct PointerLoopTests {
     struct Case: Sendable, CustomTestStringConvertible {
         let name: String

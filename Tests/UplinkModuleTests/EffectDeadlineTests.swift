@@ -8,7 +8,7 @@ import UplinkTestSupport
 
 /// A stalled peer never wedges the module: every pending effect has a deadline, and the reset command
 /// is served while one is in flight.
-@Suite("Effect deadlines and reset while busy", .serialized)
+@Suite("Effect deadlines and reset while busy", .serialized, .timeLimit(.minutes(1)))
 struct EffectDeadlineTests {
     private func host(
         _ wire: Wire, effectTimeout: TimeAmount, dns: [SocketAddress]? = nil

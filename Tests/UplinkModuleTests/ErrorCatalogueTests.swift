@@ -10,7 +10,8 @@ import UplinkTestSupport
 /// Every error line of the catalogue (docs/at-commands.md) that a real peer can make the module print, byte for
 /// byte in both dialects: `openssl s_server` and mosquitto for the TLS handshake, the credential slots for the
 /// rest. Each line is the catalogue's fixed text; the detail goes to the log (``logCarriesID``).
-@Suite("Error catalogue: the exact error line of each failure, against real peers", .serialized)
+@Suite(
+    "Error catalogue: the exact error line of each failure, against real peers", .serialized, .timeLimit(.minutes(1)))
 struct ErrorCatalogueTests {
     struct Rig {
         /// Root, device CA, one device, and a server certificate for localhost / 127.0.0.1.
