@@ -184,7 +184,9 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ATCodecTests", dependencies: ["ATCodec"]),
-        .testTarget(name: "MQTTCodecTests", dependencies: ["MQTTCodec"]),
+        // Byte-level helpers of the codecs' tests (hex, a seeded generator): standard library only.
+        .target(name: "CodecTestSupport", path: "Tests/CodecTestSupport"),
+        .testTarget(name: "MQTTCodecTests", dependencies: ["MQTTCodec", "CodecTestSupport"]),
         .testTarget(
             name: "UplinkMQTTTests",
             dependencies: [
@@ -221,7 +223,7 @@ let package = Package(
             ],
             path: "Tests/UplinkTestSupport"
         ),
-        .testTarget(name: "DNSCodecTests", dependencies: ["DNSCodec"]),
+        .testTarget(name: "DNSCodecTests", dependencies: ["DNSCodec", "CodecTestSupport"]),
         .testTarget(
             name: "UplinkDNSTests",
             dependencies: [
@@ -236,6 +238,7 @@ let package = Package(
             name: "UplinkCredentialsTests",
             dependencies: [
                 "UplinkCredentials",
+                "CodecTestSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),

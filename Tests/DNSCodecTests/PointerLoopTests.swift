@@ -1,3 +1,4 @@
+import CodecTestSupport
 import DNSCodec
 import Foundation
 import Testing

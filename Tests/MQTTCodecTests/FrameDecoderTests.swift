@@ -1,3 +1,4 @@
+import CodecTestSupport
 import MQTTCodec
 import Testing
 
