@@ -1,6 +1,7 @@
 import ATCodec
 import Foundation
 import Logging
+import Synchronization
 import Testing
 import UplinkCredentials
 import UplinkDriver
@@ -381,12 +382,11 @@ struct ErrorCatalogueTests {
 }
 
 /// Log lines collected by a test.
-final class LogLines: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
+final class LogLines: Sendable {
+    private let lines = Mutex<[String]>([])
 
-    func append(_ line: String) { lock.withLock { lines.append(line) } }
-    var all: [String] { lock.withLock { lines } }
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+    var all: [String] { lines.withLock { $0 } }
 }
 
 /// A log handler that keeps every message.
