@@ -179,7 +179,7 @@ let package = Package(
                 "UplinkSerial",
                 "UplinkDNS",
                 "DNSCodec",
-                "UplinkTestSupport",
+                "UplinkProcess",
                 "UplinkCredentials",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -187,7 +187,9 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ATCodecTests", dependencies: ["ATCodec"]),
-        .testTarget(name: "MQTTCodecTests", dependencies: ["MQTTCodec"]),
+        // Byte-level helpers of the codecs' tests (hex, a seeded generator): standard library only.
+        .target(name: "CodecTestSupport", path: "Tests/CodecTestSupport"),
+        .testTarget(name: "MQTTCodecTests", dependencies: ["MQTTCodec", "CodecTestSupport"]),
         .testTarget(
             name: "UplinkMQTTTests",
             dependencies: [
@@ -200,10 +202,23 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        // Real peers for tests: child processes with a clean signal mask, NSD with the seed's zone.
+        // Child processes with a clean signal mask, free loopback ports, and the real peers started from them
+        // (mosquitto, NSD with the seed's zone): one launcher for the tests and uplink-bench.
+        .target(
+            name: "UplinkProcess",
+            dependencies: [
+                "UplinkDNS",
+                "DNSCodec",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // Test-only peers and fakes (forwarders, RabbitMQ, a silent server, the `uplink` executable); re-exports
+        // UplinkProcess.
         .target(
             name: "UplinkTestSupport",
             dependencies: [
+                "UplinkProcess",
                 "UplinkDNS",
                 "DNSCodec",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -211,7 +226,7 @@ let package = Package(
             ],
             path: "Tests/UplinkTestSupport"
         ),
-        .testTarget(name: "DNSCodecTests", dependencies: ["DNSCodec"]),
+        .testTarget(name: "DNSCodecTests", dependencies: ["DNSCodec", "CodecTestSupport"]),
         .testTarget(
             name: "UplinkDNSTests",
             dependencies: [
@@ -226,6 +241,7 @@ let package = Package(
             name: "UplinkCredentialsTests",
             dependencies: [
                 "UplinkCredentials",
+                "CodecTestSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),

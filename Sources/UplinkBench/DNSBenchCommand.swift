@@ -4,7 +4,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import UplinkDNS
-import UplinkTestSupport
+import UplinkProcess
 
 /// `uplink-bench dns`: cold and cached lookups of the seed's name against one NSD, compared in the
 /// same run with dnspython's resolver and dig.

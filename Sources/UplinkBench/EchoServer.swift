@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import UplinkProcess
 
 /// A TCP echo server on 127.0.0.1 (an ephemeral port), on its own event loop: the module's peer.
 final class EchoServer: Sendable {
@@ -22,7 +23,7 @@ final class EchoServer: Sendable {
                 .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .childChannelInitializer { child in
                     child.eventLoop.makeCompletedFuture {
-                        try child.pipeline.syncOperations.addHandler(EchoHandler())
+                        try child.pipeline.syncOperations.addHandler(TCPEchoHandler())
                     }
                 }
                 .bind(host: "127.0.0.1", port: 0).get()
@@ -40,23 +41,5 @@ final class EchoServer: Sendable {
     func stop() async {
         try? await channel.close()
         try? await group.shutdownGracefully()
-    }
-}
-
-/// Sends every byte it reads straight back.
-private final class EchoHandler: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        context.write(data, promise: nil)
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        context.flush()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.close(promise: nil)
     }
 }

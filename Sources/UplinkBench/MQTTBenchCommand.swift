@@ -57,7 +57,7 @@ struct MQTTBenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let tools = try MQTTBenchTools.locate(uplinkMQTT: uplinkMqtt, uplink: uplink, python: python)
-        let broker = try MQTTBenchBroker(tools: tools)
+        let broker = try await MQTTBenchBroker.start()
         defer { broker.stop() }
         let payload = String(repeating: "x", count: 64)
         var results: [MQTTBenchKey: [MQTTBenchRun]] = [:]

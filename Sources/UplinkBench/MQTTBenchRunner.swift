@@ -1,5 +1,7 @@
 import Foundation
-import UplinkTestSupport
+import Synchronization
+import UplinkCredentials
+import UplinkProcess
 
 #if canImport(Glibc)
     import Glibc
@@ -179,17 +181,21 @@ enum MQTTBenchRunner {
 /// line came. With `ready`, lines up to and including that line are not messages.
 final class MQTTBenchLineReader: @unchecked Sendable {
     private let child: ChildProcess
-    private let lock = NSLock()
-    private var count = 0
-    private var first: Double?
-    private var last: Double?
-    private var sawReady: Bool
-    private var finished = false
+    /// What the reader and sampler threads saw.
+    private struct State {
+        var count = 0
+        var first: Double?
+        var last: Double?
+        var sawReady: Bool
+        var finished = false
+        var cpu: Double?
+    }
+    private let state: Mutex<State>
     private let ready: String?
 
     init(_ command: [String], ready: String?) throws {
         self.ready = ready
-        sawReady = ready == nil
+        state = Mutex(State(sawReady: ready == nil))
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw MQTTBenchError("pipe() failed") }
         do {
@@ -209,16 +215,15 @@ final class MQTTBenchLineReader: @unchecked Sendable {
         // The subscriber's CPU time, sampled until it exits: the last sample is its total (to a millisecond).
         let sampler = Thread { [self] in
             while let cpu = self.child.cpuSeconds() {
-                self.lock.withLock { self.cpu = max(self.cpu ?? 0, cpu) }
+                self.state.withLock { $0.cpu = max($0.cpu ?? 0, cpu) }
                 usleep(1000)
             }
         }
         sampler.start()
     }
 
-    private var cpu: Double?
     /// The subscriber's CPU time (user + system), seconds, as last sampled.
-    var cpuSeconds: Double? { lock.withLock { cpu } }
+    var cpuSeconds: Double? { state.withLock { $0.cpu } }
 
     private func readLoop(_ fd: Int32) {
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
@@ -226,27 +231,27 @@ final class MQTTBenchLineReader: @unchecked Sendable {
         while true {
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n <= 0 {
-                lock.withLock { finished = true }
+                state.withLock { $0.finished = true }
                 return
             }
             let now = MQTTBenchClock.now()
             var newLines = 0
-            if let ready, !lock.withLock({ sawReady }) {
+            if let ready, !state.withLock({ $0.sawReady }) {
                 pending.append(contentsOf: buffer[0..<n])
                 // Everything before the end of the READY line is not a message.
                 let marker = Array((ready + "\n").utf8)
                 guard let end = MQTTBenchLineReader.find(marker, in: pending) else { continue }
                 newLines = pending[end...].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
                 pending.removeAll()
-                lock.withLock { sawReady = true }
+                state.withLock { $0.sawReady = true }
             } else {
                 for index in 0..<n where buffer[index] == 0x0A { newLines += 1 }
             }
             if newLines > 0 {
-                lock.withLock {
-                    if first == nil { first = now }
-                    last = now
-                    count += newLines
+                state.withLock {
+                    if $0.first == nil { $0.first = now }
+                    $0.last = now
+                    $0.count += newLines
                 }
             }
         }
@@ -262,13 +267,13 @@ final class MQTTBenchLineReader: @unchecked Sendable {
         return nil
     }
 
-    var lines: Int { lock.withLock { count } }
-    var span: Double { lock.withLock { (last ?? 0) - (first ?? 0) } }
+    var lines: Int { state.withLock { $0.count } }
+    var span: Double { state.withLock { ($0.last ?? 0) - ($0.first ?? 0) } }
 
     func waitForReady(seconds: Double) -> Bool {
         let deadline = MQTTBenchClock.now() + seconds
         while MQTTBenchClock.now() < deadline {
-            if lock.withLock({ sawReady }) { return true }
+            if state.withLock({ $0.sawReady }) { return true }
             if !child.isRunning { return false }
             Thread.sleep(forTimeInterval: 0.005)
         }
@@ -279,14 +284,14 @@ final class MQTTBenchLineReader: @unchecked Sendable {
     func wait(for expected: Int, seconds: Double) {
         let deadline = MQTTBenchClock.now() + seconds
         while MQTTBenchClock.now() < deadline {
-            let (lines, done) = lock.withLock { (count, finished) }
+            let (lines, done) = state.withLock { ($0.count, $0.finished) }
             if lines >= expected || done { break }
             Thread.sleep(forTimeInterval: 0.002)
         }
         // A subscriber that exits by itself has written everything; give the reader its last bytes.
         let settle = MQTTBenchClock.now() + 2
         while child.isRunning && MQTTBenchClock.now() < settle { Thread.sleep(forTimeInterval: 0.005) }
-        while !lock.withLock({ finished }) && MQTTBenchClock.now() < settle { Thread.sleep(forTimeInterval: 0.005) }
+        while !state.withLock({ $0.finished }) && MQTTBenchClock.now() < settle { Thread.sleep(forTimeInterval: 0.005) }
     }
 
     func stop() { child.kill9() }
@@ -300,7 +305,7 @@ enum MQTTBenchClock {
     }
 }
 
-/// Benchmark children are `UplinkTestSupport.ChildProcess`es (a clean signal mask, only this pid ever
+/// Benchmark children are `UplinkProcess.ChildProcess`es (a clean signal mask, only this pid ever
 /// signalled); these are the few things the MQTT benchmark adds.
 extension ChildProcess {
     /// Starts `command` (an absolute path, then arguments); stdout to `stdout` or /dev/null, stderr to /dev/null.
@@ -381,93 +386,54 @@ extension ChildProcess {
     }
 }
 
-/// mosquitto for the benchmark: a plain listener and a mutual-TLS listener on free ports, TCP_NODELAY,
-/// persistence off, no queue limits.
+/// mosquitto for the benchmark (UplinkProcess's `MosquittoBroker`): a plain listener and a mutual-TLS listener
+/// on free ports, TCP_NODELAY, persistence off, no queue limits; the credentials are a `DevPKI` (EC P-256).
 final class MQTTBenchBroker {
-    let child: ChildProcess
-    let port: Int
-    let tlsPort: Int
-    let folder: URL
+    let broker: MosquittoBroker
+    let folder: String
     let pki: MQTTBenchPKI
+    var port: Int { broker.port }
+    var tlsPort: Int { broker.secondPort ?? broker.port }
 
-    init(tools: MQTTBenchTools) throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("uplink-bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        pki = try MQTTBenchPKI(folder: folder, openssl: tools.openssl)
-        port = try TestPorts.free()
-        tlsPort = try TestPorts.free()
-        let config = """
-            per_listener_settings false
-            allow_anonymous true
-            user root
-            set_tcp_nodelay true
-            max_queued_messages 0
-            max_inflight_messages 100
-            listener \(port) 127.0.0.1
-            listener \(tlsPort) 127.0.0.1
-            cafile \(pki.ca)
-            certfile \(pki.serverCertificate)
-            keyfile \(pki.serverKey)
-            require_certificate true
-            tls_version tlsv1.2
+    private init(broker: MosquittoBroker, folder: String, pki: MQTTBenchPKI) {
+        self.broker = broker
+        self.folder = folder
+        self.pki = pki
+    }
 
-            """
-        let path = folder.appendingPathComponent("mosquitto.conf").path
-        try config.write(toFile: path, atomically: true, encoding: .utf8)
-        child = try ChildProcess(["/usr/sbin/mosquitto", "-c", path])
-        let deadline = MQTTBenchClock.now() + 10
-        while !(TestPorts.isListening(port) && TestPorts.isListening(tlsPort)) {
-            guard child.isRunning, MQTTBenchClock.now() < deadline else {
-                child.kill9()
-                throw MQTTBenchError("mosquitto did not start on ports \(port) and \(tlsPort)")
-            }
-            Thread.sleep(forTimeInterval: 0.01)
+    static func start() async throws -> MQTTBenchBroker {
+        let folder = NSTemporaryDirectory() + "uplink-bench-\(UUID().uuidString)"
+        _ = try DevPKI.generate(DevPKI.Options()).write(to: folder)
+        let pki = MQTTBenchPKI(folder: folder)
+        do {
+            let broker = try await MosquittoBroker.start(
+                listenerLines: ["max_queued_messages 0", "max_inflight_messages 100"],
+                secondListenerLines: [
+                    "cafile \(pki.ca)", "certfile \(folder)/server.pem", "keyfile \(folder)/server.key",
+                    "require_certificate true", "tls_version tlsv1.2",
+                ])
+            return MQTTBenchBroker(broker: broker, folder: folder, pki: pki)
+        } catch {
+            try? FileManager.default.removeItem(atPath: folder)
+            throw error
         }
     }
 
     func stop() {
-        child.kill9()
-        try? FileManager.default.removeItem(at: folder)
+        broker.stop()
+        try? FileManager.default.removeItem(atPath: folder)
     }
 }
 
-/// A CA, a server certificate for 127.0.0.1/localhost and a client certificate (EC P-256), made with openssl.
+/// The files of the benchmark's `DevPKI` a client needs: the root CA, the device's certificate and key.
 struct MQTTBenchPKI {
     let ca: String
-    let serverCertificate: String
-    let serverKey: String
     let clientCertificate: String
     let clientKey: String
 
-    init(folder: URL, openssl: String) throws {
-        func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
-        try "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n".write(
-            toFile: path("server.ext"), atomically: true, encoding: .utf8)
-        try "extendedKeyUsage=clientAuth\n".write(toFile: path("client.ext"), atomically: true, encoding: .utf8)
-        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        let steps: [[String]] = [
-            ["req", "-x509"] + ec + [
-                "-keyout", path("ca.key"), "-out", path("ca.pem"), "-days", "2", "-subj", "/CN=Bench CA",
-            ],
-            ["req"] + ec + ["-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=localhost"],
-            [
-                "x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
-                "-CAcreateserial", "-out", path("server.pem"), "-days", "2", "-extfile", path("server.ext"),
-            ],
-            ["req"] + ec + ["-keyout", path("client.key"), "-out", path("client.csr"), "-subj", "/CN=bench-client"],
-            [
-                "x509", "-req", "-in", path("client.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
-                "-CAcreateserial", "-out", path("client.pem"), "-days", "2", "-extfile", path("client.ext"),
-            ],
-        ]
-        for step in steps {
-            let result = try ChildProcess.runMeasuringPeakRSS([openssl] + step, timeout: 30, pollRSS: false)
-            guard result.status == 0 else { throw MQTTBenchError("openssl \(step.joined(separator: " ")) failed") }
-        }
-        ca = path("ca.pem")
-        serverCertificate = path("server.pem")
-        serverKey = path("server.key")
-        clientCertificate = path("client.pem")
-        clientKey = path("client.key")
+    init(folder: String) {
+        ca = folder + "/ca.pem"
+        clientCertificate = folder + "/device-0001.pem"
+        clientKey = folder + "/device-0001.key"
     }
 }

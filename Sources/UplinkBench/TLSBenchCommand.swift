@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import UplinkCredentials
 import UplinkDriver
-import UplinkTestSupport
+import UplinkProcess
 
 /// `uplink-bench tls`: mutual-TLS connects per second through the module (SOCKON `s` → handshake →
 /// SOCKC), compared in the same run with `openssl s_time` and `mosquitto_pub` against the same broker.

@@ -7,7 +7,7 @@ import UplinkMQTT
 import UplinkMQTTNIO
 import UplinkModule
 import UplinkModuleServer
-import UplinkTestSupport
+import UplinkProcess
 
 /// `uplink-bench via`: MQTT QoS 1 messages/s through the module over its pty, unpaced and paced like a UART, next
 /// to the same client straight over TCP, in the same run against the same mosquitto.

@@ -74,7 +74,7 @@ public enum CertificateFactory {
         } catch let error as CredentialError {
             throw error
         } catch {
-            throw .malformed(what: "new certificate", reason: "\(error)")
+            throw .malformed(what: "new certificate", reason: LibraryErrorText.reason(error))
         }
     }
 
@@ -101,7 +101,7 @@ public enum CertificateFactory {
         } catch let error as CredentialError {
             throw error
         } catch {
-            throw .malformed(what: "estimated certificate", reason: "\(error)")
+            throw .malformed(what: "estimated certificate", reason: LibraryErrorText.reason(error))
         }
     }
 

@@ -24,13 +24,13 @@ public struct CredentialCertificate: Sendable, Equatable {
                 if (try? CertificateSigningRequest(derEncoded: derBytes)) != nil {
                     throw .wrongType(expected: "a certificate", found: "a certificate signing request (CSR)")
                 }
-                throw .malformed(what: "certificate", reason: "\(error)")
+                throw .malformed(what: "certificate", reason: LibraryErrorText.reason(error))
             case .pkcs8, .pkcs1, .sec1, .encryptedPKCS8:
                 throw .wrongType(expected: "a certificate", found: "a private key")
             case .publicKey:
                 throw .wrongType(expected: "a certificate", found: "a public key")
             case .unknown:
-                throw .malformed(what: "certificate", reason: "\(error)")
+                throw .malformed(what: "certificate", reason: LibraryErrorText.reason(error))
             }
         }
     }
@@ -43,7 +43,7 @@ public struct CredentialCertificate: Sendable, Equatable {
             self.certificate = certificate
             self.derBytes = serializer.serializedBytes
         } catch {
-            throw .malformed(what: "certificate", reason: "\(error)")
+            throw .malformed(what: "certificate", reason: LibraryErrorText.reason(error))
         }
     }
 

@@ -186,7 +186,7 @@ public struct CredentialKey: Sendable {
         do {
             return .rsa(try _RSA.Signing.PrivateKey(unsafeDERRepresentation: der))
         } catch {
-            throw .malformed(what: "\(format) RSA private key", reason: "\(error)")
+            throw .malformed(what: "\(format) RSA private key", reason: LibraryErrorText.reason(error))
         }
     }
 
@@ -200,7 +200,7 @@ public struct CredentialKey: Sendable {
             case .p521: return .p521(try P521.Signing.PrivateKey(derRepresentation: der))
             }
         } catch {
-            throw .malformed(what: "\(format) EC \(curve.rawValue) private key", reason: "\(error)")
+            throw .malformed(what: "\(format) EC \(curve.rawValue) private key", reason: LibraryErrorText.reason(error))
         }
     }
 
@@ -225,7 +225,7 @@ public struct CredentialKey: Sendable {
             let parameter = parts.count > 1 ? try? ASN1ObjectIdentifier(derEncoded: parts[1]) : nil
             return (algorithm, parameter)
         } catch {
-            throw .malformed(what: "PKCS#8 private key", reason: "\(error)")
+            throw .malformed(what: "PKCS#8 private key", reason: LibraryErrorText.reason(error))
         }
     }
 
@@ -258,7 +258,7 @@ public struct CredentialKey: Sendable {
         } catch let error as CredentialError {
             throw error
         } catch {
-            throw .malformed(what: "SEC1 EC private key", reason: "\(error)")
+            throw .malformed(what: "SEC1 EC private key", reason: LibraryErrorText.reason(error))
         }
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOSSL
 import NIOTLS
+import Synchronization
 import UplinkCredentials
 @_spi(FixedExpiryValidationTime) import X509
 
@@ -149,21 +150,20 @@ struct TLSClientSetup {
 }
 
 /// Where the verification callback leaves the reason for a failure, for the SOCKON error.
-final class TLSFailureNote: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: DetailedFailure?
-    private var verified = false
+final class TLSFailureNote: Sendable {
+    private let stored = Mutex<DetailedFailure?>(nil)
+    private let verified = Mutex(false)
 
     var failure: DetailedFailure? {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue } }
+        get { stored.withLock { $0 } }
+        set { stored.withLock { $0 = newValue } }
     }
 
     /// Whether the server's chain was verified: an alert after that is about the client's certificate (TLS 1.2
     /// sends the server's certificate before asking for the client's), one before it is not.
     var serverVerified: Bool {
-        get { lock.withLock { verified } }
-        set { lock.withLock { verified = newValue } }
+        get { verified.withLock { $0 } }
+        set { verified.withLock { $0 = newValue } }
     }
 }
 

@@ -81,8 +81,12 @@ public struct WiFiNetwork: Equatable, Sendable, Codable {
 
     /// Reads a networks file.
     public static func load(path: String) throws -> [WiFiNetwork] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        return try JSONDecoder().decode([WiFiNetwork].self, from: data)
+        try decode(Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    /// Reads the text of a networks file (no I/O; what `load(path:)` and the fuzzer use).
+    public static func decode(_ data: Data) throws -> [WiFiNetwork] {
+        try JSONDecoder().decode([WiFiNetwork].self, from: data)
     }
 
     /// A stable, locally administered BSSID derived from the SSID.

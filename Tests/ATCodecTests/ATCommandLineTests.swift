@@ -1,7 +1,7 @@
 import ATCodec
 import Testing
 
-@Suite("AT command line")
+@Suite("AT command line", .timeLimit(.minutes(1)))
 struct ATCommandLineTests {
     @Test("Names are case-insensitive and keep their prefix")
     func names() throws {

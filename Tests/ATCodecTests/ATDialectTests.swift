@@ -1,7 +1,7 @@
 import ATCodec
 import Testing
 
-@Suite("AT dialects: exact bytes")
+@Suite("AT dialects: exact bytes", .timeLimit(.minutes(1)))
 struct ATDialectTests {
     private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 

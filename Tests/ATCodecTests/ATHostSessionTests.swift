@@ -2,7 +2,7 @@ import ATCodec
 import Testing
 
 /// The host's state machine fed with byte transcripts: no process, no pty, no clock.
-@Suite("AT host session: transcripts")
+@Suite("AT host session: transcripts", .timeLimit(.minutes(1)))
 struct ATHostSessionTests {
     typealias Session = ATHostSession
 

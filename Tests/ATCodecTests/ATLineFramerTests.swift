@@ -1,7 +1,7 @@
 import ATCodec
 import Testing
 
-@Suite("AT line framer")
+@Suite("AT line framer", .timeLimit(.minutes(1)))
 struct ATLineFramerTests {
     private func events(_ framer: inout ATLineFramer) -> [ATLineFramer.Event] {
         var result: [ATLineFramer.Event] = []

@@ -1,7 +1,7 @@
 import ATCodec
 import Testing
 
-@Suite("AT replies: what the module renders, the host parses back")
+@Suite("AT replies: what the module renders, the host parses back", .timeLimit(.minutes(1)))
 struct ATReplyParsingTests {
     static let dialects: [ATDialect] = [.spwf01, .spwf04]
 

@@ -4,7 +4,7 @@ import Testing
 /// The command line limit at its boundary: a line of exactly `maximumLineLength` bytes (terminator excluded) is a
 /// line; one byte more is ``ATLineFramer/Event/lineTooLong(_:)``, whatever the terminator and however the bytes
 /// arrive.
-@Suite("AT line limit: exactly the limit, and one byte over")
+@Suite("AT line limit: exactly the limit, and one byte over", .timeLimit(.minutes(1)))
 struct LineLimitBoundaryTests {
     static let terminators: [[UInt8]] = [[0x0D], [0x0A], [0x0D, 0x0A]]
 
@@ -54,7 +54,7 @@ struct LineLimitBoundaryTests {
 
 /// The host side's reply line limit at its boundary: a reply line of exactly `maximumLineLength` bytes (CR LF or
 /// LF excluded) is a line; one byte more is ``ATReplyFramer/Event/lineTooLong(_:)``.
-@Suite("AT reply line limit: exactly the limit, and one byte over")
+@Suite("AT reply line limit: exactly the limit, and one byte over", .timeLimit(.minutes(1)))
 struct ReplyLineLimitBoundaryTests {
     static func events(_ bytes: [UInt8], limit: Int, byteByByte: Bool) -> [ATReplyFramer.Event] {
         var framer = ATReplyFramer(maximumLineLength: limit)

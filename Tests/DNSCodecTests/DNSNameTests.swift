@@ -1,7 +1,7 @@
 import DNSCodec
 import Testing
 
-@Suite struct DNSNameTests {
+@Suite(.timeLimit(.minutes(1))) struct DNSNameTests {
     @Test func parsesWithAndWithoutTrailingDot() throws {
         let plain = try DNSName("www.example.com")
         let dotted = try DNSName("www.example.com.")

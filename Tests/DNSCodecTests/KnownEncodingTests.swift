@@ -2,7 +2,7 @@ import DNSCodec
 import Testing
 
 /// Hand-built messages decode to exactly the expected values, compression pointers included.
-@Suite struct KnownEncodingTests {
+@Suite(.timeLimit(.minutes(1))) struct KnownEncodingTests {
     /// www.example.com A → CNAME web.example.com (compressed against the question) → A 192.0.2.1.
     static let compressedReply: [UInt8] =
         header(id: 0x1234, flags: 0x8180, qd: 1, an: 2)

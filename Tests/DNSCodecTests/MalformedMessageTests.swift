@@ -2,7 +2,7 @@ import DNSCodec
 import Testing
 
 /// Every malformed input gives its exact error.
-@Suite struct MalformedMessageTests {
+@Suite(.timeLimit(.minutes(1))) struct MalformedMessageTests {
     static let question = wireName("h", "test") + u16(1) + u16(1)  // 12..<24
     static let owner: [UInt8] = [0xC0, 0x0C]
 

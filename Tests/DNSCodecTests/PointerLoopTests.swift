@@ -1,5 +1,7 @@
+import CodecTestSupport
 import DNSCodec
 import Foundation
+import Synchronization
 import Testing
 
 /// Compression pointers must point strictly below the previous jump target (the first one below the start of the
@@ -9,7 +11,7 @@ import Testing
 /// first landing at or above the previous target.
 ///
 /// The same inputs seed the DNS fuzz corpus (`scripts/fuzz dns`).
-@Suite("Compression pointer loops end in pointerNotBackward, never spin")
+@Suite("Compression pointer loops end in pointerNotBackward, never spin", .timeLimit(.minutes(1)))
 struct PointerLoopTests {
     struct Case: Sendable, CustomTestStringConvertible {
         let name: String
@@ -106,10 +108,9 @@ struct PointerLoopTests {
 
 private struct DecoderSpins: Error {}
 
-private final class OutcomeBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var outcome: Result<DNSMessage, DNSDecodeError>?
+private final class OutcomeBox: Sendable {
+    private let outcome = Mutex<Result<DNSMessage, DNSDecodeError>?>(nil)
 
-    func set(_ value: Result<DNSMessage, DNSDecodeError>) { lock.withLock { outcome = value } }
-    func get() -> Result<DNSMessage, DNSDecodeError>? { lock.withLock { outcome } }
+    func set(_ value: Result<DNSMessage, DNSDecodeError>) { outcome.withLock { $0 = value } }
+    func get() -> Result<DNSMessage, DNSDecodeError>? { outcome.withLock { $0 } }
 }

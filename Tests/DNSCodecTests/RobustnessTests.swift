@@ -1,9 +1,10 @@
+import CodecTestSupport
 import DNSCodec
 import Testing
 
 /// Random and mutated inputs must decode or throw, never crash or hang; whatever decodes must re-encode to
 /// bytes that decode to the same message.
-@Suite struct RobustnessTests {
+@Suite(.timeLimit(.minutes(1))) struct RobustnessTests {
     static func seeds() -> [[UInt8]] {
         var seeds = [
             KnownEncodingTests.compressedReply, seedLikeReply().encode(), seedLikeReply().encode(compression: false),

@@ -2,7 +2,7 @@ import DNSCodec
 import Testing
 
 /// Every record type survives encode → decode, with and without name compression.
-@Suite struct RoundTripTests {
+@Suite(.timeLimit(.minutes(1))) struct RoundTripTests {
     static let owner = name("host.example.test")
 
     static let samples: [DNSRecordData] = [

@@ -1,26 +1,5 @@
+import CodecTestSupport
 import DNSCodec
-
-/// Parses space-separated (or contiguous) hex into bytes; other characters are skipped.
-func hex(_ text: String) -> [UInt8] {
-    var result: [UInt8] = []
-    var pending: UInt8?
-    for scalar in text.unicodeScalars {
-        let digit: UInt8
-        switch scalar {
-        case "0"..."9": digit = UInt8(scalar.value - 48)
-        case "a"..."f": digit = UInt8(scalar.value - 87)
-        case "A"..."F": digit = UInt8(scalar.value - 55)
-        default: continue
-        }
-        if let high = pending {
-            result.append(high << 4 | digit)
-            pending = nil
-        } else {
-            pending = digit
-        }
-    }
-    return result
-}
 
 /// A name in uncompressed wire form from its text labels.
 func wireName(_ labels: String...) -> [UInt8] {
@@ -66,23 +45,6 @@ func decodeError(_ bytes: [UInt8]) -> DNSDecodeError? {
         return nil
     } catch {
         return error
-    }
-}
-
-/// A small deterministic generator for robustness tests.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -1,7 +1,7 @@
 import MQTTCodec
 import Testing
 
-@Suite struct EncodeErrorTests {
+@Suite(.timeLimit(.minutes(1))) struct EncodeErrorTests {
     func expectError(
         _ expected: MQTTEncodeError,
         _ packet: MQTTPacket,

@@ -1,7 +1,8 @@
+import CodecTestSupport
 import MQTTCodec
 import Testing
 
-@Suite struct FrameDecoderTests {
+@Suite(.timeLimit(.minutes(1))) struct FrameDecoderTests {
     static func stream(_ version: MQTTProtocolVersion) throws -> (packets: [MQTTPacket], bytes: [UInt8]) {
         let packets = Samples.all(version).filter {
             if case .connect = $0 { return false }

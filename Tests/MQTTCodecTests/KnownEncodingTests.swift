@@ -1,8 +1,9 @@
+import CodecTestSupport
 import MQTTCodec
 import Testing
 
 /// Byte-exact encodings checked against the spec layouts.
-@Suite struct KnownEncodingTests {
+@Suite(.timeLimit(.minutes(1))) struct KnownEncodingTests {
     func check(_ packet: MQTTPacket, _ version: MQTTProtocolVersion, _ expected: String) throws {
         let bytes = try packet.encode(version: version)
         #expect(bytes == hex(expected))

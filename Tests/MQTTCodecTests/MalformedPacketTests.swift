@@ -1,3 +1,4 @@
+import CodecTestSupport
 import MQTTCodec
 import Testing
 
@@ -348,7 +349,7 @@ let malformedCases: [MalformedCase] = [
         oneShotOnly: true),
 ]
 
-@Suite struct MalformedPacketTests {
+@Suite(.timeLimit(.minutes(1))) struct MalformedPacketTests {
     @Test(arguments: malformedCases)
     func oneShotDecodeThrowsExpectedError(_ testCase: MalformedCase) {
         #expect(throws: testCase.expected) { try MQTTDecoder.decode(testCase.bytes, version: testCase.version) }

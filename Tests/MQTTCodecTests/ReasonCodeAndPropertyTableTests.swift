@@ -1,7 +1,7 @@
 import MQTTCodec
 import Testing
 
-@Suite struct ReasonCodeAndPropertyTableTests {
+@Suite(.timeLimit(.minutes(1))) struct ReasonCodeAndPropertyTableTests {
     @Test func reasonCodeValuesAndNames() {
         let table: [(MQTTReasonCode, UInt8, String)] = [
             (.success, 0x00, "Success"), (.normalDisconnection, 0x00, "Success"), (.grantedQoS0, 0x00, "Success"),

@@ -1,9 +1,10 @@
+import CodecTestSupport
 import MQTTCodec
 import Testing
 
 /// Random and mutated inputs must decode or throw, never crash or hang; whatever decodes must re-encode to
 /// bytes that decode to the same packet.
-@Suite struct RobustnessTests {
+@Suite(.timeLimit(.minutes(1))) struct RobustnessTests {
     static let versions: [MQTTProtocolVersion] = [.v3_1_1, .v5]
 
     /// Valid encodings to mutate (small ones only, so thousands of mutations stay fast).
@@ -21,25 +22,31 @@ import Testing
     /// Decodes `bytes` every way the library offers and checks the round-trip property on successes.
     func exercise(_ bytes: [UInt8]) throws {
         for version in Self.versions {
-            _ = try? MQTTDecoder.decode(bytes, version: version)
+            // The one-shot decoder and the frame decoder must agree: a packet the first reads whole is the first
+            // packet of the second. (Not the other way round: the one-shot decoder refuses trailing bytes first.)
+            let oneShot = Result { () throws(MQTTDecodeError) in try MQTTDecoder.decode(bytes, version: version) }
             var decoder = MQTTFrameDecoder(version: version, maximumPacketSize: 65_536)
             decoder.append(bytes)
             var iterations = 0
+            var first: Result<MQTTPacket, MQTTDecodeError>?
             while iterations <= bytes.count {
                 iterations += 1
                 let packet: MQTTPacket?
                 do {
                     packet = try decoder.next()
                 } catch {
+                    if first == nil { first = .failure(error) }
                     // Sticky: the same error again.
                     #expect(throws: error) { try decoder.next() }
                     break
                 }
                 guard let packet else { break }
+                if first == nil { first = .success(packet) }
                 let reencoded = try packet.encode(version: decoder.version)
                 #expect(try MQTTDecoder.decode(reencoded, version: decoder.version) == packet)
             }
             #expect(iterations <= bytes.count + 1)
+            if case .success(let packet) = oneShot { #expect(first == .success(packet), "\(bytes)") }
         }
     }
 

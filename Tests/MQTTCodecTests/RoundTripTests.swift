@@ -1,7 +1,8 @@
+import CodecTestSupport
 import MQTTCodec
 import Testing
 
-@Suite struct RoundTripTests {
+@Suite(.timeLimit(.minutes(1))) struct RoundTripTests {
     @Test(arguments: [MQTTProtocolVersion.v3_1_1, .v5])
     func everyPacketRoundTrips(version: MQTTProtocolVersion) throws {
         for packet in Samples.all(version) {

@@ -3,7 +3,7 @@ import Testing
 
 /// The SUBSCRIBE options byte, one bit at a time (§3.8.3.1): each reserved bit is refused on its own, so a mask
 /// that checks only some of them fails here; each defined bit is accepted on its own.
-@Suite("SUBSCRIBE options: every bit on its own")
+@Suite("SUBSCRIBE options: every bit on its own", .timeLimit(.minutes(1)))
 struct SubscriptionOptionBitsTests {
     /// A SUBSCRIBE with one filter `a` and the given options byte; the options byte is at offset 8 in MQTT 5
     /// (after the empty property length) and 7 in 3.1.1.

@@ -1,26 +1,5 @@
+import CodecTestSupport
 import MQTTCodec
-
-/// Parses space-separated (or contiguous) hex into bytes; invalid digits are skipped.
-func hex(_ text: String) -> [UInt8] {
-    var result: [UInt8] = []
-    var pending: UInt8?
-    for scalar in text.unicodeScalars {
-        let digit: UInt8
-        switch scalar {
-        case "0"..."9": digit = UInt8(scalar.value - 48)
-        case "a"..."f": digit = UInt8(scalar.value - 87)
-        case "A"..."F": digit = UInt8(scalar.value - 55)
-        default: continue
-        }
-        if let high = pending {
-            result.append(high << 4 | digit)
-            pending = nil
-        } else {
-            pending = digit
-        }
-    }
-    return result
-}
 
 /// Builds a packet from its first byte and body, computing the remaining length.
 func frame(_ first: UInt8, _ body: [UInt8]) -> [UInt8] {
@@ -39,21 +18,6 @@ func frame(_ first: UInt8, _ body: [UInt8]) -> [UInt8] {
 func str(_ text: String) -> [UInt8] {
     let utf8 = Array(text.utf8)
     return [UInt8(utf8.count >> 8), UInt8(utf8.count & 0xFF)] + utf8
-}
-
-/// A deterministic SplitMix64 generator so random tests are reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 /// Encodes a packet, failing the calling test on error.

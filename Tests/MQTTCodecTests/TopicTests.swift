@@ -1,7 +1,7 @@
 import MQTTCodec
 import Testing
 
-@Suite struct TopicTests {
+@Suite(.timeLimit(.minutes(1))) struct TopicTests {
     @Test func topicNameValidity() {
         for valid in ["a", "/", "a/b", "sport/tennis/player1", "$SYS/broker", "a//b", "ü/🚀", " "] {
             #expect(MQTTTopic.isValidTopicName(valid), "\(valid)")

@@ -1,7 +1,8 @@
+import CodecTestSupport
 import MQTTCodec
 import Testing
 
-@Suite struct VariableByteIntegerTests {
+@Suite(.timeLimit(.minutes(1))) struct VariableByteIntegerTests {
     /// The boundary values of the spec table (§1.5.5).
     static let table: [(Int, String)] = [
         (0, "00"),

@@ -3,7 +3,7 @@ import Testing
 
 @testable import UplinkCredentials
 
-@Suite("convert and bundle")
+@Suite("convert and bundle", .timeLimit(.minutes(1)))
 struct ConversionTests {
     @Test func certificatesPEMToDERMatchOpenSSL() throws {
         let set = try Fixtures.rsaSet()

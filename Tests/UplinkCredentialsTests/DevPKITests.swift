@@ -3,7 +3,7 @@ import Testing
 
 @testable import UplinkCredentials
 
-@Suite("dev-pki, checked with the real openssl")
+@Suite("dev-pki, checked with the real openssl", .timeLimit(.minutes(1)))
 struct DevPKITests {
     private func mode(_ path: String) throws -> Int {
         let attributes = try FileManager.default.attributesOfItem(atPath: path)

@@ -3,7 +3,7 @@ import Testing
 
 @testable import UplinkCredentials
 
-@Suite("fit: what fits a module's slots and how to make it fit")
+@Suite("fit: what fits a module's slots and how to make it fit", .timeLimit(.minutes(1)))
 struct FitAnalysisTests {
     private func request(
         _ set: Fixtures.RSASet, layout: SlotLayout, der: Bool = false, jitr: Bool = true

@@ -3,7 +3,7 @@ import Testing
 
 @testable import UplinkCredentials
 
-@Suite("inspect")
+@Suite("inspect", .timeLimit(.minutes(1)))
 struct InspectionTests {
     @Test func fieldsAgreeWithOpenSSL() throws {
         let pki = try Fixtures.ecPKI()

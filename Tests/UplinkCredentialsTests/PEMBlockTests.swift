@@ -2,7 +2,7 @@ import Testing
 
 @testable import UplinkCredentials
 
-@Suite("PEM blocks and text tables")
+@Suite("PEM blocks and text tables", .timeLimit(.minutes(1)))
 struct PEMBlockTests {
     @Test func pemEndsWithANewlineAndHas64CharacterLines() {
         let block = PEMBlock(label: "CERTIFICATE", derBytes: [UInt8](repeating: 0x30, count: 100))

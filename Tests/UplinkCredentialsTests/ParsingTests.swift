@@ -3,7 +3,7 @@ import Testing
 
 @testable import UplinkCredentials
 
-@Suite("Reading certificates and keys")
+@Suite("Reading certificates and keys", .timeLimit(.minutes(1)))
 struct ParsingTests {
     // MARK: Accepted
 

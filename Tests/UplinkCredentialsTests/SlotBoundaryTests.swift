@@ -5,7 +5,7 @@ import Testing
 /// Capacity rules at their boundary: material that exactly fills its slot fits, one byte more does not; a total
 /// that exactly fills the flash budget fits, one byte more does not. For every slot, in the module's slot validator
 /// (what `AT+S.TLSCERT` accepts), in `fit` and in layout resizing.
-@Suite("Slots and the flash budget: exact fit and one byte over")
+@Suite("Slots and the flash budget: exact fit and one byte over", .timeLimit(.minutes(1)))
 struct SlotBoundaryTests {
     /// EC material for each slot (PEM, as a team would send it) and a server name.
     static func material() throws -> [CredentialSlot: [UInt8]] {

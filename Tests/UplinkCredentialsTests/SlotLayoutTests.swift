@@ -2,7 +2,7 @@ import Testing
 
 @testable import UplinkCredentials
 
-@Suite("Slot layouts of the profiles")
+@Suite("Slot layouts of the profiles", .timeLimit(.minutes(1)))
 struct SlotLayoutTests {
     @Test func profiles() throws {
         let legacy = try SlotLayout.profile(named: "spwf01-3.5")

@@ -2,7 +2,7 @@ import Testing
 
 @testable import UplinkCredentials
 
-@Suite("What a host may store in a slot")
+@Suite("What a host may store in a slot", .timeLimit(.minutes(1)))
 struct SlotValidatorTests {
     @Test func overflowSaysSizeAndCapacity() throws {
         let set = try Fixtures.rsaSet()
@@ -107,7 +107,7 @@ struct SlotValidatorTests {
     }
 }
 
-@Suite("TLS material from the slots")
+@Suite("TLS material from the slots", .timeLimit(.minutes(1)))
 struct TLSMaterialTests {
     @Test func everythingAsDERInOrder() throws {
         let pki = try Fixtures.ecPKI()

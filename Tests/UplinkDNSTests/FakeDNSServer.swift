@@ -1,6 +1,7 @@
 import DNSCodec
 import NIOCore
 import NIOPosix
+import Synchronization
 import UplinkDNS
 import UplinkTestSupport
 
@@ -32,15 +33,15 @@ final class FakeDNSServer: Sendable {
     private let udp: any Channel
     private let tcp: any Channel
     private let spoofer: any Channel
-    private let log: TestLock<[FakeQuery]>
+    private let log: FakeQueryLog
 
     var port: Int { address.port ?? 0 }
 
     /// The queries received so far.
-    var queries: [FakeQuery] { log.withLock { $0 } }
+    var queries: [FakeQuery] { log.entries.withLock { $0 } }
 
     init(group: any EventLoopGroup, behavior: @escaping Behavior) async throws {
-        let log = TestLock<[FakeQuery]>([])
+        let log = FakeQueryLog()
         let spoofer = try await DatagramBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
         // The UDP port the kernel picks may be taken for TCP (by another test's connection): try again.
         var attempt = 0
@@ -90,10 +91,10 @@ private final class FakeUDPHandler: ChannelInboundHandler {
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
     let behavior: FakeDNSServer.Behavior
-    let log: TestLock<[FakeQuery]>
+    let log: FakeQueryLog
     let spoofer: any Channel
 
-    init(behavior: @escaping FakeDNSServer.Behavior, log: TestLock<[FakeQuery]>, spoofer: any Channel) {
+    init(behavior: @escaping FakeDNSServer.Behavior, log: FakeQueryLog, spoofer: any Channel) {
         self.behavior = behavior
         self.log = log
         self.spoofer = spoofer
@@ -102,7 +103,9 @@ private final class FakeUDPHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = Self.unwrapInboundIn(data)
         guard let query = try? DNSMessage.decode(Array(envelope.data.readableBytesView)) else { return }
-        log.withLock { $0.append(FakeQuery(transport: .udp, message: query, sourcePort: envelope.remoteAddress.port)) }
+        log.entries.withLock {
+            $0.append(FakeQuery(transport: .udp, message: query, sourcePort: envelope.remoteAddress.port))
+        }
         for action in behavior(query, .udp) {
             switch action {
             case .reply(let bytes), .raw(let bytes):
@@ -128,10 +131,10 @@ private final class FakeTCPHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     let behavior: FakeDNSServer.Behavior
-    let log: TestLock<[FakeQuery]>
+    let log: FakeQueryLog
     private var buffer: [UInt8] = []
 
-    init(behavior: @escaping FakeDNSServer.Behavior, log: TestLock<[FakeQuery]>) {
+    init(behavior: @escaping FakeDNSServer.Behavior, log: FakeQueryLog) {
         self.behavior = behavior
         self.log = log
     }
@@ -148,7 +151,7 @@ private final class FakeTCPHandler: ChannelInboundHandler {
             return
         }
         let port = context.channel.remoteAddress?.port
-        log.withLock { $0.append(FakeQuery(transport: .tcp, message: query, sourcePort: port)) }
+        log.entries.withLock { $0.append(FakeQuery(transport: .tcp, message: query, sourcePort: port)) }
         for action in behavior(query, .tcp) {
             switch action {
             case .reply(let bytes):
@@ -220,4 +223,9 @@ func silentUDPServer(group: any EventLoopGroup) async throws -> any Channel {
 func seconds(since start: ContinuousClock.Instant) -> Double {
     let duration = ContinuousClock.now - start
     return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+/// The queries a fake server received, shared by its UDP and TCP handlers.
+final class FakeQueryLog: Sendable {
+    let entries = Mutex<[FakeQuery]>([])
 }

@@ -7,7 +7,7 @@ import UplinkTestSupport
 
 /// The resolver against an in-process server that misbehaves on purpose. Every case must end with the right
 /// answer or error within its deadline.
-@Suite struct FakeServerResolverTests {
+@Suite(.timeLimit(.minutes(1))) struct FakeServerResolverTests {
     static let group = MultiThreadedEventLoopGroup.singleton
     static let host = "host.fake.test"
 

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import UplinkDNS
 
-@Suite("Hosts file")
+@Suite("Hosts file", .timeLimit(.minutes(1)))
 struct HostsFileTests {
     @Test("localhost is 127.0.0.1 with no file, an empty file, or one that names it elsewhere")
     func localhost() {

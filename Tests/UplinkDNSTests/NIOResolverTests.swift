@@ -6,7 +6,7 @@ import UplinkDNS
 import UplinkTestSupport
 
 /// ``DNSNIOResolver`` lets NIO's `ClientBootstrap` connect by name through the stub resolver.
-@Suite struct NIOResolverTests {
+@Suite(.timeLimit(.minutes(1))) struct NIOResolverTests {
     static let group = MultiThreadedEventLoopGroup.singleton
 
     @Test func clientBootstrapConnectsByNameThroughTheResolver() async throws {

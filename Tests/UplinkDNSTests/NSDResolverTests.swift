@@ -7,7 +7,7 @@ import UplinkTestSupport
 
 /// The resolver against a real NSD serving the seed's case. Serialized: each test starts its own NSD, and the
 /// timing assertions are kinder on a 2-core runner when the servers do not compete.
-@Suite(.serialized) struct NSDResolverTests {
+@Suite(.serialized, .timeLimit(.minutes(1))) struct NSDResolverTests {
     static let group = MultiThreadedEventLoopGroup.singleton
 
     func options(_ server: NSDServer) -> DNSResolverOptions {

@@ -6,7 +6,7 @@ import UplinkTestSupport
 
 /// A dead first server is remembered (``DNSResolverOptions/silentServerMemory``, which the module sets) instead
 /// of costing a timeout at every lookup.
-@Suite("the resolver remembers a silent server", .serialized)
+@Suite("the resolver remembers a silent server", .serialized, .timeLimit(.minutes(1)))
 struct SilentServerMemoryTests {
     static let group = MultiThreadedEventLoopGroup.singleton
 

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import UplinkModule
 
-@Suite("Bad input: a precise error, nothing else changes")
+@Suite("Bad input: a precise error, nothing else changes", .timeLimit(.minutes(1)))
 struct BadInputTests {
     /// Opens a socket with 5 unread bytes, so each test can check they survive.
     private func hostWithPendingData(

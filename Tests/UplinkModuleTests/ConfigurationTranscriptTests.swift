@@ -2,7 +2,7 @@ import ATCodec
 import Testing
 import UplinkModule
 
-@Suite("Transcripts: general and configuration commands")
+@Suite("Transcripts: general and configuration commands", .timeLimit(.minutes(1)))
 struct ConfigurationTranscriptTests {
     @Test("Power-on prints WINDs 1, 13, 0 and 32", arguments: Wire.both)
     func boot(wire: Wire) async throws {

@@ -1,7 +1,7 @@
 import Testing
 import UplinkTestSupport
 
-@Suite("uplink dns and the hosts file")
+@Suite("uplink dns and the hosts file", .timeLimit(.minutes(1)))
 struct DNSHostsFileCLITests {
     @Test("localhost: DNS has no answer, but the module resolves it from the hosts file; exit 0, and said so")
     func localhost() async throws {

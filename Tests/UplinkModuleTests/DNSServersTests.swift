@@ -10,7 +10,7 @@ import UplinkTestSupport
 
 /// `uplink dns` with several servers, through the forwarders real Wi-Fi modules sit behind (dnsmasq, unbound),
 /// each started by the test on loopback with the test's NSD as its only upstream.
-@Suite("uplink dns: several servers, real forwarders, bounded waits", .serialized)
+@Suite("uplink dns: several servers, real forwarders, bounded waits", .serialized, .timeLimit(.minutes(1)))
 struct DNSServersTests {
     static let group = MultiThreadedEventLoopGroup.singleton
 

@@ -49,7 +49,7 @@ extension ModuleProfile: CustomTestStringConvertible {
     public var testDescription: String { name }
 }
 
-@Suite("Host driver against the module on a pty", .serialized)
+@Suite("Host driver against the module on a pty", .serialized, .timeLimit(.minutes(1)))
 struct DriverTests {
     static let profiles: [ModuleProfile] = [.spwf01, .spwf04]
 

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import UplinkTestSupport
 
 /// Real network peers on 127.0.0.1 for socket tests: TCP echo, UDP echo, and a TCP server that
 /// sends a payload and closes.
@@ -14,7 +15,9 @@ final class EchoPeers: Sendable {
         let tcp = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(TCPEcho()) }
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(TCPEchoHandler())
+                }
             }
             .bind(host: "127.0.0.1", port: 0).get()
         let udp = try await DatagramBootstrap(group: group)
@@ -43,19 +46,6 @@ final class EchoPeers: Sendable {
     func shutdown() async {
         for channel in channels { try? await channel.close() }
         try? await group.shutdownGracefully()
-    }
-}
-
-private final class TCPEcho: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        context.write(data, promise: nil)
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        context.flush()
     }
 }
 

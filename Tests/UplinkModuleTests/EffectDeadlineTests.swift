@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import Synchronization
 import Testing
 import UplinkCredentials
 import UplinkModule
@@ -8,7 +9,7 @@ import UplinkTestSupport
 
 /// A stalled peer never wedges the module: every pending effect has a deadline, and the reset command
 /// is served while one is in flight.
-@Suite("Effect deadlines and reset while busy", .serialized)
+@Suite("Effect deadlines and reset while busy", .serialized, .timeLimit(.minutes(1)))
 struct EffectDeadlineTests {
     private func host(
         _ wire: Wire, effectTimeout: TimeAmount, dns: [SocketAddress]? = nil
@@ -196,9 +197,8 @@ final class StallingPeer: @unchecked Sendable {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     let port: Int
     private let server: Channel
-    private let lock = NSLock()
-    private var children: [Channel] = []
-    private var acceptedCount = 0
+    /// The accepted connections, and how many there were.
+    private let state = Mutex<(children: [Channel], acceptedCount: Int)>(([], 0))
 
     init() async throws {
         let box = ChildBox()
@@ -220,18 +220,18 @@ final class StallingPeer: @unchecked Sendable {
     }
 
     private func adopt(_ channel: Channel) {
-        lock.withLock {
-            children.append(channel)
-            acceptedCount += 1
+        state.withLock {
+            $0.children.append(channel)
+            $0.acceptedCount += 1
         }
     }
 
-    var accepted: Int { lock.withLock { acceptedCount } }
+    var accepted: Int { state.withLock { $0.acceptedCount } }
 
     /// Starts reading every connection (discarding the bytes) and waits until each has ended.
     func awaitAllClosed(timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
-        let open = lock.withLock { children }
+        let open = state.withLock { $0.children }
         for channel in open {
             _ = channel.setOption(.autoRead, value: true)
         }
@@ -245,7 +245,7 @@ final class StallingPeer: @unchecked Sendable {
 
     func shutdown() async {
         try? await server.close()
-        for channel in lock.withLock({ children }) { try? await channel.close() }
+        for channel in state.withLock({ $0.children }) { try? await channel.close() }
         try? await group.shutdownGracefully()
     }
 }

@@ -1,6 +1,7 @@
 import ATCodec
 import Foundation
 import Logging
+import Synchronization
 import Testing
 import UplinkCredentials
 import UplinkDriver
@@ -10,7 +11,8 @@ import UplinkTestSupport
 /// Every error line of the catalogue (docs/at-commands.md) that a real peer can make the module print, byte for
 /// byte in both dialects: `openssl s_server` and mosquitto for the TLS handshake, the credential slots for the
 /// rest. Each line is the catalogue's fixed text; the detail goes to the log (``logCarriesID``).
-@Suite("Error catalogue: the exact error line of each failure, against real peers", .serialized)
+@Suite(
+    "Error catalogue: the exact error line of each failure, against real peers", .serialized, .timeLimit(.minutes(1)))
 struct ErrorCatalogueTests {
     struct Rig {
         /// Root, device CA, one device, and a server certificate for localhost / 127.0.0.1.
@@ -380,12 +382,11 @@ struct ErrorCatalogueTests {
 }
 
 /// Log lines collected by a test.
-final class LogLines: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
+final class LogLines: Sendable {
+    private let lines = Mutex<[String]>([])
 
-    func append(_ line: String) { lock.withLock { lines.append(line) } }
-    var all: [String] { lock.withLock { lines } }
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+    var all: [String] { lines.withLock { $0 } }
 }
 
 /// A log handler that keeps every message.

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import UplinkModule
 
-@Suite("Flash: AT&W survives the process, writes are atomic")
+@Suite("Flash: AT&W survives the process, writes are atomic", .timeLimit(.minutes(1)))
 struct FlashPersistenceTests {
     private func temporaryFolder() throws -> String {
         let path = NSTemporaryDirectory() + "uplink-flash-\(UUID().uuidString)"

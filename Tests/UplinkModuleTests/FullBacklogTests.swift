@@ -9,7 +9,7 @@ import UplinkModule
 
 /// A TCP connect that never completes: a listener on 127.0.0.1 that never accepts, its accept queue
 /// full, so the kernel drops the module's SYNs (the loopback stand-in for a blackhole).
-@Suite("Connect to a peer that never completes the handshake", .serialized)
+@Suite("Connect to a peer that never completes the handshake", .serialized, .timeLimit(.minutes(1)))
 struct FullBacklogTests {
     /// A listening socket with the smallest backlog, filled by connections nobody accepts.
     final class FullListener {

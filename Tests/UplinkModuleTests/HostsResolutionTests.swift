@@ -5,7 +5,7 @@ import UplinkModule
 import UplinkTestSupport
 
 /// SOCKON resolves `localhost` and hosts-file names before DNS, in every profile.
-@Suite("SOCKON: localhost and the hosts file", .serialized)
+@Suite("SOCKON: localhost and the hosts file", .serialized, .timeLimit(.minutes(1)))
 struct HostsResolutionTests {
     static let profiles: [Wire] = [.spwf01, Wire(profile: .spwf01Legacy), .spwf04]
 

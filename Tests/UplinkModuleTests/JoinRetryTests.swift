@@ -2,7 +2,7 @@ import Testing
 import UplinkModule
 
 /// A failed join is over when its last WIND is out: AT+S.WIFI=1 sent in answer to it starts a new join.
-@Suite("Join retry right after a failure")
+@Suite("Join retry right after a failure", .timeLimit(.minutes(1)))
 struct JoinRetryTests {
     @Test(
         "WIFI=1 in answer to WIND 20 (unknown SSID) or the third WIND 40 (wrong passphrase) joins again",

@@ -3,7 +3,7 @@ import UplinkModule
 
 /// The module's command line limit at its boundary, in both dialects: a command of exactly the profile's
 /// `maximumLineLength` bytes runs; one byte more is refused with `Line too long` and changes nothing.
-@Suite("The AT line limit: exactly the limit runs, one byte over is refused")
+@Suite("The AT line limit: exactly the limit runs, one byte over is refused", .timeLimit(.minutes(1)))
 struct LineLimitTests {
     /// `AT+S.SCFG=wifi_tx_power,0…07`, padded with leading zeros to `length` bytes (without the CR).
     static func setTxPower(_ value: Int, length: Int) -> String {

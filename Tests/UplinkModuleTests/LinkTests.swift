@@ -7,7 +7,7 @@ import UplinkModuleServer
 import UplinkSerial
 
 /// The module on real links: a pseudo-terminal, a serial device, TCP.
-@Suite("Links: pty, serial device, TCP", .serialized)
+@Suite("Links: pty, serial device, TCP", .serialized, .timeLimit(.minutes(1)))
 struct LinkTests {
     private func startModule(
         _ link: ModuleLink, profile: ModuleProfile = .spwf01, paceBaud: Int? = nil, trace: ModuleTrace? = nil

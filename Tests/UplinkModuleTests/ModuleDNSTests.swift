@@ -7,7 +7,7 @@ import UplinkModuleServer
 import UplinkTestSupport
 
 /// The seed's first failure, reproduced and fixed through a real pseudo-terminal against a real NSD.
-@Suite("DNS in the module and uplink dns, against NSD", .serialized)
+@Suite("DNS in the module and uplink dns, against NSD", .serialized, .timeLimit(.minutes(1)))
 struct ModuleDNSTests {
     /// The seed's zone with every address on loopback (127.0.0.1 first), so sockets stay on this machine.
     static let loopbackZone = SeedZone.text.replacingOccurrences(of: "192.0.2.", with: "127.0.0.")

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import UplinkModule
 
-@Suite("--networks file")
+@Suite("--networks file", .timeLimit(.minutes(1)))
 struct NetworksFileTests {
     @Test("security names are read in any case; unknown ones are refused")
     func securityAnyCase() throws {

@@ -24,7 +24,7 @@ struct PySerialProfile: Sendable, CustomTestStringConvertible {
 
 /// `uplink module` driven by a real third-party host: Python with pyserial, over the pseudo-terminal
 /// (Tests/Host/pyserial_host.py). Needs `UPLINK_PYTHON` (scripts/test sets it up).
-@Suite("pyserial host: a real Python host on the pseudo-terminal", .serialized)
+@Suite("pyserial host: a real Python host on the pseudo-terminal", .serialized, .timeLimit(.minutes(1)))
 struct PySerialHostTests {
     @Test("Wi-Fi, TCP echo, UDP echo, peer close and reopen", arguments: PySerialProfile.all)
     func fullSession(profile: PySerialProfile) async throws {
@@ -68,7 +68,8 @@ struct PySerialHostTests {
             }
             let stopped = await module.stop()
             try #require(
-                run.status == 0, "pyserial host (\(mode)) failed (exit \(run.status)):\n\(run.transcript)\n\(module.log)")
+                run.status == 0,
+                "pyserial host (\(mode)) failed (exit \(run.status)):\n\(run.transcript)\n\(module.log)")
             #expect(stopped == 0, "uplink module did not exit cleanly on SIGTERM (\(stopped)):\n\(module.log)")
             print(run.stdout, terminator: "")
         }
@@ -115,7 +116,9 @@ private struct PySerialTools {
             // The `uplink` of the same build as this test bundle (any --scratch-path), else .build/debug.
             let sibling = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
                 .appendingPathComponent("uplink").path
-            uplink = files.isExecutableFile(atPath: sibling) ? sibling : root.appendingPathComponent(".build/debug/uplink").path
+            uplink =
+                files.isExecutableFile(atPath: sibling)
+                ? sibling : root.appendingPathComponent(".build/debug/uplink").path
         }
         guard files.isExecutableFile(atPath: uplink) else {
             throw PySerialSetupError(

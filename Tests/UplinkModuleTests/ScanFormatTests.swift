@@ -9,7 +9,7 @@ import UplinkModule
 /// `AT+S.SCAN` as real drivers send it and parse it: mbed's SPWF01 driver sends `AT+S.SCAN=a,s` and
 /// reads each line with `sscanf` formats; the same formats, run here with the C library's `vsscanf`,
 /// must read back every field of every network.
-@Suite("SCAN: what mbed's driver sends and parses")
+@Suite("SCAN: what mbed's driver sends and parses", .timeLimit(.minutes(1)))
 struct ScanFormatTests {
     static let networks = [
         WiFiNetwork(ssid: "lab", security: .wpa2, channel: 6, rssi: -41, bssid: "02:00:00:00:00:01"),

@@ -11,7 +11,7 @@ import UplinkTestSupport
 /// QoS 1 through the module survives a broker restart (the module reports WIND 58) and a module reset mid-stream
 /// (`AT+CFUN=1` / `AT+S.RESET`: WIND 2 and the boot WINDs): the client reconnects through the module and every
 /// message arrives, duplicates only within the in-flight window, as QoS 1 allows. Counted.
-@Suite("Through the module: broker restart and module reset mid-stream", .serialized)
+@Suite("Through the module: broker restart and module reset mid-stream", .serialized, .timeLimit(.minutes(1)))
 struct SeedPathResilienceTests {
     enum Fault: String, CustomTestStringConvertible, CaseIterable {
         case brokerRestart

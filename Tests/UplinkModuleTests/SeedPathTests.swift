@@ -13,7 +13,7 @@ import UplinkTestSupport
 /// The seed's device path, everything real: the module on a pty, NSD answering the broker's name with a reply over
 /// 512 bytes that points to 127.0.0.1, mosquitto requiring client certificates, credentials from the dev PKI with
 /// the device certificate sent with its CA (the JITR chain), and the MQTT client running through the host driver.
-@Suite("The seed's path end to end: MQTT through the module", .serialized)
+@Suite("The seed's path end to end: MQTT through the module", .serialized, .timeLimit(.minutes(1)))
 struct SeedPathTests {
     static let profiles: [ModuleProfile] = [.spwf01, .spwf04]
 

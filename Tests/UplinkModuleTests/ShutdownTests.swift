@@ -10,7 +10,7 @@ import UplinkTestSupport
 /// The lookup's sockets run on the process-wide event loops and its promise is failed by `shutdown()` on the
 /// module's loop: nothing completes on, or opens a socket through, the module's loop after it is gone (a debug
 /// build of SwiftNIO stops the process on the first; the second used to happen at the lookup's retry).
-@Suite("Shutdown with a name lookup in progress")
+@Suite("Shutdown with a name lookup in progress", .timeLimit(.minutes(1)))
 struct ShutdownTests {
     @Test("SOCKON to a name, the DNS server stalls, the module and its loop stop: the lookup ends, nothing crashes")
     func lookupOutlivesTheModule() async throws {

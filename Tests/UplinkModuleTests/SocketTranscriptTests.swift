@@ -1,7 +1,7 @@
 import Testing
 import UplinkModule
 
-@Suite("Transcripts: client sockets against real peers on 127.0.0.1")
+@Suite("Transcripts: client sockets against real peers on 127.0.0.1", .timeLimit(.minutes(1)))
 struct SocketTranscriptTests {
     @Test("TCP: SOCKON, SOCKW, WIND 55, SOCKQ, SOCKR, SOCKC — exact bytes", arguments: Wire.both)
     func tcpRoundTrip(wire: Wire) async throws {

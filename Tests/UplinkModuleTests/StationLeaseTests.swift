@@ -2,7 +2,7 @@ import Testing
 import UplinkModule
 
 /// The simulated DHCP lease is one subnet: address, netmask and gateway agree.
-@Suite("STS: the station's address, netmask and gateway")
+@Suite("STS: the station's address, netmask and gateway", .timeLimit(.minutes(1)))
 struct StationLeaseTests {
     private func status(_ host: TestHost, _ wire: Wire) async throws -> [String] {
         var values: [String] = []

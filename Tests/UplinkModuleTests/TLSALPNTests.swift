@@ -9,7 +9,7 @@ import UplinkModule
 
 /// ALPN through `tls_alpn` (AWS IoT on port 443 needs `x-amzn-mqtt-ca`). mosquitto 2.0's listeners do
 /// no ALPN, so the peer is an in-process swift-nio-ssl server that says what was negotiated.
-@Suite("TLS sockets: ALPN through tls_alpn")
+@Suite("TLS sockets: ALPN through tls_alpn", .timeLimit(.minutes(1)))
 struct TLSALPNTests {
     /// Writes `alpn=<protocol>` (or `alpn=none`) to the client once the handshake completes.
     final class ReportALPN: ChannelInboundHandler {

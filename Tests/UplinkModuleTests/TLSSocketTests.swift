@@ -5,7 +5,7 @@ import UplinkModule
 import UplinkTestSupport
 
 /// TLS sockets through the module against a real mosquitto that requires client certificates.
-@Suite("TLS sockets against mosquitto (mutual TLS)", .serialized)
+@Suite("TLS sockets against mosquitto (mutual TLS)", .serialized, .timeLimit(.minutes(1)))
 struct TLSSocketTests {
     /// MQTT 3.1.1 CONNECT, client id "x", keep-alive 30, clean session; the broker answers `20 02 00 00`.
     static let connect: [UInt8] = [

@@ -2,6 +2,7 @@ import ATCodec
 import Foundation
 import NIOCore
 import NIOPosix
+import Synchronization
 import Testing
 import UplinkModule
 
@@ -12,9 +13,8 @@ import UplinkModule
 final class TestHost: @unchecked Sendable {
     let group: MultiThreadedEventLoopGroup
     let engine: ModuleEngine
-    private let lock = NSLock()
-    private var received: [UInt8] = []
-    private var cursor = 0
+    /// What the module sent, and how much of it the test has read.
+    private let output = Mutex<(received: [UInt8], cursor: Int)>(([], 0))
 
     init(
         profile: ModuleProfile, flash: any Flash = MemoryFlash(), resolver: (any HostResolver)? = nil,
@@ -38,9 +38,7 @@ final class TestHost: @unchecked Sendable {
     }
 
     private func append(_ buffer: ByteBuffer) {
-        lock.lock()
-        received.append(contentsOf: buffer.readableBytesView)
-        lock.unlock()
+        output.withLock { $0.received.append(contentsOf: buffer.readableBytesView) }
     }
 
     func shutdown() async {
@@ -70,15 +68,11 @@ final class TestHost: @unchecked Sendable {
     }
 
     private func unread() -> [UInt8] {
-        lock.lock()
-        defer { lock.unlock() }
-        return Array(received[cursor...])
+        output.withLock { Array($0.received[$0.cursor...]) }
     }
 
     private func consume(_ count: Int) {
-        lock.lock()
-        cursor += count
-        lock.unlock()
+        output.withLock { $0.cursor += count }
     }
 
     /// Waits for the next bytes and checks they are exactly `text`.

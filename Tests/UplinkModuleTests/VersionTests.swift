@@ -4,7 +4,7 @@ import UplinkTestSupport
 
 /// `uplink --version` and `uplink-mqtt --version`: the release number, and the revision only when the stamp
 /// next to the executable belongs to it.
-@Suite("--version", .serialized)
+@Suite("--version", .serialized, .timeLimit(.minutes(1)))
 struct VersionTests {
     @Test("the version, the stamped revision when it is this build's, else 'revision unknown'")
     func version() async throws {

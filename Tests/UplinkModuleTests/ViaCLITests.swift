@@ -8,7 +8,7 @@ import UplinkModuleServer
 import UplinkTestSupport
 
 /// `uplink mqtt pub --via` and `uplink device`, run as a user runs them, against the module on a pty.
-@Suite("uplink mqtt --via and uplink device", .serialized)
+@Suite("uplink mqtt --via and uplink device", .serialized, .timeLimit(.minutes(1)))
 struct ViaCLITests {
     private func module(_ profile: ModuleProfile, dns: SeedPathTests.Rig) async throws -> ModuleServer {
         var options = ModuleOptions(profile: profile)

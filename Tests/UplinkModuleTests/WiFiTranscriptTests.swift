@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import UplinkModule
 
-@Suite("Transcripts: the simulated radio")
+@Suite("Transcripts: the simulated radio", .timeLimit(.minutes(1)))
 struct WiFiTranscriptTests {
     static let networks = [
         WiFiNetwork(

@@ -7,7 +7,7 @@ import UplinkModuleServer
 
 /// WIND 55 and 58 that arrive while the host masks WINDs (mbed masks them around every SOCKON and
 /// SOCKR) are held until the mask is cleared, not lost.
-@Suite("Masked socket WINDs are held, not lost", .serialized)
+@Suite("Masked socket WINDs are held, not lost", .serialized, .timeLimit(.minutes(1)))
 struct WindHoldTests {
     private static let payload = Array("hello".utf8)
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -26,7 +27,7 @@ public final class RabbitMQBroker: @unchecked Sendable {
     /// Its temporary folder.
     public let folder: String
     private let process: ChildProcess
-    private let stopped = TestLock<Bool>(false)
+    private let stopped = Mutex<Bool>(false)
 
     private init(
         port: Int, epmdPort: Int, distributionPort: Int, nodeName: String, folder: String, process: ChildProcess

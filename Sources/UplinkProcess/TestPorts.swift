@@ -42,7 +42,7 @@ public enum TestPorts {
     }
 
     /// Runs `body` with the address 127.0.0.1:`port`.
-    static func withLoopbackAddress<T>(_ port: Int, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
+    public static func withLoopbackAddress<T>(_ port: Int, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
@@ -57,5 +57,7 @@ public enum TestPorts {
 
 /// No free port was found in ``TestPorts``' range.
 public struct TestPortsError: Error, CustomStringConvertible {
+    public init() {}
+
     public var description: String { "no free port between 20000 and 32767 on 127.0.0.1" }
 }

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -11,7 +13,7 @@
 /// Foundation's `Process` passes on the signal mask of the thread that starts it, and test runner threads block
 /// most signals: a server started that way never sees SIGTERM (NSD left SIGTERM pending and had to be killed).
 /// This starts the program with a clean mask, so ``terminate()`` lets it shut down properly. Only the process
-/// started here is ever signalled, by its pid.
+/// started here is ever signalled, by its pid. The one child-process launcher of the tests and the benchmarks.
 public final class ChildProcess: @unchecked Sendable {
     public enum Failure: Error, CustomStringConvertible {
         case spawnFailed(path: String, errno: Int32)
@@ -25,8 +27,8 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     public let pid: pid_t
-    private let lock = TestLock<Bool>(false)
-    private let status = TestLock<Int32?>(nil)
+    private let lock = Mutex<Bool>(false)
+    private let status = Mutex<Int32?>(nil)
 
     /// Where a child's standard output or error goes.
     public enum Destination: Sendable {

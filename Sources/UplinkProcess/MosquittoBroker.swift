@@ -4,29 +4,37 @@ import Foundation
     import Glibc
 #endif
 
-/// A real mosquitto (Debian's), started by a test on 127.0.0.1 with an ephemeral port and stopped
-/// by it; never any other mosquitto.
+/// A real mosquitto (Debian's), started by a test or a benchmark on 127.0.0.1 with a free port and stopped
+/// by it; never any other mosquitto. The one mosquitto launcher of the tests and the benchmarks.
 public final class MosquittoBroker: @unchecked Sendable {
     /// The port it listens on, on 127.0.0.1.
     public let port: Int
+    /// The second listener's port, when it was started with one.
+    public let secondPort: Int?
     /// Its temporary folder (configuration and log).
     public let folder: String
     private var process: ChildProcess
 
-    private init(port: Int, folder: String, process: ChildProcess) {
+    private init(port: Int, secondPort: Int?, folder: String, process: ChildProcess) {
         self.port = port
+        self.secondPort = secondPort
         self.folder = folder
         self.process = process
     }
 
-    /// Starts mosquitto with the given extra listener lines (TLS files and so on); waits (without blocking a
-    /// thread of the concurrency pool) until it accepts connections.
-    public static func start(listenerLines: [String]) async throws -> MosquittoBroker {
+    /// Starts mosquitto with the given extra listener lines (TLS files, and any global option); with
+    /// `secondListenerLines`, a second listener on another free port with those lines (a TLS listener beside a
+    /// plain one). Waits (without blocking a thread of the concurrency pool) until every listener accepts
+    /// connections.
+    public static func start(listenerLines: [String], secondListenerLines: [String]? = nil) async throws
+        -> MosquittoBroker
+    {
         let folder = NSTemporaryDirectory() + "uplink-mosquitto-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var lastError = "no attempt"
         for _ in 0..<5 {
             let candidate = try TestPorts.free()
+            let second = try secondListenerLines.map { _ in try TestPorts.free() }
             var lines = [
                 "per_listener_settings false", "persistence false", "log_dest stderr", "log_type error",
                 "log_type warning", "allow_anonymous true", "set_tcp_nodelay true",
@@ -34,12 +42,18 @@ public final class MosquittoBroker: @unchecked Sendable {
             if getuid() == 0 { lines.append("user root") }
             lines.append("listener \(candidate) 127.0.0.1")
             lines += listenerLines
+            if let second, let secondListenerLines {
+                lines.append("listener \(second) 127.0.0.1")
+                lines += secondListenerLines
+            }
             let conf = folder + "/mosquitto.conf"
             try (lines.joined(separator: "\n") + "\n").write(toFile: conf, atomically: true, encoding: .utf8)
             let log = folder + "/mosquitto.log"
             let process = try ChildProcess(path: "/usr/sbin/mosquitto", arguments: ["-c", conf], outputPath: log)
-            if await waitUntilListening(port: candidate, process: process) {
-                return MosquittoBroker(port: candidate, folder: folder, process: process)
+            if await waitUntilListening(port: candidate, process: process),
+                await waitUntilListening(port: second ?? candidate, process: process)
+            {
+                return MosquittoBroker(port: candidate, secondPort: second, folder: folder, process: process)
             }
             process.forceKill()
             lastError = (try? String(contentsOfFile: log, encoding: .utf8)) ?? "no log"
