@@ -210,18 +210,24 @@ extension MQTTClient {
     ) async throws -> (ConnAckPacket, MQTTFrameDecoder) {
         try await withThrowingTaskGroup(of: (ConnAckPacket, MQTTFrameDecoder)?.self) { group in
             group.addTask {
-                var decoder = decoder
-                while true {
-                    if let packet = try decoder.next() {
-                        guard case .connack(let connack) = packet else {
-                            throw MQTTClientError.protocolViolation(
-                                .protocolError, "expected CONNACK, received \(packet.packetType)")
+                // Cancelled (disconnect() while connecting): closing ends the pending receive, which does not answer
+                // cancellation by itself.
+                try await withTaskCancellationHandler {
+                    var decoder = decoder
+                    while true {
+                        if let packet = try decoder.next() {
+                            guard case .connack(let connack) = packet else {
+                                throw MQTTClientError.protocolViolation(
+                                    .protocolError, "expected CONNACK, received \(packet.packetType)")
+                            }
+                            return (connack, decoder)
                         }
-                        return (connack, decoder)
+                        let bytes = try await connection.receive()
+                        if bytes.isEmpty { throw MQTTClientError.connectionClosed(nil, reasonString: nil) }
+                        decoder.append(bytes)
                     }
-                    let bytes = try await connection.receive()
-                    if bytes.isEmpty { throw MQTTClientError.connectionClosed(nil, reasonString: nil) }
-                    decoder.append(bytes)
+                } onCancel: {
+                    Task { await connection.close() }
                 }
             }
             group.addTask {

@@ -145,13 +145,14 @@ public enum MQTTSessionLogCodec {
         return result
     }
 
-    /// Whether the bytes from `offset` to the end are what a write cut short leaves: fewer than a header, a record
-    /// claiming more bytes than remain, or zeros.
+    /// Whether the bytes from `offset` to the end are what a write cut short leaves: without the zero fill a crash
+    /// can leave after it, fewer bytes than a header, or a record claiming more bytes than remain.
     static func isTornTail(_ bytes: [UInt8], at offset: Int) -> Bool {
-        if bytes.count - offset < 9 { return true }
-        if bytes[offset...].allSatisfy({ $0 == 0 }) { return true }
+        var end = bytes.count
+        while end > offset && bytes[end - 1] == 0 { end -= 1 }
+        if end - offset < 9 { return true }
         let length = Int(bytes.readUInt32(at: offset))
-        return length > bytes.count - offset - 8
+        return length > end - offset - 8
     }
 }
 
