@@ -252,7 +252,9 @@ extension MQTTClient {
 
     /// The client error for a packet the broker sent that cannot be decoded.
     static func clientError(decoding error: MQTTDecodeError) -> MQTTClientError {
-        if case .packetTooLarge(let size, let maximum) = error { return .inboundPacketTooLarge(size: size, maximum: maximum) }
+        if case .packetTooLarge(let size, let maximum) = error {
+            return .inboundPacketTooLarge(size: size, maximum: maximum)
+        }
         return .protocolViolation(error.disconnectReasonCode, "\(error)")
     }
 
@@ -516,7 +518,8 @@ extension MQTTClient {
             if let overdue {
                 // MQTT 5: no resend on the same connection (MQTT-4.4.0-1); the next connection resends it.
                 logger.notice(
-                    "MQTT acknowledgement overdue: reconnecting to resend", metadata: ["packetIdentifier": "\(overdue)"])
+                    "MQTT acknowledgement overdue: reconnecting to resend", metadata: ["packetIdentifier": "\(overdue)"]
+                )
                 return .timeout("the acknowledgement of packet identifier \(overdue) (reconnecting to resend)")
             }
             if dead { return .timeout("PINGRESP: the broker stopped answering") }

@@ -67,7 +67,10 @@ public final class MQTTClient: Sendable {
     @discardableResult
     public func connect() async throws -> MQTTConnectResult {
         var start = false
-        let result = try await cancellableWait { (core, id, continuation: UnsafeContinuation<MQTTConnectResult, any Error>) -> Result<MQTTConnectResult, any Error>? in
+        let result = try await cancellableWait {
+            (core, id, continuation: UnsafeContinuation<MQTTConnectResult, any Error>) -> Result<
+                MQTTConnectResult, any Error
+            >? in
             if case .online = core.lifecycle, let result = core.connectResult { return .success(result) }
             if case .stopping = core.lifecycle { return .failure(MQTTClientError.clientStopped) }
             core.connectWaiters.append(id, continuation)
@@ -285,7 +288,8 @@ public final class MQTTClient: Sendable {
     /// Waits until every accepted QoS 1/2 message has completed its handshake. Cancelling the calling task ends the
     /// wait at once with `CancellationError` (the messages stay in the session).
     public func flush() async throws {
-        try await cancellableWait { (core, id, continuation: UnsafeContinuation<Void, any Error>) -> Result<Void, any Error>? in
+        try await cancellableWait {
+            (core, id, continuation: UnsafeContinuation<Void, any Error>) -> Result<Void, any Error>? in
             if core.session.pendingCount == 0 { return .success(()) }
             core.flushWaiters.append(id, continuation)
             return nil
@@ -329,7 +333,8 @@ public final class MQTTClient: Sendable {
 
     /// Waits until the writer drained the output or the queue shrank; a cancelled task stops waiting at once.
     private func waitForSpace() async throws {
-        try await cancellableWait { (core, id, continuation: UnsafeContinuation<Void, any Error>) -> Result<Void, any Error>? in
+        try await cancellableWait {
+            (core, id, continuation: UnsafeContinuation<Void, any Error>) -> Result<Void, any Error>? in
             if case .stopping = core.lifecycle { return .failure(MQTTClientError.clientStopped) }
             core.spaceWaiters.append(id, continuation)
             return nil

@@ -50,7 +50,9 @@ public final class MQTTFileSessionStore: MQTTSessionStore, @unchecked Sendable {
     /// Log size that triggers the next rewrite: ``compactionFactor`` times the live size at the last rewrite, at
     /// least ``minimumCompactionThreshold``. A log of many live records is not rewritten at every sync.
     public var compactionThreshold: Int {
-        syncLock.withLock { max(MQTTFileSessionStore.minimumCompactionThreshold, liveSize * MQTTFileSessionStore.compactionFactor) }
+        syncLock.withLock {
+            max(MQTTFileSessionStore.minimumCompactionThreshold, liveSize * MQTTFileSessionStore.compactionFactor)
+        }
     }
 
     /// How many times the log was rewritten since the store was opened (the rewrite when it is opened included).
@@ -142,7 +144,9 @@ public final class MQTTFileSessionStore: MQTTSessionStore, @unchecked Sendable {
             try writeAll(bytes, to: descriptor)
             guard fsync(descriptor) == 0 else { throw .sessionStore("fsync: \(MQTTFileSessionStore.errnoText())") }
             logSize += bytes.count
-            if logSize > max(MQTTFileSessionStore.minimumCompactionThreshold, liveSize * MQTTFileSessionStore.compactionFactor) {
+            if logSize
+                > max(MQTTFileSessionStore.minimumCompactionThreshold, liveSize * MQTTFileSessionStore.compactionFactor)
+            {
                 try compact()
             }
         }
@@ -285,4 +289,3 @@ public final class MQTTFileSessionStore: MQTTSessionStore, @unchecked Sendable {
 
     static func errnoText() -> String { String(cString: strerror(errno)) }
 }
-

@@ -128,7 +128,8 @@ struct SessionLogDamageTests {
         let payload = [UInt8](repeating: 0x42, count: 64 * 1024)
         for index in 1...80 {
             store.append([
-                .accepted(sequence: UInt64(index), message: MQTTMessage(topic: "t", payload: payload, qos: .atLeastOnce))
+                .accepted(
+                    sequence: UInt64(index), message: MQTTMessage(topic: "t", payload: payload, qos: .atLeastOnce))
             ])
             try store.sync()
         }

@@ -46,7 +46,8 @@ struct SessionStateTests {
         packets.compactMap { if case .publish(let p) = $0 { return p } else { return nil } }
     }
 
-    @Test("after a reconnect with Session Present: unacknowledged PUBLISHes resent in order with DUP and their ids",
+    @Test(
+        "after a reconnect with Session Present: unacknowledged PUBLISHes resent in order with DUP and their ids",
         arguments: MQTTVersions.all)
     func resendOrder(version: MQTTProtocolVersion) throws {
         var session = try Self.online(version)
@@ -69,7 +70,9 @@ struct SessionStateTests {
         #expect(session.journal.isEmpty, "a resend changes nothing durable")
     }
 
-    @Test("after a reconnect without a session: in-flight messages go back to the queue as new messages (journal: unsent)")
+    @Test(
+        "after a reconnect without a session: in-flight messages go back to the queue as new messages (journal: unsent)"
+    )
     func sessionLost() throws {
         var session = try Self.online(.v5)
         let entry = try Self.publish(&session, "a", qos: .atLeastOnce)
@@ -177,12 +180,14 @@ struct SessionStateTests {
             waiter: nil, acknowledgementTimeout: .milliseconds(1))
         _ = try session.submit(entry, effects: &effects)
         let first = Self.publishes(try Self.sent(&session))
-        #expect(session.expireAcknowledgements(now: .now + .seconds(1), effects: &effects) == first.first?.packetIdentifier)
+        #expect(
+            session.expireAcknowledgements(now: .now + .seconds(1), effects: &effects) == first.first?.packetIdentifier)
         #expect(session.out.isEmpty)
     }
 
     /// `allocatePacketIdentifier` spun forever under the client's lock once all 65,535 identifiers were in use.
-    @Test("all 65,535 packet identifiers in use: a subscribe fails clearly, a publish waits for a free one",
+    @Test(
+        "all 65,535 packet identifiers in use: a subscribe fails clearly, a publish waits for a free one",
         .timeLimit(.minutes(1)))
     func identifiersExhausted() async throws {
         let outcome = try await mqttWithTimeout(30, "allocation with every identifier in use") { () -> [String] in
@@ -221,9 +226,12 @@ struct SessionStateTests {
             log.append("queued: \(session.queue.count), out: \(session.out.count)")
             // ...until a SUBACK frees an identifier.
             try session.handle(
-                .suback(SubAckPacket(packetIdentifier: subscribeIDs[10], reasonCodes: [.grantedQoS0])), effects: &effects)
+                .suback(SubAckPacket(packetIdentifier: subscribeIDs[10], reasonCodes: [.grantedQoS0])),
+                effects: &effects)
             let sent = Self.publishes(try Self.sent(&session))
-            log.append("sent: \(sent.map { String(decoding: $0.payload, as: UTF8.self) }) id \(sent.first?.packetIdentifier == subscribeIDs[10])")
+            log.append(
+                "sent: \(sent.map { String(decoding: $0.payload, as: UTF8.self) }) id \(sent.first?.packetIdentifier == subscribeIDs[10])"
+            )
             return log
         }
         #expect(

@@ -36,7 +36,9 @@ struct WriteStallTests {
         try await mqttWithTimeout(20, "the stalled connection is detected") {
             try await mqttEventually("the client gives up", seconds: 20) { !client.isConnected }
         }
-        #expect(client.lastConnectionError == .writeStalled(.seconds(2)), "\(String(describing: client.lastConnectionError))")
+        #expect(
+            client.lastConnectionError == .writeStalled(.seconds(2)),
+            "\(String(describing: client.lastConnectionError))")
         let result = await publisher.result
         #expect(throws: MQTTClientError.self) { try result.get() }
         stop.value = true
