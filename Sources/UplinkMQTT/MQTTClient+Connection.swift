@@ -25,6 +25,12 @@ extension MQTTClient {
             }
             let (connectedFor, error) = await runConnection()
             let connected = connectedFor != nil
+            core.withLock { $0.lastConnectionError = error }
+            if case .inboundPacketTooLarge = error {
+                logger.error("MQTT message refused: larger than maximumPacketSize", metadata: ["reason": "\(error)"])
+            } else if case .writeStalled = error {
+                logger.error("MQTT broker stopped reading", metadata: ["reason": "\(error)"])
+            }
             if connected {
                 logger.info("MQTT connection closed", metadata: ["reason": "\(error)"])
             } else {
@@ -74,11 +80,7 @@ extension MQTTClient {
             core.connectResult = nil
             core.closing = false
             core.closeAfterFlush = nil
-            let result = (core.connectWaiters, core.spaceWaiters, core.flushWaiters)
-            core.connectWaiters.removeAll()
-            core.spaceWaiters.removeAll()
-            core.flushWaiters.removeAll()
-            return result
+            return (core.connectWaiters.takeAll(), core.spaceWaiters.takeAll(), core.flushWaiters.takeAll())
         }
         for waiter in connecting { waiter.resume(throwing: error) }
         for waiter in space { waiter.resume(throwing: error) }
@@ -126,7 +128,7 @@ extension MQTTClient {
                 connection, decoder: decoder, timeout: configuration.connectTimeout)
         } catch {
             let failure = MQTTClient.clientError(error)
-            if case .protocolViolation(let code, _) = failure, configuration.version == .v5 {
+            if let code = failure.disconnectReasonCode, configuration.version == .v5 {
                 try? await connection.send(DisconnectPacket(reasonCode: code).encodeV5())
             }
             await connection.close()
@@ -155,9 +157,7 @@ extension MQTTClient {
             core.readerPaused = false
             core.closing = false
             flushJournal(&core)
-            let waiters = core.connectWaiters
-            core.connectWaiters.removeAll()
-            return (result, waiters)
+            return (result, core.connectWaiters.takeAll())
         }
         logger.info(
             "MQTT connected",
@@ -210,18 +210,24 @@ extension MQTTClient {
     ) async throws -> (ConnAckPacket, MQTTFrameDecoder) {
         try await withThrowingTaskGroup(of: (ConnAckPacket, MQTTFrameDecoder)?.self) { group in
             group.addTask {
-                var decoder = decoder
-                while true {
-                    if let packet = try decoder.next() {
-                        guard case .connack(let connack) = packet else {
-                            throw MQTTClientError.protocolViolation(
-                                .protocolError, "expected CONNACK, received \(packet.packetType)")
+                // Cancelled (disconnect() while connecting): closing ends the pending receive, which does not answer
+                // cancellation by itself.
+                try await withTaskCancellationHandler {
+                    var decoder = decoder
+                    while true {
+                        if let packet = try decoder.next() {
+                            guard case .connack(let connack) = packet else {
+                                throw MQTTClientError.protocolViolation(
+                                    .protocolError, "expected CONNACK, received \(packet.packetType)")
+                            }
+                            return (connack, decoder)
                         }
-                        return (connack, decoder)
+                        let bytes = try await connection.receive()
+                        if bytes.isEmpty { throw MQTTClientError.connectionClosed(nil, reasonString: nil) }
+                        decoder.append(bytes)
                     }
-                    let bytes = try await connection.receive()
-                    if bytes.isEmpty { throw MQTTClientError.connectionClosed(nil, reasonString: nil) }
-                    decoder.append(bytes)
+                } onCancel: {
+                    Task { await connection.close() }
                 }
             }
             group.addTask {
@@ -239,9 +245,44 @@ extension MQTTClient {
 
     static func clientError(_ error: any Error) -> MQTTClientError {
         if let error = error as? MQTTClientError { return error }
-        if let error = error as? MQTTDecodeError { return .protocolViolation(error.disconnectReasonCode, "\(error)") }
+        if let error = error as? MQTTDecodeError { return clientError(decoding: error) }
         if let error = error as? any MQTTTransportError { return .transportError(MQTTTransportFailure(error)) }
         return .transportFailed("\(error)")
+    }
+
+    /// The client error for a packet the broker sent that cannot be decoded.
+    static func clientError(decoding error: MQTTDecodeError) -> MQTTClientError {
+        if case .packetTooLarge(let size, let maximum) = error {
+            return .inboundPacketTooLarge(size: size, maximum: maximum)
+        }
+        return .protocolViolation(error.disconnectReasonCode, "\(error)")
+    }
+
+    /// Bytes of queued output above which the reader stops reading until the writer has taken them: a broker that
+    /// sends without reading cannot grow the output without bound (what the reader answers with is bounded by
+    /// what it reads).
+    static let outputLimit = 1 << 20
+
+    /// Waits until the writer has taken the queued output (or the connection ends).
+    private func waitForOutputDrain() async {
+        await withTaskCancellationHandler {
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+                let ready = core.withLock { core -> Bool in
+                    if core.session.out.count < MQTTClient.outputLimit || core.closing || Task.isCancelled {
+                        return true
+                    }
+                    core.outputWaiter = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        } onCancel: {
+            core.withLock { core -> UnsafeContinuation<Void, Never>? in
+                let waiter = core.outputWaiter
+                core.outputWaiter = nil
+                return waiter
+            }?.resume()
+        }
     }
 
     // MARK: - Reader
@@ -258,7 +299,7 @@ extension MQTTClient {
             do {
                 while let packet = try decoder.next() { packets.append(packet) }
             } catch {
-                failure = .protocolViolation(error.disconnectReasonCode, "\(error)")
+                failure = MQTTClient.clientError(decoding: error)
             }
             if !packets.isEmpty || failure != nil {
                 var streams: [MQTTSubscriptionStream] = []
@@ -273,7 +314,7 @@ extension MQTTClient {
                     }
                     flushJournal(&core)
                     // MQTT 5 says why in DISCONNECT; MQTT 3.1.1 just closes (a DISCONNECT would cancel the will).
-                    if case .protocolViolation(let code, _) = failure, configuration.version == .v5 {
+                    if let code = failure?.disconnectReasonCode, configuration.version == .v5 {
                         core.session.disconnect(code)
                         core.closeAfterFlush = failure
                     }
@@ -303,6 +344,12 @@ extension MQTTClient {
                         logger.warning("MQTT protocol violation by the broker", metadata: ["error": "\(failure)"])
                     }
                     return failure
+                }
+                if core.withLock({ $0.session.out.count >= MQTTClient.outputLimit }) {
+                    core.withLock { $0.readerPaused = true }
+                    await waitForOutputDrain()
+                    core.withLock { $0.readerPaused = false }
+                    if Task.isCancelled { return .connectionClosed(nil, reasonString: nil) }
                 }
                 if !full.isEmpty {
                     core.withLock { $0.readerPaused = true }
@@ -374,19 +421,24 @@ extension MQTTClient {
                 core.withLock { $0.takeWriter() }?.resume()
             }
             var close: MQTTClientError?
-            let (space, closing) = core.withLock { core -> ([UnsafeContinuation<Void, any Error>], Bool) in
+            let (space, closing, drained) = core.withLock {
+                core -> ([UnsafeContinuation<Void, any Error>], Bool, UnsafeContinuation<Void, Never>?) in
                 swap(&buffer, &core.session.out)
                 // Stamped before the write (and the store's sync) begins: the keep alive counts from the earliest
                 // moment these bytes can reach the broker, so the next PINGREQ is never late.
-                if !buffer.isEmpty { core.lastSend = .now }
+                if !buffer.isEmpty {
+                    core.lastSend = .now
+                    core.writeStartedAt = core.lastSend
+                }
+                let drained = core.outputWaiter
+                core.outputWaiter = nil
                 if buffer.isEmpty, let reason = core.closeAfterFlush {
                     close = reason
                     core.closeAfterFlush = nil
                 }
-                let space = core.spaceWaiters
-                core.spaceWaiters.removeAll()
-                return (space, core.closing)
+                return (core.spaceWaiters.takeAll(), core.closing, drained)
             }
+            drained?.resume()
             for waiter in space { waiter.resume() }
             if let close { return close }
             if closing || Task.isCancelled { return .connectionClosed(nil, reasonString: nil) }
@@ -399,6 +451,7 @@ extension MQTTClient {
             } catch {
                 return MQTTClient.clientError(error)
             }
+            core.withLock { $0.writeStartedAt = nil }
             buffer.removeAll(keepingCapacity: true)
         }
     }
@@ -424,8 +477,18 @@ extension MQTTClient {
             var next = now + check
             var effects = MQTTSessionEffects()
             var dead = false
+            var overdue: UInt16?
+            var stalled = false
             let writer = core.withLock { core -> UnsafeContinuation<Void, Never>? in
                 core.session.expireOperations(now: now, effects: &effects)
+                overdue = core.session.expireAcknowledgements(now: now, effects: &effects)
+                if let started = core.writeStartedAt {
+                    if now - started >= configuration.writeStallTimeout {
+                        stalled = true
+                    } else {
+                        next = min(next, started + configuration.writeStallTimeout)
+                    }
+                }
                 if let keepAlive {
                     if let sent = core.pingSentAt {
                         if core.lastReceive > sent || core.readerPaused {
@@ -451,6 +514,14 @@ extension MQTTClient {
             }
             writer?.resume()
             finish(&effects)
+            if stalled { return .writeStalled(configuration.writeStallTimeout) }
+            if let overdue {
+                // MQTT 5: no resend on the same connection (MQTT-4.4.0-1); the next connection resends it.
+                logger.notice(
+                    "MQTT acknowledgement overdue: reconnecting to resend", metadata: ["packetIdentifier": "\(overdue)"]
+                )
+                return .timeout("the acknowledgement of packet identifier \(overdue) (reconnecting to resend)")
+            }
             if dead { return .timeout("PINGRESP: the broker stopped answering") }
             wake = next
         }

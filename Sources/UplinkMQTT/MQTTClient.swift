@@ -61,30 +61,56 @@ public final class MQTTClient: Sendable {
     /// Throws ``MQTTClientError/connectionRefused(_:reasonString:)`` when the broker refuses (bad credentials, not
     /// authorized...) and ``MQTTClientError/transportFailed(_:)`` when it cannot be reached, after
     /// ``MQTTReconnectPolicy/initialConnectAttempts`` attempts.
+    ///
+    /// Cancelling the calling task ends the wait at once with `CancellationError`; the client goes on connecting
+    /// (within ``MQTTReconnectPolicy/initialConnectAttempts``) until ``disconnect(reason:)``.
     @discardableResult
     public func connect() async throws -> MQTTConnectResult {
-        try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<MQTTConnectResult, any Error>) in
-            let start = core.withLock { core -> Bool in
-                if case .online = core.lifecycle, let result = core.connectResult {
-                    continuation.resume(returning: result)
-                    return false
-                }
-                if case .stopping = core.lifecycle {
-                    continuation.resume(throwing: MQTTClientError.clientStopped)
-                    return false
-                }
-                core.connectWaiters.append(continuation)
-                if case .idle = core.lifecycle {
-                    core.lifecycle = .connecting
-                    core.everConnected = false
-                    return true
-                }
-                return false
+        var start = false
+        let result = try await cancellableWait {
+            (core, id, continuation: UnsafeContinuation<MQTTConnectResult, any Error>) -> Result<
+                MQTTConnectResult, any Error
+            >? in
+            if case .online = core.lifecycle, let result = core.connectResult { return .success(result) }
+            if case .stopping = core.lifecycle { return .failure(MQTTClientError.clientStopped) }
+            core.connectWaiters.append(id, continuation)
+            if case .idle = core.lifecycle {
+                core.lifecycle = .connecting
+                core.everConnected = false
+                start = true
             }
+            return nil
+        } afterRegistering: {
             if start {
                 let task = Task(executorPreference: configuration.taskExecutor) { await self.run() }
                 core.withLock { $0.runTask = task }
             }
+        } cancel: { core, id in
+            core.connectWaiters.remove(id)
+        }
+        return result
+    }
+
+    /// Waits on a continuation that `register` files under an identifier (or answers at once with a result), and
+    /// that `cancel` takes back when the calling task is cancelled: the call then throws `CancellationError` at once.
+    /// `register` runs under the lock; a task already cancelled is not registered.
+    func cancellableWait<T: Sendable>(
+        _ register: (inout MQTTClientCore, UInt64, UnsafeContinuation<T, any Error>) -> Result<T, any Error>?,
+        afterRegistering: () -> Void = {},
+        cancel: @escaping @Sendable (inout MQTTClientCore, UInt64) -> UnsafeContinuation<T, any Error>?
+    ) async throws -> T {
+        let id = core.withLock { $0.newWaiterID() }
+        return try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<T, any Error>) in
+                let immediate = core.withLock { core -> Result<T, any Error>? in
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    return register(&core, id, continuation)
+                }
+                if let immediate { continuation.resume(with: immediate) }
+                afterRegistering()
+            }
+        } onCancel: {
+            core.withLock { cancel(&$0, id) }?.resume(throwing: CancellationError())
         }
     }
 
@@ -122,6 +148,11 @@ public final class MQTTClient: Sendable {
             await task.value
         }
     }
+
+    /// Why the last connection, or connection attempt, ended (`nil` before the first): a refused or lost
+    /// connection the client recovered from by reconnecting shows here, such as
+    /// ``MQTTClientError/inboundPacketTooLarge(size:maximum:)`` or ``MQTTClientError/writeStalled(_:)``.
+    public var lastConnectionError: MQTTClientError? { core.withLock { $0.lastConnectionError } }
 
     /// Whether the client is connected right now.
     public var isConnected: Bool {
@@ -165,38 +196,67 @@ public final class MQTTClient: Sendable {
     /// otherwise); throws ``MQTTClientError/publishRejected(_:reasonString:)`` for a failure code.
     ///
     /// While offline the message is queued (QoS 1/2 also stored) and sent after reconnecting.
+    ///
+    /// `acknowledgementTimeout` (default ``MQTTClientConfiguration/acknowledgementTimeout``; `nil`: none) bounds the
+    /// wait for PUBACK/PUBREC/PUBCOMP: when it runs out, MQTT 3.1.1 sends the PUBLISH again with DUP and the same
+    /// packet identifier on the same connection; MQTT 5, which forbids that, closes the connection and resends
+    /// after reconnecting. Each resend starts the timeout again.
+    ///
+    /// Cancelling the calling task ends the wait at once with `CancellationError`. A message already accepted
+    /// (the task was not cancelled before the call) stays in the session and is still delivered, as if
+    /// ``enqueue(_:)``d: ``flush()`` waits for it and ``pendingMessageCount`` counts it.
     @discardableResult
-    public func publish(_ message: MQTTMessage) async throws -> MQTTReasonCode {
+    public func publish(_ message: MQTTMessage, acknowledgementTimeout: Duration? = nil) async throws
+        -> MQTTReasonCode
+    {
         try validate(message)
+        if let acknowledgementTimeout, acknowledgementTimeout <= .zero {
+            throw MQTTClientError.invalidArgument("acknowledgementTimeout must be positive")
+        }
         if message.qos == .atMostOnce {
             try await publishAtMostOnce(message)
             return .success
         }
         try await reserveQueueSpace(for: message.qos)
-        return try await withUnsafeThrowingContinuation {
-            (continuation: UnsafeContinuation<MQTTReasonCode, any Error>) in
-            var effects = MQTTSessionEffects()
-            var failure: MQTTClientError?
-            let writer = core.withLock { core -> UnsafeContinuation<Void, Never>? in
-                if case .stopping = core.lifecycle {
-                    failure = .clientStopped
-                    return nil
+        let entry = MQTTOutboundEntry(
+            sequence: 0, message: message, waiter: nil,
+            acknowledgementTimeout: acknowledgementTimeout ?? configuration.acknowledgementTimeout)
+        return try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<MQTTReasonCode, any Error>) in
+                var effects = MQTTSessionEffects()
+                var failure: (any Error)?
+                let writer = core.withLock { core -> UnsafeContinuation<Void, Never>? in
+                    if Task.isCancelled {
+                        failure = CancellationError()
+                        return nil
+                    }
+                    if case .stopping = core.lifecycle {
+                        failure = MQTTClientError.clientStopped
+                        return nil
+                    }
+                    do throws(MQTTClientError) {
+                        try core.session.checkServerLimits(message)
+                        entry.sequence = core.session.nextSequence()
+                        entry.waiter = continuation
+                        _ = try core.session.submit(entry, effects: &effects)
+                    } catch {
+                        entry.waiter = nil
+                        failure = error
+                        return nil
+                    }
+                    flushJournal(&core)
+                    return core.takeWriterIfOutput()
                 }
-                do throws(MQTTClientError) {
-                    try core.session.checkServerLimits(message)
-                    let entry = MQTTOutboundEntry(
-                        sequence: core.session.nextSequence(), message: message, waiter: continuation)
-                    _ = try core.session.submit(entry, effects: &effects)
-                } catch {
-                    failure = error
-                    return nil
-                }
-                flushJournal(&core)
-                return core.takeWriterIfOutput()
+                if let failure { continuation.resume(throwing: failure) }
+                writer?.resume()
+                finish(&effects)
             }
-            if let failure { continuation.resume(throwing: failure) }
-            writer?.resume()
-            finish(&effects)
+        } onCancel: {
+            core.withLock { _ -> UnsafeContinuation<MQTTReasonCode, any Error>? in
+                let waiter = entry.waiter
+                entry.waiter = nil
+                return waiter
+            }?.resume(throwing: CancellationError())
         }
     }
 
@@ -214,7 +274,9 @@ public final class MQTTClient: Sendable {
         let writer = try core.withLock { core throws(MQTTClientError) -> UnsafeContinuation<Void, Never>? in
             if case .stopping = core.lifecycle { throw .clientStopped }
             try core.session.checkServerLimits(message)
-            let entry = MQTTOutboundEntry(sequence: core.session.nextSequence(), message: message, waiter: nil)
+            let entry = MQTTOutboundEntry(
+                sequence: core.session.nextSequence(), message: message, waiter: nil,
+                acknowledgementTimeout: configuration.acknowledgementTimeout)
             _ = try core.session.submit(entry, effects: &effects)
             flushJournal(&core)
             return core.takeWriterIfOutput()
@@ -223,15 +285,16 @@ public final class MQTTClient: Sendable {
         finish(&effects)
     }
 
-    /// Waits until every accepted QoS 1/2 message has completed its handshake.
+    /// Waits until every accepted QoS 1/2 message has completed its handshake. Cancelling the calling task ends the
+    /// wait at once with `CancellationError` (the messages stay in the session).
     public func flush() async throws {
-        try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-            let done = core.withLock { core -> Bool in
-                if core.session.pendingCount == 0 { return true }
-                core.flushWaiters.append(continuation)
-                return false
-            }
-            if done { continuation.resume() }
+        try await cancellableWait {
+            (core, id, continuation: UnsafeContinuation<Void, any Error>) -> Result<Void, any Error>? in
+            if core.session.pendingCount == 0 { return .success(()) }
+            core.flushWaiters.append(id, continuation)
+            return nil
+        } cancel: { core, id in
+            core.flushWaiters.remove(id)
         }
     }
 
@@ -268,15 +331,15 @@ public final class MQTTClient: Sendable {
         }
     }
 
-    /// Waits until the writer drained the output or the queue shrank.
+    /// Waits until the writer drained the output or the queue shrank; a cancelled task stops waiting at once.
     private func waitForSpace() async throws {
-        try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-            let stopped = core.withLock { core -> Bool in
-                if case .stopping = core.lifecycle { return true }
-                core.spaceWaiters.append(continuation)
-                return false
-            }
-            if stopped { continuation.resume(throwing: MQTTClientError.clientStopped) }
+        try await cancellableWait {
+            (core, id, continuation: UnsafeContinuation<Void, any Error>) -> Result<Void, any Error>? in
+            if case .stopping = core.lifecycle { return .failure(MQTTClientError.clientStopped) }
+            core.spaceWaiters.append(id, continuation)
+            return nil
+        } cancel: { core, id in
+            core.spaceWaiters.remove(id)
         }
     }
 
@@ -299,21 +362,27 @@ public final class MQTTClient: Sendable {
     /// SUBSCRIBE goes out right after CONNACK, so messages of a resumed session are not missed. Reconnecting:
     /// waits for the next connection.
     ///
-    /// A full stream stops the socket being read (backpressure), acknowledgements included: read the stream in a
-    /// task other than one waiting in `publish` or `flush`.
+    /// A full stream (`bufferSize` messages or `bufferBytes` bytes; defaults ``MQTTClientConfiguration/subscriptionBufferSize``
+    /// and ``MQTTClientConfiguration/subscriptionBufferBytes``) stops the socket being read (backpressure),
+    /// acknowledgements included: read the stream in a task other than one waiting in `publish` or `flush`.
     public func subscribe(
-        to subscriptions: [MQTTSubscription], properties: MQTTProperties = MQTTProperties(), bufferSize: Int? = nil
+        to subscriptions: [MQTTSubscription], properties: MQTTProperties = MQTTProperties(), bufferSize: Int? = nil,
+        bufferBytes: Int? = nil
     ) async throws -> MQTTSubscriptionStream {
         guard !subscriptions.isEmpty else { throw MQTTClientError.invalidArgument("no topic filters") }
+        if let bufferSize, bufferSize < 1 { throw MQTTClientError.invalidArgument("bufferSize must be at least 1") }
+        if let bufferBytes, bufferBytes < 1 { throw MQTTClientError.invalidArgument("bufferBytes must be at least 1") }
         for subscription in subscriptions where !MQTTTopic.isValidTopicFilter(subscription.topicFilter) {
             throw MQTTClientError.invalidArgument("invalid topic filter: \"\(subscription.topicFilter)\"")
         }
         if let aws = configuration.awsIoT { try aws.validate(subscribe: subscriptions) }
         let stream = MQTTSubscriptionStream(
             subscriptions: subscriptions, properties: properties,
-            capacity: bufferSize ?? configuration.subscriptionBufferSize)
+            capacity: bufferSize ?? configuration.subscriptionBufferSize,
+            byteCapacity: bufferBytes ?? configuration.subscriptionBufferBytes)
         let codes = try await withUnsafeThrowingContinuation {
             (continuation: UnsafeContinuation<[MQTTReasonCode], any Error>) in
+            var effects = MQTTSessionEffects()
             let (writer, immediate) = core.withLock {
                 core -> (UnsafeContinuation<Void, Never>?, Result<[MQTTReasonCode], MQTTClientError>?) in
                 switch core.lifecycle {
@@ -323,11 +392,13 @@ public final class MQTTClient: Sendable {
                     return (nil, .success([]))
                 case .connecting, .reconnecting, .online:
                     core.session.subscribe(stream, waiter: continuation)
+                    core.session.takeDeferredEffects(into: &effects)
                     return (core.takeWriterIfOutput(), nil)
                 }
             }
             writer?.resume()
             if let immediate { continuation.resume(with: immediate) }
+            finish(&effects)
         }
         if !codes.isEmpty { stream.reasonCodes = codes }
         return stream
@@ -343,11 +414,14 @@ public final class MQTTClient: Sendable {
     public func unsubscribe(_ stream: MQTTSubscriptionStream) async throws {
         _ = try await withUnsafeThrowingContinuation {
             (continuation: UnsafeContinuation<[MQTTReasonCode], any Error>) in
+            var effects = MQTTSessionEffects()
             let (writer, sent) = core.withLock { core -> (UnsafeContinuation<Void, Never>?, Bool) in
                 let sent = core.session.unsubscribe(stream, waiter: continuation)
+                core.session.takeDeferredEffects(into: &effects)
                 return (core.takeWriterIfOutput(), sent)
             }
             writer?.resume()
+            finish(&effects)
             if !sent {
                 stream.buffer.finish()
                 continuation.resume(returning: [])
@@ -366,12 +440,15 @@ public final class MQTTClient: Sendable {
         }
         return try await withUnsafeThrowingContinuation {
             (continuation: UnsafeContinuation<[MQTTReasonCode], any Error>) in
+            var effects = MQTTSessionEffects()
             let (writer, sent, stopped) = core.withLock { core -> (UnsafeContinuation<Void, Never>?, Bool, Bool) in
                 if case .stopping = core.lifecycle { return (nil, false, true) }
                 let sent = core.session.unsubscribe(filters: filters, waiter: continuation)
+                core.session.takeDeferredEffects(into: &effects)
                 return (core.takeWriterIfOutput(), sent, false)
             }
             writer?.resume()
+            finish(&effects)
             if stopped {
                 continuation.resume(throwing: MQTTClientError.clientStopped)
             } else if !sent {
@@ -401,13 +478,9 @@ public final class MQTTClient: Sendable {
         if effects.queueSpaceFreed || effects.drained {
             let (space, flushed) = core.withLock {
                 core -> ([UnsafeContinuation<Void, any Error>], [UnsafeContinuation<Void, any Error>]) in
-                let space = effects.queueSpaceFreed ? core.spaceWaiters : []
-                if effects.queueSpaceFreed { core.spaceWaiters.removeAll() }
+                let space = effects.queueSpaceFreed ? core.spaceWaiters.takeAll() : []
                 var flushed: [UnsafeContinuation<Void, any Error>] = []
-                if core.session.pendingCount == 0 {
-                    flushed = core.flushWaiters
-                    core.flushWaiters.removeAll()
-                }
+                if core.session.pendingCount == 0 { flushed = core.flushWaiters.takeAll() }
                 return (space, flushed)
             }
             for waiter in space { waiter.resume() }
@@ -438,9 +511,10 @@ struct MQTTClientCore {
     var runTask: Task<Void, Never>?
     var everConnected = false
     var connectResult: MQTTConnectResult?
-    var connectWaiters: [UnsafeContinuation<MQTTConnectResult, any Error>] = []
-    var spaceWaiters: [UnsafeContinuation<Void, any Error>] = []
-    var flushWaiters: [UnsafeContinuation<Void, any Error>] = []
+    var connectWaiters = MQTTWaiterList<MQTTConnectResult>()
+    var spaceWaiters = MQTTWaiterList<Void>()
+    var flushWaiters = MQTTWaiterList<Void>()
+    private var lastWaiterID: UInt64 = 0
     var writer: UnsafeContinuation<Void, Never>?
     /// Set when a last packet (DISCONNECT) is queued: the writer ends the connection once output is empty.
     var closeAfterFlush: MQTTClientError?
@@ -449,8 +523,20 @@ struct MQTTClientCore {
     var lastReceive = ContinuousClock.now
     var pingSentAt: ContinuousClock.Instant?
     var readerPaused = false
+    /// When the write in progress began (`nil`: the writer is not writing).
+    var writeStartedAt: ContinuousClock.Instant?
+    /// The reader, waiting for the writer to take the queued output (``MQTTClient/outputLimit``).
+    var outputWaiter: UnsafeContinuation<Void, Never>?
+    /// Why the last connection (or connection attempt) ended.
+    var lastConnectionError: MQTTClientError?
 
     init(session: MQTTSessionState) { self.session = session }
+
+    /// An identifier for a waiting call (see ``MQTTWaiterList``).
+    mutating func newWaiterID() -> UInt64 {
+        lastWaiterID += 1
+        return lastWaiterID
+    }
 
     mutating func takeWriter() -> UnsafeContinuation<Void, Never>? {
         let writer = self.writer

@@ -21,6 +21,15 @@ public struct MQTTClientConfiguration: Sendable {
     public var connectTimeout: Duration
     /// How long to wait for SUBACK and UNSUBACK.
     public var operationTimeout: Duration
+    /// Default acknowledgement timeout of QoS 1/2 publishes (`publish(_:acknowledgementTimeout:)` overrides it per
+    /// message): when PUBACK/PUBREC/PUBCOMP has not come after it, MQTT 3.1.1 resends with DUP on the same
+    /// connection, MQTT 5 reconnects and resends. `nil` (the default): no timeout; a broker that keeps the
+    /// connection alive but never acknowledges leaves the message in flight until the connection ends.
+    public var acknowledgementTimeout: Duration?
+    /// How long one write to the broker may take before the broker is declared stuck (it stopped reading) and the
+    /// connection is closed with ``MQTTClientError/writeStalled(_:)``. Default 30 s. While output waits, the client
+    /// stops reading too once 1 MiB of output is queued, so a broker that sends but does not read cannot grow it.
+    public var writeStallTimeout: Duration
     /// User name, if any.
     public var username: String?
     /// Password, if any (never logged).
@@ -50,6 +59,10 @@ public struct MQTTClientConfiguration: Sendable {
     public var awsIoT: MQTTAWSIoTProfile?
     /// Messages buffered per subscription before the client stops reading the socket.
     public var subscriptionBufferSize: Int
+    /// Payload and topic bytes buffered per subscription before the client stops reading the socket (default
+    /// 8 MiB); whichever of this and ``subscriptionBufferSize`` is reached first holds the reader back. One message
+    /// larger than this is still delivered (alone in the buffer).
+    public var subscriptionBufferBytes: Int
     /// Logger; the default discards everything. Passwords and payloads are never logged.
     public var logger: Logger
     /// Where the client's own tasks (connection loop, reader, writer, timer) run; `nil` for the global concurrent
@@ -73,6 +86,8 @@ public struct MQTTClientConfiguration: Sendable {
         self.pingTimeout = nil
         self.connectTimeout = .seconds(10)
         self.operationTimeout = .seconds(30)
+        self.acknowledgementTimeout = nil
+        self.writeStallTimeout = .seconds(30)
         self.username = nil
         self.password = nil
         self.will = nil
@@ -87,6 +102,7 @@ public struct MQTTClientConfiguration: Sendable {
         self.reconnect = MQTTReconnectPolicy()
         self.awsIoT = nil
         self.subscriptionBufferSize = 1024
+        self.subscriptionBufferBytes = 8 << 20
         self.logger = Logger(label: "uplink.mqtt", factory: { _ in SwiftLogNoOpLogHandler() })
         self.taskExecutor = nil
     }
@@ -121,6 +137,11 @@ public struct MQTTClientConfiguration: Sendable {
         if receiveMaximum < 1 { throw .invalidArgument("receiveMaximum must be at least 1") }
         if maximumQueuedMessages < 1 { throw .invalidArgument("maximumQueuedMessages must be at least 1") }
         if subscriptionBufferSize < 1 { throw .invalidArgument("subscriptionBufferSize must be at least 1") }
+        if subscriptionBufferBytes < 1 { throw .invalidArgument("subscriptionBufferBytes must be at least 1") }
+        if let acknowledgementTimeout, acknowledgementTimeout <= .zero {
+            throw .invalidArgument("acknowledgementTimeout must be positive")
+        }
+        if writeStallTimeout <= .zero { throw .invalidArgument("writeStallTimeout must be positive") }
         if maximumPacketSize < 16 { throw .invalidArgument("maximumPacketSize must be at least 16") }
         if let awsIoT { try awsIoT.validate(self) }
     }

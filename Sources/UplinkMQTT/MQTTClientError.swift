@@ -35,6 +35,15 @@ public enum MQTTClientError: Error, Sendable, Equatable, CustomStringConvertible
     case invalidArgument(String)
     /// The session store failed (file store I/O).
     case sessionStore(String)
+    /// Every packet identifier (65,535) is taken by a message in flight or a SUBSCRIBE/UNSUBSCRIBE awaiting its
+    /// acknowledgement: the subscribe or unsubscribe call fails (publishes wait for one instead).
+    case packetIdentifiersExhausted
+    /// The broker stopped reading: a write did not complete within ``MQTTClientConfiguration/writeStallTimeout``
+    /// (the connection was closed).
+    case writeStalled(Duration)
+    /// The broker sent a packet larger than ``MQTTClientConfiguration/maximumPacketSize`` (the connection was
+    /// closed, with DISCONNECT 0x95 Packet too large in MQTT 5); the message is not delivered.
+    case inboundPacketTooLarge(size: Int, maximum: Int)
 
     public var description: String {
         switch self {
@@ -60,6 +69,13 @@ public enum MQTTClientError: Error, Sendable, Equatable, CustomStringConvertible
             return "packet of \(size) bytes exceeds the maximum packet size \(maximum)"
         case .invalidArgument(let text): return text
         case .sessionStore(let text): return "session store: \(text)"
+        case .packetIdentifiersExhausted:
+            return "all 65,535 packet identifiers are in use (messages in flight and pending subscriptions)"
+        case .writeStalled(let limit):
+            return "the broker stopped reading: nothing could be written for \(limit) (connection closed)"
+        case .inboundPacketTooLarge(let size, let maximum):
+            return "the broker sent a packet of \(size) bytes, above maximumPacketSize \(maximum) (connection closed;"
+                + " raise maximumPacketSize to receive it)"
         }
     }
 
@@ -73,6 +89,16 @@ public enum MQTTClientError: Error, Sendable, Equatable, CustomStringConvertible
         case .serverUnavailable: return "server unavailable"
         case .banned: return "banned"
         default: return code.name
+        }
+    }
+
+    /// The reason code of the DISCONNECT the client sends (MQTT 5) when it closes for this error: a broker's protocol
+    /// violation, or a packet above our maximum size.
+    var disconnectReasonCode: MQTTReasonCode? {
+        switch self {
+        case .protocolViolation(let code, _): return code
+        case .inboundPacketTooLarge: return .packetTooLarge
+        default: return nil
         }
     }
 

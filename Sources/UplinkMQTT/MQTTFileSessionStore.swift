@@ -1,3 +1,4 @@
+import Logging
 import MQTTCodec
 
 #if canImport(Glibc)
@@ -10,17 +11,27 @@ import MQTTCodec
 
 /// A session store in a directory that survives a process crash.
 ///
-/// The directory holds one append-only log, `session.log`, of checksummed records (`[length u32][crc32 u32][body]`).
-/// `sync` writes the buffered records and `fsync`s the file before the client sends anything that depends on them
-/// (write-ahead, group commit: one `fsync` per batch of packets, not per message). A torn record at the end (a
-/// crash in the middle of a write) is dropped when the log is read. When the log grows past `compactionThreshold`
-/// bytes it is rewritten with only the live records (written to a temporary file, `fsync`ed, renamed, and the
-/// directory `fsync`ed). An exclusive `flock` keeps a second process from using the same directory.
+/// The directory holds one append-only log, `session.log`, of checksummed records (`[length u32][crc32 u32][body]`,
+/// ``MQTTSessionLogCodec``). `sync` writes the buffered records and `fsync`s the file before the client sends
+/// anything that depends on them (write-ahead, group commit: one `fsync` per batch of packets, not per message).
+///
+/// Reading the log: a torn record at the end (a crash in the middle of a write) is dropped quietly. A damaged
+/// record elsewhere (a flipped byte) is skipped and reading resumes at the next valid record; the damage is
+/// reported loudly (logged at `error`, ``damage`` set, ``damagedLogCount`` counted) and the damaged file is kept as
+/// `session.log.damaged-<n>` (0600) before the log is rewritten, so nothing is silently truncated.
+///
+/// When the log grows past ``compactionThreshold`` (``compactionFactor`` times the live records' size, at least
+/// ``minimumCompactionThreshold``) it is rewritten with only the live records (a temporary file, `fsync`ed,
+/// renamed, the directory `fsync`ed). An exclusive `flock` keeps a second process from using the same directory.
 public final class MQTTFileSessionStore: MQTTSessionStore, @unchecked Sendable {
     /// The directory.
     public let directory: String
-    /// Log size that triggers a rewrite.
-    public var compactionThreshold: Int { 4 << 20 }
+    /// The log is compacted when it exceeds this many times the size of its live records...
+    public static let compactionFactor = 4
+    /// ...and at least this many bytes.
+    public static let minimumCompactionThreshold = 4 << 20
+    /// What was found damaged when the log was opened (`nil`: nothing; a torn tail is not damage).
+    public let damage: MQTTSessionLogDamage?
 
     private let lock = MQTTLock()  // guards pending and needsSync
     private let syncLock = MQTTLock()  // serializes writes, fsync and compaction
@@ -30,50 +41,88 @@ public final class MQTTFileSessionStore: MQTTSessionStore, @unchecked Sendable {
     private var descriptor: Int32
     private var session = MQTTStoredSession()  // what is on disk (guarded by syncLock)
     private var logSize = 0
+    private var liveSize = 0  // size of the log right after the last compaction
+    private var compactions = 0
+    private let logger: Logger
 
     private var logPath: String { directory + "/session.log" }
 
-    /// Opens (creating if needed) the store in `directory`.
-    public init(directory: String) throws(MQTTClientError) {
-        self.directory = directory
-        try MQTTFileSessionStore.makeDirectory(directory)
-        let path = directory + "/session.log"
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .sessionStore("cannot open \(path): \(MQTTFileSessionStore.errnoText())") }
-        guard MQTTFileSessionStore.lock(fd) else {
-            close(fd)
-            throw .sessionStore("\(directory) is in use by another process")
-        }
-        descriptor = fd
-        do throws(MQTTClientError) {
-            try readLog()
-        } catch {
-            close(fd)
-            throw error
+    /// Log size that triggers the next rewrite: ``compactionFactor`` times the live size at the last rewrite, at
+    /// least ``minimumCompactionThreshold``. A log of many live records is not rewritten at every sync.
+    public var compactionThreshold: Int {
+        syncLock.withLock {
+            max(MQTTFileSessionStore.minimumCompactionThreshold, liveSize * MQTTFileSessionStore.compactionFactor)
         }
     }
 
-    deinit { close(descriptor) }
+    /// How many times the log was rewritten since the store was opened (the rewrite when it is opened included).
+    public var compactionCount: Int { syncLock.withLock { compactions } }
 
-    /// Takes the exclusive lock, waiting up to one second for it.
+    /// Opens (creating if needed) the store in `directory`. Takes the directory's lock without waiting: throws when
+    /// another open store holds it. From async code, prefer ``open(directory:logger:lockTimeout:)``, which waits.
+    public convenience init(directory: String, logger: Logger? = nil) throws(MQTTClientError) {
+        try self.init(directory: directory, logger: logger, waiting: ())
+    }
+
+    /// Opens (creating if needed) the store in `directory`, waiting up to `lockTimeout` for the directory's lock
+    /// without blocking a thread (it polls with `Task.sleep`).
     ///
     /// A process that is starting a child holds a copy of every descriptor until the child's `exec` closes it
     /// (`O_CLOEXEC`), and the lock belongs to the open file, not to the descriptor: a store just closed by this
     /// process can look locked for that moment. Another process that really uses the directory keeps it locked.
-    private static func lock(_ fd: Int32) -> Bool {
-        for attempt in 0..<100 {
-            if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
-            if errno != EWOULDBLOCK || attempt == 99 { return false }
-            usleep(10_000)
+    public static func open(
+        directory: String, logger: Logger? = nil, lockTimeout: Duration = .seconds(1)
+    ) async throws -> MQTTFileSessionStore {
+        let deadline = ContinuousClock.now + lockTimeout
+        while true {
+            let error: MQTTClientError
+            do throws(MQTTClientError) {
+                return try MQTTFileSessionStore(directory: directory, logger: logger, waiting: ())
+            } catch let failure {
+                error = failure
+            }
+            guard error == .sessionStore("\(directory) \(inUse)"), ContinuousClock.now < deadline else { throw error }
+            try await Task.sleep(for: .milliseconds(10))
         }
-        return false
     }
+
+    private static let inUse = "is in use by another process"
+
+    private init(directory: String, logger: Logger?, waiting: Void) throws(MQTTClientError) {
+        self.directory = directory
+        self.logger = logger ?? Logger(label: "uplink.mqtt.session", factory: { _ in SwiftLogNoOpLogHandler() })
+        try MQTTFileSessionStore.makeDirectory(directory)
+        let path = directory + "/session.log"
+        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .sessionStore("cannot open \(path): \(MQTTFileSessionStore.errnoText())") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw .sessionStore("\(directory) \(MQTTFileSessionStore.inUse)")
+        }
+        descriptor = fd
+        do throws(MQTTClientError) {
+            damage = try MQTTFileSessionStore.readLog(
+                fd, path: path, into: &session, logSize: &logSize, logger: self.logger)
+            // Start from a compact log: drops a torn tail, damage and completed records.
+            if logSize > 0 || damage != nil { try compact() }
+        } catch {
+            close(fd)
+            throw error
+        }
+        if damage != nil { MQTTFileSessionStore.damaged.withLock { $0 += 1 } }
+    }
+
+    deinit { close(descriptor) }
+
+    /// How many damaged session logs stores of this process found when opening (see ``damage``).
+    public static var damagedLogCount: Int { damaged.withLock { $0 } }
+    private static let damaged = MQTTLocked(0)
 
     public func load() throws -> MQTTStoredSession { syncLock.withLock { session } }
 
     public func append(_ records: [MQTTSessionRecord]) {
         lock.withLock {
-            for record in records { MQTTFileSessionStore.encode(record, into: &pending) }
+            for record in records { MQTTSessionLogCodec.encode(record, into: &pending) }
             pendingRecords.append(contentsOf: records)
             dirty = true
         }
@@ -95,7 +144,11 @@ public final class MQTTFileSessionStore: MQTTSessionStore, @unchecked Sendable {
             try writeAll(bytes, to: descriptor)
             guard fsync(descriptor) == 0 else { throw .sessionStore("fsync: \(MQTTFileSessionStore.errnoText())") }
             logSize += bytes.count
-            if logSize > compactionThreshold { try compact() }
+            if logSize
+                > max(MQTTFileSessionStore.minimumCompactionThreshold, liveSize * MQTTFileSessionStore.compactionFactor)
+            {
+                try compact()
+            }
         }
     }
 
@@ -113,7 +166,10 @@ public final class MQTTFileSessionStore: MQTTSessionStore, @unchecked Sendable {
 
     // MARK: - Log
 
-    private func readLog() throws(MQTTClientError) {
+    /// Reads the log into `session`; keeps a copy of a damaged log and reports it.
+    private static func readLog(
+        _ descriptor: Int32, path: String, into session: inout MQTTStoredSession, logSize: inout Int, logger: Logger
+    ) throws(MQTTClientError) -> MQTTSessionLogDamage? {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         _ = lseek(descriptor, 0, SEEK_SET)
@@ -121,31 +177,61 @@ public final class MQTTFileSessionStore: MQTTSessionStore, @unchecked Sendable {
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw .sessionStore("read \(logPath): \(MQTTFileSessionStore.errnoText())")
+                throw .sessionStore("read \(path): \(errnoText())")
             }
             if count == 0 { break }
             bytes.append(contentsOf: chunk[0..<count])
         }
-        var offset = 0
-        var valid = true
-        while offset < bytes.count {
-            guard let (record, next) = MQTTFileSessionStore.decode(bytes, at: offset) else {
-                valid = false
-                break
+        let scan = MQTTSessionLogCodec.scan(bytes)
+        for record in scan.records { session.apply(record) }
+        logSize = scan.validBytes
+        guard !scan.damaged.isEmpty else { return nil }
+        let copy = try keepDamagedCopy(bytes, of: path)
+        let damage = MQTTSessionLogDamage(
+            damagedBytes: scan.damaged.reduce(0) { $0 + $1.count }, damagedRanges: scan.damaged,
+            recoveredRecords: scan.recoveredAfterDamage, savedCopy: copy)
+        logger.error(
+            "MQTT session log damaged: skipped the damaged records, recovered the rest; the damaged log is kept",
+            metadata: [
+                "log": "\(path)", "damagedBytes": "\(damage.damagedBytes)",
+                "recoveredRecords": "\(damage.recoveredRecords)", "copy": "\(copy)",
+            ])
+        return damage
+    }
+
+    /// Writes `bytes` to the first free `<path>.damaged-<n>` (0600, `fsync`ed); returns its path.
+    private static func keepDamagedCopy(_ bytes: [UInt8], of path: String) throws(MQTTClientError) -> String {
+        for index in 1...1000 {
+            let copy = "\(path).damaged-\(index)"
+            let fd = Glibc.open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            if fd < 0 {
+                if errno == EEXIST { continue }
+                throw .sessionStore("cannot create \(copy): \(errnoText())")
             }
-            session.apply(record)
-            offset = next
+            defer { close(fd) }
+            try writeAll(bytes, to: fd, path: copy)
+            guard fsync(fd) == 0 else { throw .sessionStore("fsync \(copy): \(errnoText())") }
+            return copy
         }
-        logSize = offset
-        // Start from a compact log: drops a torn tail and completed records.
-        if !valid || offset > 0 { try compact() }
+        throw .sessionStore("\(path): 1000 damaged copies already kept; remove some")
     }
 
     private func compact() throws(MQTTClientError) {
         var bytes: [UInt8] = []
-        for record in session.records { MQTTFileSessionStore.encode(record, into: &bytes) }
+        for record in session.records { MQTTSessionLogCodec.encode(record, into: &bytes) }
+        let fd = try replaceLog(with: bytes)
+        close(descriptor)
+        descriptor = fd
+        logSize = bytes.count
+        liveSize = bytes.count
+        compactions += 1
+    }
+
+    /// Replaces `session.log` by `bytes` atomically (temporary file, `fsync`, lock, rename, directory `fsync`);
+    /// returns the new log's descriptor, opened for appending and locked.
+    private func replaceLog(with bytes: [UInt8]) throws(MQTTClientError) -> Int32 {
         let temporary = logPath + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .sessionStore("cannot create \(temporary): \(MQTTFileSessionStore.errnoText())") }
         do throws(MQTTClientError) {
             try writeAll(bytes, to: fd)
@@ -162,17 +248,19 @@ public final class MQTTFileSessionStore: MQTTSessionStore, @unchecked Sendable {
             close(fd)
             throw .sessionStore("rename \(temporary): \(MQTTFileSessionStore.errnoText())")
         }
-        let directoryFD = open(directory, O_RDONLY | O_CLOEXEC)
+        let directoryFD = Glibc.open(directory, O_RDONLY | O_CLOEXEC)
         if directoryFD >= 0 {
             _ = fsync(directoryFD)
             close(directoryFD)
         }
-        close(descriptor)
-        descriptor = fd
-        logSize = bytes.count
+        return fd
     }
 
     private func writeAll(_ bytes: [UInt8], to fd: Int32) throws(MQTTClientError) {
+        try MQTTFileSessionStore.writeAll(bytes, to: fd, path: logPath)
+    }
+
+    private static func writeAll(_ bytes: [UInt8], to fd: Int32, path: String) throws(MQTTClientError) {
         var written = 0
         while written < bytes.count {
             let count = bytes.withUnsafeBytes { raw in
@@ -180,99 +268,9 @@ public final class MQTTFileSessionStore: MQTTSessionStore, @unchecked Sendable {
             }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw .sessionStore("write \(logPath): \(MQTTFileSessionStore.errnoText())")
+                throw .sessionStore("write \(path): \(errnoText())")
             }
             written += count
-        }
-    }
-
-    // MARK: - Encoding
-
-    private enum Kind: UInt8 {
-        case accepted = 1, sent, released, completed, unsent, inboundReceived, inboundReleased, inboundCleared
-    }
-
-    static func encode(_ record: MQTTSessionRecord, into buffer: inout [UInt8]) {
-        var body: [UInt8] = []
-        switch record {
-        case .accepted(let sequence, let message):
-            body.append(Kind.accepted.rawValue)
-            body.appendUInt64(sequence)
-            let packet = PublishPacket(
-                topic: message.topic, payload: message.payload,
-                qos: message.qos == .atMostOnce ? .atLeastOnce : message.qos,
-                retain: message.retain, packetIdentifier: 1, properties: message.properties)
-            // The client validated the message before accepting it; an unencodable one is not stored.
-            guard (try? MQTTEncoder.encode(packet, version: .v5, into: &body)) != nil else { return }
-        case .sent(let sequence, let id):
-            body.append(Kind.sent.rawValue)
-            body.appendUInt64(sequence)
-            body.appendUInt16(id)
-        case .released(let sequence):
-            body.append(Kind.released.rawValue)
-            body.appendUInt64(sequence)
-        case .completed(let sequence):
-            body.append(Kind.completed.rawValue)
-            body.appendUInt64(sequence)
-        case .unsent(let sequence):
-            body.append(Kind.unsent.rawValue)
-            body.appendUInt64(sequence)
-        case .inboundReceived(let id, let digest):
-            body.append(Kind.inboundReceived.rawValue)
-            body.appendUInt16(id)
-            body.appendUInt64(digest)
-        case .inboundReleased(let id):
-            body.append(Kind.inboundReleased.rawValue)
-            body.appendUInt16(id)
-        case .inboundCleared:
-            body.append(Kind.inboundCleared.rawValue)
-        }
-        buffer.appendUInt32(UInt32(body.count))
-        buffer.appendUInt32(CRC32.checksum(body))
-        buffer.append(contentsOf: body)
-    }
-
-    /// Decodes the record at `offset`; `nil` for a torn or corrupt record.
-    static func decode(_ bytes: [UInt8], at offset: Int) -> (MQTTSessionRecord, Int)? {
-        guard bytes.count - offset >= 9 else { return nil }
-        let length = Int(bytes.readUInt32(at: offset))
-        let checksum = bytes.readUInt32(at: offset + 4)
-        let start = offset + 8
-        guard length >= 1, bytes.count - start >= length else { return nil }
-        let body = Array(bytes[start..<(start + length)])
-        guard CRC32.checksum(body) == checksum, let kind = Kind(rawValue: body[0]) else { return nil }
-        let next = start + length
-        func sequence() -> UInt64? { body.count >= 9 ? body.readUInt64(at: 1) : nil }
-        switch kind {
-        case .accepted:
-            guard let sequence = sequence(),
-                case .publish(let packet)? = try? MQTTDecoder.decode(Array(body[9...]), version: .v5)
-            else { return nil }
-            let message = MQTTMessage(
-                topic: packet.topic, payload: packet.payload, qos: packet.qos, retain: packet.retain,
-                properties: packet.properties)
-            return (.accepted(sequence: sequence, message: message), next)
-        case .sent:
-            guard body.count == 11, let sequence = sequence() else { return nil }
-            return (.sent(sequence: sequence, packetIdentifier: body.readUInt16(at: 9)), next)
-        case .released:
-            guard body.count == 9, let sequence = sequence() else { return nil }
-            return (.released(sequence: sequence), next)
-        case .completed:
-            guard body.count == 9, let sequence = sequence() else { return nil }
-            return (.completed(sequence: sequence), next)
-        case .unsent:
-            guard body.count == 9, let sequence = sequence() else { return nil }
-            return (.unsent(sequence: sequence), next)
-        case .inboundReceived:
-            guard body.count == 11 else { return nil }
-            return (.inboundReceived(body.readUInt16(at: 1), digest: body.readUInt64(at: 3)), next)
-        case .inboundReleased:
-            guard body.count == 3 else { return nil }
-            return (.inboundReleased(body.readUInt16(at: 1)), next)
-        case .inboundCleared:
-            guard body.count == 1 else { return nil }
-            return (.inboundCleared, next)
         }
     }
 
@@ -290,48 +288,4 @@ public final class MQTTFileSessionStore: MQTTSessionStore, @unchecked Sendable {
     }
 
     static func errnoText() -> String { String(cString: strerror(errno)) }
-}
-
-/// CRC-32 (IEEE 802.3), for the session log's record checksums.
-enum CRC32 {
-    static let table: [UInt32] = (0..<256).map { index in
-        var value = UInt32(index)
-        for _ in 0..<8 { value = value & 1 != 0 ? 0xEDB8_8320 ^ (value >> 1) : value >> 1 }
-        return value
-    }
-
-    static func checksum(_ bytes: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-        return crc ^ 0xFFFF_FFFF
-    }
-}
-
-extension Array where Element == UInt8 {
-    mutating func appendUInt16(_ value: UInt16) {
-        append(UInt8(value >> 8))
-        append(UInt8(value & 0xFF))
-    }
-
-    mutating func appendUInt32(_ value: UInt32) {
-        for shift in stride(from: 24, through: 0, by: -8) { append(UInt8((value >> UInt32(shift)) & 0xFF)) }
-    }
-
-    mutating func appendUInt64(_ value: UInt64) {
-        for shift in stride(from: 56, through: 0, by: -8) { append(UInt8((value >> UInt64(shift)) & 0xFF)) }
-    }
-
-    func readUInt16(at index: Int) -> UInt16 { UInt16(self[index]) << 8 | UInt16(self[index + 1]) }
-
-    func readUInt32(at index: Int) -> UInt32 {
-        var value: UInt32 = 0
-        for position in index..<(index + 4) { value = value << 8 | UInt32(self[position]) }
-        return value
-    }
-
-    func readUInt64(at index: Int) -> UInt64 {
-        var value: UInt64 = 0
-        for position in index..<(index + 8) { value = value << 8 | UInt64(self[position]) }
-        return value
-    }
 }

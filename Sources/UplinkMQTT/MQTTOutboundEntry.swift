@@ -1,10 +1,17 @@
 import MQTTCodec
 
 /// An outbound message the session is responsible for, from acceptance to the end of its QoS handshake.
-final class MQTTOutboundEntry {
-    /// Acceptance order; 0 for QoS 0 messages, which are never stored.
-    let sequence: UInt64
+///
+/// Every mutable field is read and written only under the client's lock (a cancelled `publish` takes its `waiter`
+/// back under it), hence `@unchecked Sendable`.
+final class MQTTOutboundEntry: @unchecked Sendable {
+    /// Acceptance order; 0 for QoS 0 messages, which are never stored. Set when the session accepts the message.
+    var sequence: UInt64
     let message: MQTTMessage
+    /// How long to wait for the acknowledgement before sending again (`nil`: no limit).
+    let acknowledgementTimeout: Duration?
+    /// When the acknowledgement is overdue (set each time the message is sent, with an acknowledgement timeout).
+    var acknowledgementDeadline: ContinuousClock.Instant?
     /// Set when the message is sent (QoS 1/2); kept across reconnects while the session is present.
     var packetIdentifier: UInt16?
     /// PUBREC arrived (QoS 2): only PUBREL is left.
@@ -12,10 +19,14 @@ final class MQTTOutboundEntry {
     /// The waiting `publish` call, if any (`enqueue` does not wait).
     var waiter: UnsafeContinuation<MQTTReasonCode, any Error>?
 
-    init(sequence: UInt64, message: MQTTMessage, waiter: UnsafeContinuation<MQTTReasonCode, any Error>?) {
+    init(
+        sequence: UInt64, message: MQTTMessage, waiter: UnsafeContinuation<MQTTReasonCode, any Error>?,
+        acknowledgementTimeout: Duration? = nil
+    ) {
         self.sequence = sequence
         self.message = message
         self.waiter = waiter
+        self.acknowledgementTimeout = acknowledgementTimeout
     }
 }
 

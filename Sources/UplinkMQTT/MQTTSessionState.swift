@@ -50,6 +50,18 @@ struct MQTTSessionState {
     private var unsubscribeOnConnect: [String] = []
     private var operations: [UInt16: MQTTPendingOperation] = [:]
 
+    /// Calls failed where no effects were at hand (a SUBSCRIBE/UNSUBSCRIBE with no free packet identifier); the
+    /// client takes them with ``takeDeferredEffects(into:)``.
+    private var deferred = MQTTSessionEffects()
+
+    /// Moves the effects of calls failed outside an event into `effects`.
+    mutating func takeDeferredEffects(into effects: inout MQTTSessionEffects) {
+        guard !deferred.operations.isEmpty || !deferred.finishedStreams.isEmpty else { return }
+        effects.operations.append(contentsOf: deferred.operations)
+        effects.finishedStreams.append(contentsOf: deferred.finishedStreams)
+        deferred = MQTTSessionEffects()
+    }
+
     /// A PINGREQ is outstanding.
     private(set) var pingOutstanding = false
     /// The broker exceeded our Receive Maximum on this connection (reported once).
@@ -68,7 +80,9 @@ struct MQTTSessionState {
         lastSequence = max(lastSequence, stored.lastSequence)
         inbound = stored.inbound
         for item in stored.outboundInOrder {
-            let entry = MQTTOutboundEntry(sequence: item.sequence, message: item.message, waiter: nil)
+            let entry = MQTTOutboundEntry(
+                sequence: item.sequence, message: item.message, waiter: nil,
+                acknowledgementTimeout: configuration.acknowledgementTimeout)
             entry.released = item.released
             if let id = item.packetIdentifier, inflight[id] == nil {
                 entry.packetIdentifier = id
@@ -149,6 +163,7 @@ struct MQTTSessionState {
                 } else {
                     _ = encodePublish(entry, dup: true, effects: &effects)
                 }
+                startAcknowledgementTimer(entry)
             }
         } else {
             var requeued: [MQTTOutboundEntry] = []
@@ -187,6 +202,7 @@ struct MQTTSessionState {
             sendUnsubscribe(filters, stream: nil, waiter: nil)
         }
         pump(effects: &effects)
+        takeDeferredEffects(into: &effects)
     }
 
     /// The connection ended: pending subscribe/unsubscribe calls fail; messages stay for the next connection.
@@ -288,6 +304,7 @@ struct MQTTSessionState {
                 if let oldest = queue.popFirst() {
                     if oldest.sequence != 0 { record(.completed(sequence: oldest.sequence)) }
                     if let waiter = oldest.waiter { effects.publishes.append((waiter, .failure(.droppedFromQueue))) }
+                    oldest.waiter = nil
                     droppedCount += 1
                     effects.droppedTopics.append(oldest.message.topic)
                 }
@@ -306,7 +323,9 @@ struct MQTTSessionState {
     mutating func pump(effects: inout MQTTSessionEffects) {
         guard phase == .online else { return }
         var moved = false
-        while let first = queue.first?.message.qos, first == .atMostOnce || inflight.count < window {
+        while let first = queue.first?.message.qos,
+            first == .atMostOnce || (inflight.count < window && hasFreePacketIdentifier)
+        {
             guard let entry = queue.popFirst() else { break }
             moved = true
             send(entry, effects: &effects)
@@ -331,10 +350,16 @@ struct MQTTSessionState {
             entry.waiter = nil
             return
         }
-        let id = allocatePacketIdentifier()
+        guard let id = allocatePacketIdentifier() else {
+            // Every packet identifier is in use: the message waits at the front of the queue for a PUBACK/PUBCOMP
+            // (or a SUBACK/UNSUBACK) to free one.
+            queue.prepend([entry])
+            return
+        }
         entry.packetIdentifier = id
         if encodePublish(entry, dup: false, effects: &effects) {
             inflight[id] = entry
+            startAcknowledgementTimer(entry)
             record(.sent(sequence: entry.sequence, packetIdentifier: id))
         } else {
             entry.packetIdentifier = nil
@@ -380,13 +405,48 @@ struct MQTTSessionState {
         return true
     }
 
-    private mutating func allocatePacketIdentifier() -> UInt16 {
-        while true {
+    /// The next free packet identifier after the last one given; `nil` when all 65,535 are in use (QoS 1/2
+    /// messages in flight and SUBSCRIBE/UNSUBSCRIBE awaiting their acknowledgement): one pass, never a spin.
+    private mutating func allocatePacketIdentifier() -> UInt16? {
+        if inflight.count + operations.count >= Int(UInt16.max) { return nil }
+        for _ in 0..<Int(UInt16.max) {
             lastPacketIdentifier = lastPacketIdentifier == UInt16.max ? 1 : lastPacketIdentifier + 1
             if inflight[lastPacketIdentifier] == nil && operations[lastPacketIdentifier] == nil {
                 return lastPacketIdentifier
             }
         }
+        return nil
+    }
+
+    /// Whether a packet identifier is free for a new QoS 1/2 message or operation.
+    var hasFreePacketIdentifier: Bool { inflight.count + operations.count < Int(UInt16.max) }
+
+    private func startAcknowledgementTimer(_ entry: MQTTOutboundEntry) {
+        entry.acknowledgementDeadline = entry.acknowledgementTimeout.map { .now + $0 }
+    }
+
+    /// Handles acknowledgements overdue at `now` (messages sent with an acknowledgement timeout). MQTT 3.1.1: sends
+    /// each such PUBLISH again with DUP and its packet identifier (PUBREL for a QoS 2 message past PUBREC) and starts
+    /// its timer again; returns `nil`. MQTT 5 forbids resending on the same connection (MQTT-4.4.0-1): returns the
+    /// packet identifier of an overdue message, and the client closes the connection to resend after reconnecting.
+    mutating func expireAcknowledgements(now: ContinuousClock.Instant, effects: inout MQTTSessionEffects) -> UInt16? {
+        guard phase == .online else { return nil }
+        let overdue = inflight.values.filter { entry in entry.acknowledgementDeadline.map { $0 <= now } ?? false }
+            .sorted { $0.sequence < $1.sequence }
+        guard let first = overdue.first else { return nil }
+        if version == .v5 {
+            for entry in overdue { entry.acknowledgementDeadline = nil }
+            return first.packetIdentifier
+        }
+        for entry in overdue {
+            if entry.released, let id = entry.packetIdentifier {
+                emit(.pubrel(PublishAckPacket(packetIdentifier: id)))
+            } else {
+                _ = encodePublish(entry, dup: true, effects: &effects)
+            }
+            startAcknowledgementTimer(entry)
+        }
+        return nil
     }
 
     private mutating func complete(
@@ -457,7 +517,12 @@ struct MQTTSessionState {
     private mutating func sendSubscribe(
         _ stream: MQTTSubscriptionStream, waiter: UnsafeContinuation<[MQTTReasonCode], any Error>?
     ) {
-        let id = allocatePacketIdentifier()
+        guard let id = allocatePacketIdentifier() else {
+            removeStream(stream)
+            if let waiter { deferred.operations.append((waiter, .failure(.packetIdentifiersExhausted))) }
+            deferred.finishedStreams.append((stream, .packetIdentifiersExhausted))
+            return
+        }
         let packet = SubscribePacket(
             packetIdentifier: id, subscriptions: stream.subscriptions, properties: stream.properties)
         operations[id] = MQTTPendingOperation(
@@ -468,7 +533,11 @@ struct MQTTSessionState {
     private mutating func sendUnsubscribe(
         _ filters: [String], stream: MQTTSubscriptionStream?, waiter: UnsafeContinuation<[MQTTReasonCode], any Error>?
     ) {
-        let id = allocatePacketIdentifier()
+        guard let id = allocatePacketIdentifier() else {
+            if let waiter { deferred.operations.append((waiter, .failure(.packetIdentifiersExhausted))) }
+            if let stream { deferred.finishedStreams.append((stream, nil)) }
+            return
+        }
         operations[id] = MQTTPendingOperation(
             kind: .unsubscribe(filters, stream), waiter: waiter, deadline: .now + configuration.operationTimeout)
         emit(.unsubscribe(UnsubscribePacket(packetIdentifier: id, topicFilters: filters)))
@@ -554,6 +623,7 @@ struct MQTTSessionState {
                 record(.released(sequence: entry.sequence))
             }
             emit(.pubrel(PublishAckPacket(packetIdentifier: ack.packetIdentifier)))
+            startAcknowledgementTimer(entry)
         case .pubcomp(let ack):
             guard let entry = inflight[ack.packetIdentifier] else { return }
             guard entry.message.qos == .exactlyOnce, entry.released else {
@@ -590,6 +660,7 @@ struct MQTTSessionState {
             } else if let waiter = operation.waiter {
                 effects.operations.append((waiter, .success(ack.reasonCodes)))
             }
+            pump(effects: &effects)
         case .unsuback(let ack):
             guard let operation = operations[ack.packetIdentifier] else { return }
             guard case .unsubscribe(let filters, let stream) = operation.kind else {
@@ -602,6 +673,7 @@ struct MQTTSessionState {
             operations[ack.packetIdentifier] = nil
             if let stream { effects.finishedStreams.append((stream, nil)) }
             if let waiter = operation.waiter { effects.operations.append((waiter, .success(ack.reasonCodes))) }
+            pump(effects: &effects)
         case .pingresp:
             pingOutstanding = false
         case .disconnect(let disconnect):

@@ -3,8 +3,9 @@ import MQTTCodec
 /// The messages of one subscription, as an `AsyncSequence` with a bounded buffer.
 ///
 /// The client appends every received message whose topic matches one of the stream's filters. When the buffer
-/// holds `capacity` messages the client stops reading from the socket until the consumer catches up, so a slow
-/// consumer slows the broker down instead of growing memory. The iterator takes buffered messages in batches,
+/// holds `capacity` messages, or `byteCapacity` bytes of topics and payloads, the client stops reading from the
+/// socket until the consumer has taken the buffer below half of both, so a slow consumer slows the broker down
+/// instead of growing memory. The iterator takes buffered messages in batches,
 /// so reading a message costs no lock in the common case.
 ///
 /// The sequence ends (returns `nil`) after `unsubscribe` or `disconnect()`, and throws when the client gives up
@@ -20,12 +21,17 @@ public final class MQTTSubscriptionStream: AsyncSequence, Sendable {
     let buffer: MQTTMessageBuffer
     private let granted = MQTTLocked<[MQTTReasonCode]>([])
 
-    init(subscriptions: [MQTTSubscription], properties: MQTTProperties, capacity: Int) {
+    init(subscriptions: [MQTTSubscription], properties: MQTTProperties, capacity: Int, byteCapacity: Int) {
         self.subscriptions = subscriptions
         self.properties = properties
         self.filters = subscriptions.map(\.topicFilter)
-        self.buffer = MQTTMessageBuffer(capacity: capacity)
+        self.buffer = MQTTMessageBuffer(capacity: capacity, byteCapacity: byteCapacity)
     }
+
+    /// Messages buffered and not yet taken by the iterator (a batch the iterator holds is not counted).
+    public var bufferedCount: Int { buffer.counts.messages }
+    /// Topic and payload bytes of the buffered messages.
+    public var bufferedBytes: Int { buffer.counts.bytes }
 
     /// The reason codes of the last SUBACK for this stream (granted QoS per filter).
     public var reasonCodes: [MQTTReasonCode] {
@@ -82,6 +88,7 @@ public final class MQTTSubscriptionStream: AsyncSequence, Sendable {
 final class MQTTMessageBuffer: @unchecked Sendable {
     private struct State {
         var messages: [MQTTMessage] = []
+        var bytes = 0
         var consumer: UnsafeContinuation<Void, any Error>?
         var producer: UnsafeContinuation<Void, Never>?
         var ended = false
@@ -89,33 +96,50 @@ final class MQTTMessageBuffer: @unchecked Sendable {
     }
 
     let capacity: Int
+    let byteCapacity: Int
     private let state = MQTTLocked(State())
 
-    init(capacity: Int) { self.capacity = capacity }
+    init(capacity: Int, byteCapacity: Int = Int.max) {
+        self.capacity = capacity
+        self.byteCapacity = byteCapacity
+    }
 
-    /// Appends messages; returns whether the buffer is now at or above capacity.
+    /// The bytes a message takes in the buffer, as counted against `byteCapacity`.
+    static func size(of message: MQTTMessage) -> Int { message.payload.count + message.topic.utf8.count }
+
+    /// Buffered messages and bytes.
+    var counts: (messages: Int, bytes: Int) { state.withLock { ($0.messages.count, $0.bytes) } }
+
+    private func isFull(_ state: State) -> Bool { state.messages.count >= capacity || state.bytes >= byteCapacity }
+
+    /// Appends messages; returns whether the buffer is now at or above capacity (in messages or bytes).
     @discardableResult
     func append(_ message: MQTTMessage) -> Bool {
         let (consumer, full) = state.withLock { state -> (UnsafeContinuation<Void, any Error>?, Bool) in
             if state.ended { return (nil, false) }
             state.messages.append(message)
+            state.bytes += MQTTMessageBuffer.size(of: message)
             let consumer = state.consumer
             state.consumer = nil
-            return (consumer, state.messages.count >= capacity)
+            return (consumer, isFull(state))
         }
         consumer?.resume()
         return full
     }
 
     /// Whether the buffer is at or above capacity.
-    var isFull: Bool { state.withLock { !$0.ended && $0.messages.count >= capacity } }
+    var isFull: Bool { state.withLock { !$0.ended && isFull($0) } }
 
-    /// Waits until the buffer has drained below half its capacity (or ended, or the task is cancelled).
+    /// Waits until the buffer has drained below half its capacity in messages and in bytes (or ended, or the task
+    /// is cancelled).
     func waitForSpace() async {
         await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
                 let ready = state.withLock { state -> Bool in
-                    if state.ended || state.messages.count < max(1, capacity / 2) || Task.isCancelled { return true }
+                    if state.ended || Task.isCancelled { return true }
+                    if state.messages.count < max(1, capacity / 2) && state.bytes < max(1, byteCapacity / 2) {
+                        return true
+                    }
                     state.producer = continuation
                     return false
                 }
@@ -138,6 +162,7 @@ final class MQTTMessageBuffer: @unchecked Sendable {
             let done = state.withLock { state -> Bool in
                 if !state.messages.isEmpty {
                     swap(&batch, &state.messages)
+                    state.bytes = 0
                     producer = state.producer
                     state.producer = nil
                     return true

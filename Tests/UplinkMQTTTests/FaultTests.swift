@@ -233,7 +233,7 @@ struct FaultTests {
         await MQTTChild.kill9(first)
 
         // What the killed process had durably accepted but not finished.
-        let pending = try MQTTFileSessionStore(directory: session).load()
+        let pending = try await MQTTFileSessionStore.open(directory: session).load()
         try await counter.waitForQuiet()
         let stored = pending.outbound.values.compactMap { Int($0.message.payloadString) }
         let highest = max(stored.max() ?? -1, counter.numbers.max() ?? -1)
@@ -249,7 +249,7 @@ struct FaultTests {
         try await counter.waitForAll(FaultTests.total)
         try await counter.waitForQuiet()
         counter.check(total: FaultTests.total, qos: qos)
-        #expect(try MQTTFileSessionStore(directory: session).load().outbound.isEmpty)
+        #expect(try await MQTTFileSessionStore.open(directory: session).load().outbound.isEmpty)
         await counter.client.disconnect()
         await broker.stop()
     }

@@ -5,7 +5,7 @@ import UplinkMQTT
 import UplinkMQTTNIO
 
 /// A client for the fake broker: no reconnect, short timeouts.
-private func hostileClient(
+func hostileClient(
     port: Int, version: MQTTProtocolVersion, adjust: (inout MQTTClientConfiguration) -> Void = { _ in }
 )
     throws -> MQTTClient
@@ -18,7 +18,7 @@ private func hostileClient(
 }
 
 /// Runs the fake broker's script and the client's side together, with a deadline (no hang allowed).
-private func withFakeBroker(
+func withFakeBroker(
     _ script: @escaping @Sendable (inout MQTTFakePeer) async throws -> [MQTTPacket],
     client body: @escaping @Sendable (Int) async throws -> Void
 ) async throws -> [MQTTPacket] {
@@ -46,7 +46,7 @@ private let refusals: [(MQTTProtocolVersion, MQTTReasonCode)] =
     [1, 2, 3, 4, 5].compactMap { MQTTConnectReturnCode(rawValue: $0).map { (.v3_1_1, $0.reasonCode) } }
     + (0x80...0xA2).map { MQTTReasonCode(UInt8($0)) }.filter { $0.isValid(for: .connack) }.map { (.v5, $0) }
 
-@Suite("hostile broker: malformed and wrong packets from an in-process fake broker")
+@Suite("hostile broker: malformed and wrong packets from an in-process fake broker", .timeLimit(.minutes(1)))
 struct HostileBrokerTests {
     @Test("CONNACK refused with each reason code: connect() throws that code", arguments: refusals.indices)
     func refused(index: Int) async throws {
@@ -79,9 +79,14 @@ struct HostileBrokerTests {
         }) { port in
             let client = try hostileClient(port: port, version: version)
             try await client.connect()
-            await #expect(throws: MQTTClientError.self) {
+            let error = await #expect(throws: MQTTClientError.self) {
                 try await client.publish(MQTTMessage(topic: "t", string: "x", qos: .atLeastOnce))
             }
+            guard case .protocolViolation(.malformedPacket, let text)? = error else {
+                Issue.record("expected a Malformed Packet violation, got \(String(describing: error))")
+                return
+            }
+            #expect(text == "malformedRemainingLength")
         }
         if version == .v5 {
             #expect(seen == [.disconnect(DisconnectPacket(reasonCode: .malformedPacket))])
@@ -100,9 +105,12 @@ struct HostileBrokerTests {
             let client = try hostileClient(port: port, version: .v5)
             let stream = try await client.subscribe(to: "a", qos: .atLeastOnce)
             try await client.connect()
-            await #expect(throws: (any Error).self) {
+            // (This closure used to end with a `throw` of its own: the check passed whether the stream threw or not.)
+            do {
                 for try await _ in stream {}
-                throw MQTTClientError.connectionClosed(nil, reasonString: nil)
+                Issue.record("the stream ended without an error")
+            } catch let error as MQTTClientError {
+                #expect(error == .connectionClosed(nil, reasonString: nil))
             }
         }
     }
@@ -254,8 +262,12 @@ struct HostileBrokerTests {
         }) { port in
             let client = try hostileClient(port: port, version: version)
             try await client.connect()
-            await #expect(throws: MQTTClientError.self) {
+            let error = await #expect(throws: MQTTClientError.self) {
                 try await client.publish(MQTTMessage(topic: "t", string: "two", qos: .exactlyOnce))
+            }
+            guard case .publishRejected(.qosNotSupported, _)? = error else {
+                Issue.record("expected publishRejected(qosNotSupported), got \(String(describing: error))")
+                return
             }
             // (A publish on a stopped client would wait for a connection that never comes: checked first.)
             try #require(client.isConnected, "the client closed the connection")
@@ -280,9 +292,14 @@ struct HostileBrokerTests {
         }) { port in
             let client = try hostileClient(port: port, version: .v5)
             try await client.connect()
-            await #expect(throws: MQTTClientError.self) {
+            let error = await #expect(throws: MQTTClientError.self) {
                 try await client.publish(MQTTMessage(topic: "t", string: "x", qos: .atLeastOnce))
             }
+            guard case .protocolViolation(.protocolError, let text)? = error else {
+                Issue.record("expected a Protocol Error violation, got \(String(describing: error))")
+                return
+            }
+            #expect(text.contains("PUBREC"), "\(text)")
         }
         #expect(seen == [.disconnect(DisconnectPacket(reasonCode: .protocolError))])
     }
@@ -304,8 +321,18 @@ struct HostileBrokerTests {
             let client = try hostileClient(port: port, version: .v5) { $0.maximumPacketSize = 256 }
             try await client.connect()
             // The broker answers SUBSCRIBE with the hostile bytes: the subscribe fails, the connection closes.
-            await #expect(throws: MQTTClientError.self) { _ = try await client.subscribe(to: "#", qos: .atMostOnce) }
+            let error = await #expect(throws: MQTTClientError.self) {
+                _ = try await client.subscribe(to: "#", qos: .atMostOnce)
+            }
+            switch error {
+            case .protocolViolation(let violation, _)?: #expect(violation == code)
+            case .inboundPacketTooLarge(let size, let maximum)?:
+                #expect(code == .packetTooLarge)
+                #expect(size == 403 && maximum == 256, "\(size) > \(maximum)")
+            default: Issue.record("expected the violation \(code.name), got \(String(describing: error))")
+            }
             try await mqttEventually("the client closed the connection") { !client.isConnected }
+            #expect(client.lastConnectionError == error)
         }
         #expect(seen.contains(.disconnect(DisconnectPacket(reasonCode: code))), "\(seen)")
     }
@@ -341,9 +368,10 @@ extension HostileBrokerTests {
             }
             try await client.connect()
             let start = ContinuousClock.now
-            await #expect(throws: MQTTClientError.self) {
+            let error = await #expect(throws: MQTTClientError.self) {
                 try await client.publish(MQTTMessage(topic: "t", string: "never acknowledged", qos: .atLeastOnce))
             }
+            #expect(error == .timeout("PINGRESP: the broker stopped answering"))
             let elapsed = ContinuousClock.now - start
             // Keep alive (1 s) then the PINGRESP wait (1 s), checked every 250 ms; generous bounds for a busy machine.
             #expect(elapsed >= .milliseconds(1500), "declared dead after \(elapsed)")

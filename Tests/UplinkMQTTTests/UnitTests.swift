@@ -62,13 +62,13 @@ struct ClientUnitTests {
     }
 
     @Test("file session store: records survive reopening; a torn tail is dropped; a second user is refused")
-    func fileStore() throws {
+    func fileStore() async throws {
         let folder = try MQTTScratch("store")
         let directory = folder.path("session")
         let message = MQTTMessage(
             topic: "t/1", string: "payload", qos: .exactlyOnce, properties: [.userProperty(name: "k", value: "v")])
         do {
-            let store = try MQTTFileSessionStore(directory: directory)
+            let store = try await MQTTFileSessionStore.open(directory: directory)
             #expect(throws: MQTTClientError.self) { _ = try MQTTFileSessionStore(directory: directory) }
             store.append([
                 .accepted(sequence: 1, message: message), .sent(sequence: 1, packetIdentifier: 7),
@@ -83,7 +83,8 @@ struct ClientUnitTests {
         handle.seekToEndOfFile()
         handle.write(Data([0, 0, 0, 40, 1, 2, 3]))
         handle.closeFile()
-        let reopened = try MQTTFileSessionStore(directory: directory)
+        let reopened = try await MQTTFileSessionStore.open(directory: directory)
+        #expect(reopened.damage == nil, "a torn tail is not damage")
         let session = try reopened.load()
         #expect(session.outbound.count == 1)
         let entry = try #require(session.outbound[1])
