@@ -319,8 +319,8 @@ public final class ModuleEngine: @unchecked Sendable {
     }
 
     /// The console delimiter (`console1_delimiter`), which separates parameters.
-    var delimiter: Character {
-        Character(Unicode.Scalar(UInt8(clamping: config.integer("console1_delimiter"))))
+    var delimiter: Unicode.Scalar {
+        Unicode.Scalar(UInt8(clamping: config.integer("console1_delimiter")))
     }
 
     private func pump() {
