@@ -33,6 +33,9 @@ let package = Package(
         // Pure codecs: standard library only, so they also build with Embedded Swift.
         .target(name: "ATCodec"),
         .target(name: "MQTTCodec"),
+        // The microcontroller's AT host driver and MQTT client state machines: standard library and the codecs only,
+        // built here for host tests and by scripts/embedded (Embedded Swift) for the firmware, from the same sources.
+        .target(name: "UplinkEmbedded", dependencies: ["ATCodec", "MQTTCodec"]),
         // DNS messages: pure codec, standard library only.
         .target(name: "DNSCodec"),
         // The stub resolver: UDP with EDNS0, TCP fallback, CNAME chains, cache, several servers.
@@ -185,6 +188,7 @@ let package = Package(
         ),
         .testTarget(name: "ATCodecTests", dependencies: ["ATCodec"]),
         .testTarget(name: "MQTTCodecTests", dependencies: ["MQTTCodec"]),
+        .testTarget(name: "UplinkEmbeddedTests", dependencies: ["UplinkEmbedded", "MQTTCodec", "ATCodec"]),
         .testTarget(
             name: "UplinkMQTTTests",
             dependencies: [
@@ -233,6 +237,7 @@ let package = Package(
             dependencies: [
                 "UplinkModule",
                 "UplinkDriver",
+                "UplinkEmbedded",
                 "UplinkMQTT",
                 "UplinkMQTTNIO",
                 "MQTTCodec",
