@@ -18,7 +18,9 @@ struct ModulePort: SPWFPort {
 
 extension StaticString {
     var bytes: [UInt8] { Array(UnsafeBufferPointer(start: utf8Start, count: utf8CodeUnitCount)) }
-    var string: String { String(decoding: UnsafeBufferPointer(start: utf8Start, count: utf8CodeUnitCount), as: UTF8.self) }
+    var string: String {
+        String(decoding: UnsafeBufferPointer(start: utf8Start, count: utf8CodeUnitCount), as: UTF8.self)
+    }
 }
 
 /// The seed's device application: boot the module, join Wi-Fi, set the clock, load the credentials built into the

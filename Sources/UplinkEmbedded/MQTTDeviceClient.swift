@@ -211,7 +211,8 @@ public struct MQTTDeviceClient {
         case .suback(let ack):
             pendingSubscriptions.removeAll { $0 == ack.packetIdentifier }
             if pendingSubscriptions.isEmpty, awaiting?.what == .suback { awaiting = nil }
-            events.append(.subscribed(packetIdentifier: ack.packetIdentifier, granted: ack.reasonCodes.map { $0.rawValue }))
+            events.append(
+                .subscribed(packetIdentifier: ack.packetIdentifier, granted: ack.reasonCodes.map { $0.rawValue }))
         case .pingresp:
             if awaiting?.what == .pingresp { awaiting = nil }
         case .publish(let publish):
@@ -222,7 +223,8 @@ public struct MQTTDeviceClient {
                     return fail(error, &events)
                 }
             }
-            events.append(.message(topic: Array(publish.topic.utf8), payload: publish.payload, qos: publish.qos.rawValue))
+            events.append(
+                .message(topic: Array(publish.topic.utf8), payload: publish.payload, qos: publish.qos.rawValue))
         default:
             fail(.unexpected(nil), &events)
         }

@@ -188,8 +188,7 @@ public struct SPWFHost<Port: SPWFPort> {
         let dialect = session.dialect
         let status = try run(command { () throws(ATCommandError) in try dialect.statusCommand("ip_ipaddr") })
         for case .variable(let name, let value) in status.lines
-        where name.utf8.elementsEqual("ip_ipaddr".utf8) && !value.isEmpty && !value.utf8.elementsEqual("0.0.0.0".utf8)
-        {
+        where name.utf8.elementsEqual("ip_ipaddr".utf8) && !value.isEmpty && !value.utf8.elementsEqual("0.0.0.0".utf8) {
             wifiAddress = value
         }
     }
@@ -203,7 +202,8 @@ public struct SPWFHost<Port: SPWFPort> {
         }
         let dialect = session.dialect
         try run(command { () throws(ATCommandError) in try dialect.ssidCommand(ssid) })
-        try run(command { () throws(ATCommandError) in try dialect.setVariableCommand("wifi_wpa_psk_text", passphrase) })
+        try run(
+            command { () throws(ATCommandError) in try dialect.setVariableCommand("wifi_wpa_psk_text", passphrase) })
         try run(command { () throws(ATCommandError) in try dialect.setVariableCommand("wifi_priv_mode", "2") })
         try run(command { () throws(ATCommandError) in try dialect.setVariableCommand("wifi_mode", "1") })
         try run(dialect.saveHostCommand)

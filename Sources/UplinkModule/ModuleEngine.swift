@@ -145,6 +145,12 @@ public final class ModuleEngine: @unchecked Sendable {
         boot()
     }
 
+    /// The reset line pulsed (as mbed's driver does at start-up): `+WIND:2`, then the boot WINDs.
+    public func resetLine() {
+        eventLoop.preconditionInEventLoop()
+        reset()
+    }
+
     /// Closes every socket (the process is exiting).
     public func shutdown() {
         eventLoop.preconditionInEventLoop()
