@@ -201,12 +201,15 @@ struct FirmwareTests {
         return (0...top).filter { !seen.contains($0) }
     }
 
-    @Test("boots, joins through the module, resolves the broker via NSD, mutual TLS; 10 telemetry; a command answered")
-    func endToEnd() async throws {
+    @Test(
+        "boots, joins through the module, resolves the broker via NSD, mutual TLS; 10 telemetry; a command answered",
+        arguments: [nil, 115_200])
+    func endToEnd(paceBaud: Int?) async throws {
+        // Paced: the module's output at 115200 baud (10 bits a byte), as a real UART; QEMU does not pace its own.
         let rig = try await Self.rig()
         let image = try await Self.build(rig)
         let subscriber = try await Subscriber.start(rig)
-        let device = try await Device.start(image, rig: rig)
+        let device = try await Device.start(image, rig: rig, paceBaud: paceBaud)
         try await device.waitForConsole("[fw] MQTT connected")
         try await subscriber.waitFor(telemetry: 10)
         #expect(Self.gaps(subscriber.sequence).isEmpty)
@@ -215,6 +218,56 @@ struct FirmwareTests {
         try await subscriber.waitFor(line: "devices/\(Self.clientID)/replies ack:blink 3")
         #expect(device.consoleText.contains("[fw] command: blink 3"))
         #expect(!device.consoleText.contains("[fw] error:"), "\(device.consoleText)")
+        await device.stop()
+        await subscriber.stop()
+        await rig.stop()
+    }
+
+    @Test("spwf01-3.5 shows the seed's two failures on the console; the default profile connects with the same image")
+    func seedFailures() async throws {
+        // RSA 2048: the JITR chain is over the 3.5 firmware's 2048-byte certificate slot.
+        let rig = try await Self.rig(.rsa2048)
+        let image = try await Self.build(rig)
+        let legacy = try await Device.start(image, rig: rig, profile: .spwf01Legacy)
+        try await legacy.waitForConsole(
+            "[fw] error: credential loading: module error on AT+S.TLSCERT: Credential rejected")
+        try await legacy.waitForConsole(
+            "[fw] error: module error on AT+S.SOCKON: Failed to resolve name (code 11)", count: 2)
+        #expect(!legacy.consoleText.contains("[fw] MQTT connected"))
+        await legacy.stop()
+
+        let fixed = try await Device.start(image, rig: rig, profile: .spwf01)
+        try await fixed.waitForConsole("[fw] credentials loaded")
+        try await fixed.waitForConsole("[fw] MQTT connected")
+        #expect(!fixed.consoleText.contains("[fw] error:"), "\(fixed.consoleText)")
+        await fixed.stop()
+        await rig.stop()
+    }
+
+    @Test("survives the module's reset and a broker restart: reconnects, QoS 1 telemetry resumes with no sequence gap")
+    func resilience() async throws {
+        let rig = try await Self.rig()
+        let image = try await Self.build(rig)
+        let subscriber = try await Subscriber.start(rig)
+        let device = try await Device.start(image, rig: rig)
+        try await subscriber.waitFor(telemetry: 5)
+
+        // The reset line: +WIND:2 and the boot WINDs; every socket is gone.
+        let engine = device.server.engine
+        engine.eventLoop.execute { engine.resetLine() }
+        try await device.waitForConsole("[fw] the module rebooted")
+        try await device.waitForConsole("[fw] MQTT connected", count: 2)
+        let afterReset = Set(subscriber.sequence).count
+        try await subscriber.waitFor(telemetry: afterReset + 3)
+
+        // The broker restarts (sessions persisted): the module reports WIND 58, the firmware reconnects.
+        try await rig.broker.restart()
+        try await device.waitForConsole("[fw] MQTT connected", count: 3)
+        let afterRestart = Set(subscriber.sequence).count
+        try await subscriber.waitFor(telemetry: afterRestart + 3)
+        let sequence = subscriber.sequence
+        #expect(Self.gaps(sequence).isEmpty, "missing: \(Self.gaps(sequence)); console: \(device.consoleText)")
+        #expect(sequence.count >= afterRestart + 3)
         await device.stop()
         await subscriber.stop()
         await rig.stop()
