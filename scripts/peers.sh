@@ -19,6 +19,7 @@ command -v openssl >/dev/null 2>&1 || packages+=(openssl)
 command -v qemu-system-arm >/dev/null 2>&1 || packages+=(qemu-system-arm)
 [ -d /usr/lib/picolibc/arm-none-eabi ] || packages+=(picolibc-arm-none-eabi)
 [ -d /usr/lib/gcc/arm-none-eabi ] || packages+=(gcc-arm-none-eabi)
+command -v llvm-size >/dev/null 2>&1 || packages+=(llvm)  # the firmware's size report
 if [ ${#packages[@]} -gt 0 ]; then
     # Quiet: one line per package; apt's and dpkg's whole output goes to a log file.
     mkdir -p .build

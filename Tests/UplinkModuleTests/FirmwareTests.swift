@@ -17,47 +17,7 @@ struct FirmwareTests {
         .deletingLastPathComponent().path
     static let clientID = "fw-0001"
 
-    /// NSD, a mutual-TLS mosquitto (sessions kept across a restart) and the dev PKI, in `folder`.
-    struct Rig {
-        let nsd: NSDServer
-        let broker: MosquittoBroker
-        let folder: String
-        let group: MultiThreadedEventLoopGroup
-
-        static func start(_ algorithm: KeyAlgorithm = .ecP256) async throws -> Rig {
-            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-            var options = DevPKI.Options()
-            options.deviceCA = true
-            options.keyAlgorithm = algorithm
-            options.serverNames = [SeedZone.seedName]
-            let pki = try DevPKI.generate(options)
-            let folder = NSTemporaryDirectory() + "uplink-firmware-\(UUID().uuidString)"
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            _ = try pki.write(to: folder + "/pki")
-            let broker = try await MosquittoBroker.start(listenerLines: [
-                "cafile \(folder)/pki/ca.pem", "certfile \(folder)/pki/server.pem", "keyfile \(folder)/pki/server.key",
-                "require_certificate true", "persistence true", "persistence_location \(folder)/",
-            ])
-            let nsd = try await NSDServer.start(
-                zone: SeedZone.origin, zoneText: ModuleDNSTests.loopbackZone, group: group)
-            return Rig(nsd: nsd, broker: broker, folder: folder, group: group)
-        }
-
-        func stop() async {
-            broker.stop()
-            await nsd.stop()
-            try? FileManager.default.removeItem(atPath: folder)
-            try? await group.shutdownGracefully()
-        }
-
-        /// mosquitto_sub / mosquitto_pub's TLS options, with the device's own chain and key.
-        var clientTLS: [String] {
-            [
-                "-h", "127.0.0.1", "-p", "\(broker.port)", "--cafile", "\(folder)/pki/ca.pem", "--cert",
-                "\(folder)/pki/device-0001-chain.pem", "--key", "\(folder)/pki/device-0001.key",
-            ]
-        }
-    }
+    typealias Rig = SeedPathTests.Rig
 
     /// The image, built by Firmware/build with the rig's broker and credentials.
     static func build(_ rig: Rig) async throws -> String {
@@ -66,7 +26,7 @@ struct FirmwareTests {
         let child = try ChildProcess(
             path: "/bin/bash",
             arguments: [
-                packageRoot + "/Firmware/build", "--out", out, "--pki", rig.folder + "/pki", "--host",
+                packageRoot + "/Firmware/build", "--out", out, "--pki", rig.folder, "--host",
                 SeedZone.seedName, "--port", "\(rig.broker.port)", "--client-id", clientID,
             ], standardOutput: .file(log), standardError: .standardOutput,
             environment: ["UPLINK": UplinkExecutable.path()])
@@ -131,7 +91,7 @@ struct FirmwareTests {
             let output = rig.folder + "/sub-\(UUID().uuidString).log"
             let process = try ChildProcess(
                 path: "/usr/bin/mosquitto_sub",
-                arguments: rig.clientTLS + [
+                arguments: FirmwareTests.clientTLS(rig) + [
                     "-i", "fw-test-sub", "-c", "-q", "1", "-t", "devices/\(clientID)/#", "-v",
                 ], outputPath: output)
             // Subscribed once a retained-less publish of our own comes back.
@@ -184,10 +144,19 @@ struct FirmwareTests {
         func stop() async { await process.stop() }
     }
 
+    /// mosquitto_sub / mosquitto_pub's TLS options, with the device's own chain and key.
+    static func clientTLS(_ rig: Rig) -> [String] {
+        [
+            "-h", "127.0.0.1", "-p", "\(rig.broker.port)", "--cafile", "\(rig.folder)/ca.pem", "--cert",
+            "\(rig.folder)/device-0001-chain.pem", "--key", "\(rig.folder)/device-0001.key",
+        ]
+    }
+
     static func publish(_ rig: Rig, topic: String, _ message: String) async throws {
         let log = rig.folder + "/pub.log"
         let child = try ChildProcess(
-            path: "/usr/bin/mosquitto_pub", arguments: rig.clientTLS + ["-t", topic, "-m", message, "-q", "1"],
+            path: "/usr/bin/mosquitto_pub",
+            arguments: FirmwareTests.clientTLS(rig) + ["-t", topic, "-m", message, "-q", "1"],
             outputPath: log)
         let deadline = ContinuousClock.now + .seconds(10)
         while child.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
@@ -273,5 +242,8 @@ struct FirmwareTests {
         await rig.stop()
     }
 
-    static func rig(_ algorithm: KeyAlgorithm = .ecP256) async throws -> Rig { try await Rig.start(algorithm) }
+    /// The seed path's rig (NSD, mutual-TLS mosquitto, dev PKI in `folder`), with sessions kept across a restart.
+    static func rig(_ algorithm: KeyAlgorithm = .ecP256) async throws -> Rig {
+        try await SeedPathTests.rig(algorithm, brokerLines: ["persistence true", "persistence_location $FOLDER/"])
+    }
 }
