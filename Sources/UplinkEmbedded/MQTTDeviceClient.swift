@@ -28,7 +28,7 @@ public struct MQTTDeviceClient {
     }
 
     /// Where the connection stands.
-    public enum State: Equatable {
+    public enum State: Equatable, Sendable {
         /// No connection (initially, and after ``connectionLost()``).
         case disconnected
         /// CONNECT sent, CONNACK awaited.
@@ -38,7 +38,7 @@ public struct MQTTDeviceClient {
     }
 
     /// What happened, for the application.
-    public enum Event: Equatable {
+    public enum Event: Equatable, Sendable {
         /// CONNACK accepted; whether the broker had a session.
         case connected(sessionPresent: Bool)
         /// CONNACK refused, with its return code.
@@ -254,7 +254,7 @@ public struct MQTTDeviceClient {
 }
 
 /// Why the device client refused a call or dropped its connection.
-public enum MQTTDeviceError: Error, Equatable {
+public enum MQTTDeviceError: Error, Equatable, Sendable {
     /// The call needs a connection (CONNACK accepted).
     case notConnected
     /// As many QoS 1 messages as allowed await their PUBACK.
@@ -285,7 +285,7 @@ public enum MQTTDeviceError: Error, Equatable {
 }
 
 /// A response the device client waits for.
-public enum MQTTDeviceResponse: Equatable {
+public enum MQTTDeviceResponse: Equatable, Sendable {
     case connack
     case suback
     case pingresp
