@@ -36,6 +36,9 @@ let package = Package(
         // The AWS-IoT-like front's identity registry: records and the interface both planes use.
         .target(name: "UplinkIoTRegistry"),
         .target(name: "MQTTCodec"),
+        // The microcontroller's AT host driver and MQTT client state machines: standard library and the codecs only,
+        // built here for host tests and by scripts/embedded (Embedded Swift) for the firmware, from the same sources.
+        .target(name: "UplinkEmbedded", dependencies: ["ATCodec", "MQTTCodec"]),
         // DNS messages: pure codec, standard library only.
         .target(name: "DNSCodec"),
         // The stub resolver: UDP with EDNS0, TCP fallback, CNAME chains, cache, several servers.
@@ -190,6 +193,7 @@ let package = Package(
         // Byte-level helpers of the codecs' tests (hex, a seeded generator): standard library only.
         .target(name: "CodecTestSupport", path: "Tests/CodecTestSupport"),
         .testTarget(name: "MQTTCodecTests", dependencies: ["MQTTCodec", "CodecTestSupport"]),
+        .testTarget(name: "UplinkEmbeddedTests", dependencies: ["UplinkEmbedded", "MQTTCodec", "ATCodec"]),
         .testTarget(
             name: "UplinkMQTTTests",
             dependencies: [
@@ -252,6 +256,7 @@ let package = Package(
             dependencies: [
                 "UplinkModule",
                 "UplinkDriver",
+                "UplinkEmbedded",
                 "UplinkMQTT",
                 "UplinkMQTTNIO",
                 "MQTTCodec",

@@ -14,6 +14,12 @@ command -v mosquitto_pub >/dev/null 2>&1 || packages+=(mosquitto-clients)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || packages+=(rabbitmq-server)
 command -v dig >/dev/null 2>&1 || packages+=(dnsutils)
 command -v openssl >/dev/null 2>&1 || packages+=(openssl)
+# The firmware (Embedded Swift on an emulated STM32): QEMU's netduinoplus2, picolibc's memcpy/memset and
+# libgcc's 64-bit helpers (gcc-arm-none-eabi, which picolibc pulls in).
+command -v qemu-system-arm >/dev/null 2>&1 || packages+=(qemu-system-arm)
+[ -d /usr/lib/picolibc/arm-none-eabi ] || packages+=(picolibc-arm-none-eabi)
+[ -d /usr/lib/gcc/arm-none-eabi ] || packages+=(gcc-arm-none-eabi)
+command -v llvm-size >/dev/null 2>&1 || packages+=(llvm)  # the firmware's size report
 if [ ${#packages[@]} -gt 0 ]; then
     # Quiet: one line per package; apt's and dpkg's whole output goes to a log file.
     mkdir -p .build

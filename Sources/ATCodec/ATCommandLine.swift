@@ -43,11 +43,14 @@ public struct ATCommandLine: Equatable, Sendable {
 
     /// Splits the argument into at most `limit` fields at `delimiter`; the last field keeps the rest.
     ///
-    /// A missing argument gives no fields; an empty argument gives one empty field.
-    public func fields(limit: Int = Int.max, delimiter: Character = ",") -> [Substring] {
+    /// The split is on the delimiter's bytes (Unicode scalars, never grapheme clusters): a `,` followed by a
+    /// combining mark still separates two fields, as it does for the module's firmware. A missing argument
+    /// gives no fields; an empty argument gives one empty field.
+    public func fields(limit: Int = Int.max, delimiter: Unicode.Scalar = ",") -> [Substring] {
         guard let argument else { return [] }
-        return argument.split(
-            separator: delimiter, maxSplits: max(0, limit - 1), omittingEmptySubsequences: false)
+        return argument.unicodeScalars.split(
+            separator: delimiter, maxSplits: max(0, limit - 1), omittingEmptySubsequences: false
+        ).map(Substring.init)
     }
 }
 

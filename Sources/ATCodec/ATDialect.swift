@@ -213,6 +213,6 @@ public struct ATDialect: Equatable, Sendable, CustomStringConvertible {
 
     /// The command name that resets the module in this dialect.
     public var resetCommand: String {
-        String(resetCommandLine.split(separator: "=", maxSplits: 1)[0])
+        String(decoding: resetCommandLine.utf8.prefix { $0 != 0x3D }, as: UTF8.self)
     }
 }

@@ -157,7 +157,7 @@ public struct ATError: Error, Equatable, Sendable {
     /// extends an entry's text with `: <more>` (another firmware's wording), that entry's code with the whole text
     /// kept; code 0 when the text is not in the catalogue.
     public static func catalogueEntry(text: String) -> ATError {
-        if let entry = catalogue.first(where: { $0.text == text }) { return entry }
+        if let entry = catalogue.first(where: { $0.text.utf8.elementsEqual(text.utf8) }) { return entry }
         var best: ATError? = nil
         for entry in catalogue
         where text.utf8.count > entry.text.utf8.count + 1 && text.utf8.starts(with: entry.text.utf8 + [0x3A]) {

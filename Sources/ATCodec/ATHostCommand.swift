@@ -142,7 +142,12 @@ extension ATDialect {
         case .udp: type = "u"
         case .tls(let commonName):
             if family == .spwf04, let commonName, !commonName.isEmpty {
-                guard !["t", "u", "s"].contains(commonName.lowercased()) else { throw .unsafeParameter(commonName) }
+                // `t`, `u` or `s` in any case would name a socket type, not a server (compared as bytes).
+                if commonName.utf8.count == 1, let byte = commonName.utf8.first,
+                    [0x74, 0x75, 0x73].contains(byte | 0x20)
+                {
+                    throw .unsafeParameter(commonName)
+                }
                 type = commonName
             } else {
                 type = "s"

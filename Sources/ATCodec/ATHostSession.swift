@@ -166,7 +166,7 @@ public struct ATHostSession: Sendable {
             return
         }
         if case .information(let text) = reply,
-            text == exchange.command.line || bytes.elementsEqual(exchange.command.line.utf8)
+            text.utf8.elementsEqual(exchange.command.line.utf8) || bytes.elementsEqual(exchange.command.line.utf8)
         {
             return  // the command's echo
         }

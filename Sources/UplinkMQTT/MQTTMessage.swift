@@ -46,15 +46,16 @@ public struct MQTTMessage: Sendable, Equatable, Hashable {
     /// The payload decoded as UTF-8 (invalid sequences replaced).
     public var payloadString: String { String(decoding: payload, as: UTF8.self) }
 
-    /// Equal when topic, payload, QoS, retain flag and properties are (the packet identifier is not compared).
+    /// Equal when topic (as UTF-8 bytes), payload, QoS, retain flag and properties are (the packet identifier is not compared).
     public static func == (lhs: MQTTMessage, rhs: MQTTMessage) -> Bool {
-        lhs.topic == rhs.topic && lhs.payload == rhs.payload && lhs.qos == rhs.qos && lhs.retain == rhs.retain
+        lhs.topic.utf8.elementsEqual(rhs.topic.utf8) && lhs.payload == rhs.payload && lhs.qos == rhs.qos
+            && lhs.retain == rhs.retain
             && lhs.properties == rhs.properties
     }
 
     /// Hashes what ``==`` compares.
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(topic)
+        hasher.combine(Array(topic.utf8))
         hasher.combine(payload)
         hasher.combine(qos)
         hasher.combine(retain)

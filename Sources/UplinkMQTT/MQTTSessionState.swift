@@ -32,7 +32,7 @@ struct MQTTSessionState {
     private(set) var serverMaximumQoS = MQTTQoS.exactlyOnce
     private(set) var serverRetainAvailable = true
     private var serverTopicAliasMaximum: UInt16 = 0
-    private var aliases: [String: UInt16] = [:]
+    private var aliases: [[UInt8]: UInt16] = [:]  // keyed by the topic's UTF-8 bytes, not canonical equivalence
     private var inboundAliases: [UInt16: String] = [:]
 
     // Outbound.
@@ -379,7 +379,7 @@ struct MQTTSessionState {
             packetIdentifier: entry.packetIdentifier, properties: message.properties)
         var newAlias: UInt16?
         if serverTopicAliasMaximum > 0 {
-            if let alias = aliases[message.topic] {
+            if let alias = aliases[Array(message.topic.utf8)] {
                 packet.topic = ""
                 packet.properties.append(.topicAlias(alias))
             } else if aliases.count < Int(serverTopicAliasMaximum) {
@@ -401,7 +401,7 @@ struct MQTTSessionState {
             lastEncodeError = .packetTooLarge(size: size, maximum: serverMaximumPacketSize)
             return false
         }
-        if let newAlias { aliases[message.topic] = newAlias }
+        if let newAlias { aliases[Array(message.topic.utf8)] = newAlias }
         return true
     }
 

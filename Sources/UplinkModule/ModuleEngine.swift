@@ -145,6 +145,12 @@ public final class ModuleEngine: @unchecked Sendable {
         boot()
     }
 
+    /// The reset line pulsed (as mbed's driver does at start-up): `+WIND:2`, then the boot WINDs.
+    public func resetLine() {
+        eventLoop.preconditionInEventLoop()
+        reset()
+    }
+
     /// Closes every socket (the process is exiting).
     public func shutdown() {
         eventLoop.preconditionInEventLoop()
@@ -319,8 +325,8 @@ public final class ModuleEngine: @unchecked Sendable {
     }
 
     /// The console delimiter (`console1_delimiter`), which separates parameters.
-    var delimiter: Character {
-        Character(Unicode.Scalar(UInt8(clamping: config.integer("console1_delimiter"))))
+    var delimiter: Unicode.Scalar {
+        Unicode.Scalar(UInt8(clamping: config.integer("console1_delimiter")))
     }
 
     private func pump() {

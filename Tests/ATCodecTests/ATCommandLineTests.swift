@@ -28,6 +28,17 @@ struct ATCommandLineTests {
         #expect(try ATCommandLine.parse(Array("AT+S.X=a;b".utf8)).fields(delimiter: ";") == ["a", "b"])
     }
 
+    @Test("Fields split on bytes: a combining mark after the delimiter does not hide it")
+    func fieldsSplitOnBytes() throws {
+        // "," + U+0301 is one grapheme cluster: a split on Character would see no delimiter at all.
+        let line = try ATCommandLine.parse(Array("AT+S.SSIDTXT=caf,\u{301}e,x".utf8))
+        #expect(line.fields().map { Array($0.utf8) } == [Array("caf".utf8), Array("\u{301}e".utf8), Array("x".utf8)])
+        // NFC and NFD spellings of one name stay distinct bytes in the fields.
+        let nfd = try ATCommandLine.parse(Array("AT+S.X=cafe\u{301},1".utf8)).fields()
+        #expect(Array(nfd[0].utf8) == Array("cafe\u{301}".utf8))
+        #expect(Array(nfd[0].utf8) != Array("caf\u{E9}".utf8))
+    }
+
     @Test(
         "Malformed lines give a precise error",
         arguments: [

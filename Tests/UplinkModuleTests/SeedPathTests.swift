@@ -32,7 +32,7 @@ struct SeedPathTests {
         }
     }
 
-    static func rig(_ algorithm: KeyAlgorithm = .ecP256) async throws -> Rig {
+    static func rig(_ algorithm: KeyAlgorithm = .ecP256, brokerLines: [String] = []) async throws -> Rig {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var options = DevPKI.Options()
         options.deviceCA = true
@@ -42,10 +42,11 @@ struct SeedPathTests {
         let folder = NSTemporaryDirectory() + "uplink-seed-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         _ = try pki.write(to: folder)
-        let broker = try await MosquittoBroker.start(listenerLines: [
-            "cafile \(folder)/ca.pem", "certfile \(folder)/server.pem", "keyfile \(folder)/server.key",
-            "require_certificate true",
-        ])
+        let broker = try await MosquittoBroker.start(
+            listenerLines: [
+                "cafile \(folder)/ca.pem", "certfile \(folder)/server.pem", "keyfile \(folder)/server.key",
+                "require_certificate true",
+            ] + brokerLines.map { $0.replacingOccurrences(of: "$FOLDER", with: folder) })
         let nsd = try await NSDServer.start(zone: SeedZone.origin, zoneText: ModuleDNSTests.loopbackZone, group: group)
         return Rig(nsd: nsd, broker: broker, pki: pki, folder: folder, group: group)
     }
