@@ -7,6 +7,7 @@ import NIOPosix
 import UplinkCredentials
 import UplinkModule
 import UplinkModuleServer
+import UplinkOptions
 import UplinkSerial
 
 /// `uplink module`: runs an SPWF01/SPWF04-compatible module on a pty, a serial port or TCP.
@@ -54,19 +55,25 @@ struct ModuleCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Keep flash in memory only; nothing survives the process.")
     var volatile = false
 
-    @Option(name: .long, help: "Write a timestamped transcript of every byte to FILE.")
+    @Option(
+        name: .long,
+        help: "Write a timestamped transcript of every byte to FILE (mode 0600; keys and Wi-Fi passphrases redacted).")
     var trace: String?
+
+    @Flag(
+        name: .long, help: "With --trace: keep private keys and Wi-Fi passphrases in the trace (a warning is printed).")
+    var traceSecrets = false
 
     @Option(name: .long, help: "JSON list of the access points in range (ssid, passphrase, security, ...).")
     var networks: String?
 
-    @Option(name: .long, help: "Seconds a data block (SOCKW) may stall before it is abandoned (0 < S <= 3600).")
+    @Option(name: .long, help: "Seconds a data block (SOCKW) may stall before it is abandoned (0.001 to 3600).")
     var blockTimeout: Double = 2
 
     @Option(
         name: .long,
         help:
-            "Seconds a pending effect (lookup, connect, TLS handshake, socket write, ping) may take before the command fails (0 < S <= 3600)."
+            "Seconds a pending effect (lookup, connect, TLS handshake, socket write, ping) may take before the command fails (0.001 to 3600)."
     )
     var effectTimeout: Double = 10
 
@@ -80,23 +87,23 @@ struct ModuleCommand: AsyncParsableCommand {
         help: "DNS server IP[:PORT] used while ip_dns is not set (repeatable; default: /etc/resolv.conf).")
     var dns: [String] = []
 
+    /// The range of --block-timeout and --effect-timeout, in seconds (a millisecond to an hour).
+    static let timeoutRange = 0.001...3600.0
+
     func validate() throws {
         let links = [pty, serial != nil, listen != nil].filter { $0 }.count
         guard links <= 1 else { throw ValidationError("Choose one link: --pty, --serial or --listen.") }
         guard ModuleProfile.named(profile) != nil else {
             throw ValidationError("Unknown profile '\(profile)'; use spwf01, spwf01-3.5 or spwf04.")
         }
+        guard trace != nil || !traceSecrets else { throw ValidationError("--trace-secrets goes with --trace.") }
         guard !(volatile && flash != nil) else { throw ValidationError("--volatile and --flash exclude each other.") }
         guard link == nil || (serial == nil && listen == nil) else {
             throw ValidationError("--link applies to --pty only.")
         }
         guard SerialPort.baudRates[baud] != nil else { throw ValidationError("Unsupported baud rate \(baud).") }
-        guard ModuleOptions.timeout(seconds: blockTimeout) != nil else {
-            throw ValidationError("--block-timeout must be a number of seconds above 0 and at most 3600.")
-        }
-        guard ModuleOptions.timeout(seconds: effectTimeout) != nil else {
-            throw ValidationError("--effect-timeout must be a number of seconds above 0 and at most 3600.")
-        }
+        _ = try OptionCheck.seconds(blockTimeout, in: Self.timeoutRange, option: "--block-timeout")
+        _ = try OptionCheck.seconds(effectTimeout, in: Self.timeoutRange, option: "--effect-timeout")
         do {
             _ = try SlotLayout.named(profile, slots: slots)
         } catch {
@@ -110,8 +117,10 @@ struct ModuleCommand: AsyncParsableCommand {
     func run() async throws {
         guard let profile = ModuleProfile.named(self.profile) else { throw ExitCode.validationFailure }
         var options = ModuleOptions(profile: profile)
-        options.blockTimeout = ModuleOptions.timeout(seconds: blockTimeout) ?? options.blockTimeout
-        options.effectTimeout = ModuleOptions.timeout(seconds: effectTimeout) ?? options.effectTimeout
+        options.blockTimeout = TimeAmount(
+            try OptionCheck.seconds(blockTimeout, in: Self.timeoutRange, option: "--block-timeout"))
+        options.effectTimeout = TimeAmount(
+            try OptionCheck.seconds(effectTimeout, in: Self.timeoutRange, option: "--effect-timeout"))
         options.dhcpAddress = HostAddress.primaryIPv4() ?? IPv4Address(127, 0, 0, 1)
         options.slotLayout = try SlotLayout.named(profile.name, slots: slots)
         if !dns.isEmpty { options.dnsServers = dns.compactMap(DNSCommand.parseServer) }
@@ -132,7 +141,22 @@ struct ModuleCommand: AsyncParsableCommand {
             let folder = flash ?? Self.defaultFlashFolder(moduleName: moduleName)
             flashStore = try DirectoryFlash(path: folder)
         }
-        let tracer = try trace.map { try ModuleTrace(path: $0) }
+        let tracer: ModuleTrace?
+        if let trace {
+            do {
+                tracer = try ModuleTrace(path: trace, redactSecrets: !traceSecrets, logger: options.logger)
+            } catch {
+                throw ValidationError("--trace: cannot create \(trace): \(error.reason)")
+            }
+            if traceSecrets {
+                FileHandle.standardError.write(
+                    Data(
+                        ("uplink module: warning: --trace-secrets writes private keys and Wi-Fi passphrases to "
+                            + "\(trace) in clear; delete it after use.\n").utf8))
+            }
+        } else {
+            tracer = nil
+        }
 
         let link: ModuleLink
         if let serial {

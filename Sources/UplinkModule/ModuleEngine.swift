@@ -56,6 +56,8 @@ public final class ModuleEngine: @unchecked Sendable {
     private var inputFlow: ((Bool) -> Void)?
     private var inputPaused = false
     private var trace: ModuleTrace?
+    /// Whether the data block awaited holds a private key (AT+S.TLSCERT to a key slot): the trace hides it.
+    private var blockIsSecret = false
     /// How many error lines the module printed; the next one's log id is `E<count + 1>`.
     private var errorCount = 0
     /// The detail of the error a command is about to throw, for the log (``emitError(_:detail:)``).
@@ -70,6 +72,12 @@ public final class ModuleEngine: @unchecked Sendable {
     /// Commands whose line is followed by a raw data block: nothing after one is read as a line while
     /// an effect is in flight, because the block's bytes may be anything.
     static let blockCommands: Set<String> = ["AT+S.SOCKW", "AT+S.TLSCERT"]
+
+    /// Whether a command line announces a block of key material: AT+S.TLSCERT to `key` or `f_key`.
+    static func announcesKey(_ line: ATCommandLine) -> Bool {
+        guard line.name == "AT+S.TLSCERT", let slot = line.fields(limit: 2).first else { return false }
+        return slot.lowercased().hasSuffix("key")
+    }
 
     /// Creates a module; call ``powerOn()`` to boot it.
     public init(
@@ -443,6 +451,7 @@ public final class ModuleEngine: @unchecked Sendable {
                     throw ATError.commandNotFound
                 }
                 guard let spec = commands[line.name] else { throw ATError.commandNotFound }
+                blockIsSecret = Self.announcesKey(line)
                 outcome = try spec.run(self, line)
             } catch {
                 emitError(error)
@@ -451,7 +460,7 @@ public final class ModuleEngine: @unchecked Sendable {
             apply(outcome)
         case .block(let bytes):
             guard case .awaitingBlock(let next) = state else { return }
-            trace?.record(.fromHost, bytes, binary: true)
+            trace?.record(.fromHost, bytes, binary: true, secret: blockIsSecret)
             blockTimer?.cancel()
             blockTimer = nil
             state = .idle
