@@ -117,6 +117,28 @@ public enum AtomicFile {
         throw AtomicFileError.io("create a temporary file for", path: path, errno: lastError)
     }
 
+    /// Removes the temporaries a writer killed mid-write left in `folder` (`.NAME.tmp-PID-RANDOM`); call it
+    /// where no other process writes into the folder. Returns how many it removed.
+    @discardableResult
+    public static func removeTemporaries(in folder: String) -> Int {
+        guard let directory = opendir(folder) else { return 0 }
+        defer { closedir(directory) }
+        var removed = 0
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard isTemporaryName(name) else { continue }
+            if unlink(folder + "/" + name) == 0 { removed += 1 }
+        }
+        return removed
+    }
+
+    /// Whether `name` is one of this writer's temporaries.
+    static func isTemporaryName(_ name: String) -> Bool {
+        name.hasPrefix(".") && name.contains(".tmp-")
+    }
+
     private static func syncFolder(of path: String) {
         let folder = open(split(path).folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard folder >= 0 else { return }

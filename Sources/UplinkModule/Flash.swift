@@ -38,10 +38,12 @@ public final class DirectoryFlash: Flash, Sendable {
     /// The directory holding the blobs.
     public let path: String
 
-    /// Opens (creating if needed, mode 0700) a flash directory.
+    /// Opens (creating if needed, mode 0700) a flash directory, and removes what interrupted writes left.
     public init(path: String) throws {
         self.path = path
         try DirectoryFlash.makeDirectories(path)
+        // A write cut short by a crash or a kill leaves its temporary; the blob itself is whole.
+        AtomicFile.removeTemporaries(in: path)
     }
 
     public func read(_ name: String) throws -> [UInt8]? {
