@@ -37,8 +37,17 @@ struct ModuleCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "With --serial: RTS/CTS hardware flow control.")
     var rtscts = false
 
-    @Option(name: .long, help: "Listen on HOST:PORT for one TCP host at a time (like ser2net).")
+    @Option(
+        name: .long,
+        help: "Listen on HOST:PORT for one TCP host at a time (like ser2net); loopback only unless --allow-remote.")
     var listen: String?
+
+    @Flag(
+        name: .long,
+        help:
+            "With --listen: accept a non-loopback address. The console has no authentication and opens sockets and writes flash for whoever connects."
+    )
+    var allowRemote = false
 
     @Flag(name: .long, help: "Pace output at the baud rate (10 bits a byte), as a real UART would.")
     var pace = false
@@ -101,6 +110,17 @@ struct ModuleCommand: AsyncParsableCommand {
         guard link == nil || (serial == nil && listen == nil) else {
             throw ValidationError("--link applies to --pty only.")
         }
+        if let listen {
+            let (host, _) = try Self.listenAddress(listen)
+            guard allowRemote || Self.isLoopback(host) else {
+                throw ValidationError(
+                    "--listen \(listen) is not a loopback address: anyone who can reach it gets the module's console, "
+                        + "with no authentication, and can open sockets from this machine and write its flash. "
+                        + "Listen on 127.0.0.1 (and use an SSH tunnel), or add --allow-remote if that is intended.")
+            }
+        } else if allowRemote {
+            throw ValidationError("--allow-remote goes with --listen.")
+        }
         guard SerialPort.baudRates[baud] != nil else { throw ValidationError("Unsupported baud rate \(baud).") }
         _ = try OptionCheck.seconds(blockTimeout, in: Self.timeoutRange, option: "--block-timeout")
         _ = try OptionCheck.seconds(effectTimeout, in: Self.timeoutRange, option: "--effect-timeout")
@@ -162,10 +182,8 @@ struct ModuleCommand: AsyncParsableCommand {
         if let serial {
             link = .serial(path: serial, baud: baud, hardwareFlowControl: rtscts)
         } else if let listen {
-            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
-                (0...65_535).contains(port)
-            else { throw ValidationError("--listen wants HOST:PORT, for example 127.0.0.1:7000") }
-            link = .tcp(host: String(listen[..<colon]), port: port)
+            let (host, port) = try Self.listenAddress(listen)
+            link = .tcp(host: host, port: port)
         } else {
             link = .pseudoTerminal(linkPath: self.link)
         }
@@ -191,6 +209,32 @@ struct ModuleCommand: AsyncParsableCommand {
         await Self.waitForTermination()
         await server.stop()
         try? await group.shutdownGracefully()
+    }
+
+    /// `HOST:PORT` (`[IPv6]:PORT` too) of --listen; port 0 picks a free one.
+    static func listenAddress(_ text: String) throws -> (host: String, port: Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else {
+            throw ValidationError("--listen wants HOST:PORT, for example 127.0.0.1:7000")
+        }
+        try OptionCheck.number(port, in: 0...65_535, option: "--listen's port")
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host, port)
+    }
+
+    /// Whether `host` is a loopback address (127.0.0.0/8, ::1) or `localhost`; any other name or address
+    /// (0.0.0.0 and :: included) may be reachable from elsewhere.
+    static func isLoopback(_ host: String) -> Bool {
+        if host == "localhost" { return true }
+        guard let address = try? SocketAddress(ipAddress: host, port: 0) else { return false }
+        switch address {
+        case .v4(let v4): return UInt32(bigEndian: v4.address.sin_addr.s_addr) >> 24 == 127
+        case .v6(let v6):
+            return withUnsafeBytes(of: v6.address.sin6_addr) {
+                $0.elementsEqual([UInt8](repeating: 0, count: 15) + [1])
+            }
+        default: return false
+        }
     }
 
     /// `$XDG_DATA_HOME/uplink/modules/<name>`, or `~/.local/share/uplink/modules/<name>`.
