@@ -55,6 +55,9 @@ public final class ModuleEngine: @unchecked Sendable {
     private var blockProgress = 0
     private var inputFlow: ((Bool) -> Void)?
     private var inputPaused = false
+    /// Whether the link said the host is not taking output (its write buffer is over its high-water mark): the
+    /// module then reads neither host lines nor sockets until it drains.
+    private var outputBlocked = false
     private var trace: ModuleTrace?
     /// Whether the data block awaited holds a private key (AT+S.TLSCERT to a key slot): the trace hides it.
     private var blockIsSecret = false
@@ -123,6 +126,24 @@ public final class ModuleEngine: @unchecked Sendable {
         eventLoop.preconditionInEventLoop()
         inputFlow = handler
     }
+
+    /// Tells the module whether the link takes more output. While it does not, the module stops reading the
+    /// host's input and its sockets (their peers see TCP backpressure), so a host that writes but never reads
+    /// cannot make it buffer without bound; all resumes when the link drains.
+    public func setOutputWritable(_ writable: Bool) {
+        eventLoop.preconditionInEventLoop()
+        guard outputBlocked == writable else { return }
+        outputBlocked = !writable
+        for socket in sockets.compactMap({ $0 }) { socket.holdForOutput(outputBlocked) }
+        if writable {
+            pump()
+        } else {
+            updateInputFlow()
+        }
+    }
+
+    /// Whether output to the host is backed up (``setOutputWritable(_:)``).
+    var isOutputBlocked: Bool { outputBlocked }
 
     /// A new host connection: drops half-received input (a partial line or block of the previous host).
     public func hostChanged() {
@@ -340,6 +361,9 @@ public final class ModuleEngine: @unchecked Sendable {
                 // Reset is served at once; other lines wait their turn.
                 if queueWhileBusy() { continue }
                 break loop
+            case .idle where outputBlocked:
+                // The host is not reading: its next lines wait (in the framer, then in the link) until it does.
+                break loop
             case .idle where !queued.isEmpty:
                 let next = queued.removeFirst()
                 queuedBytes -= Self.size(of: next.event)
@@ -430,7 +454,7 @@ public final class ModuleEngine: @unchecked Sendable {
     }
 
     private func updateInputFlow() {
-        let shouldPause = framer.bufferedCount + queuedBytes > ModuleEngine.inputHighWater
+        let shouldPause = outputBlocked || framer.bufferedCount + queuedBytes > ModuleEngine.inputHighWater
         if shouldPause != inputPaused {
             inputPaused = shouldPause
             inputFlow?(!shouldPause)
