@@ -73,6 +73,8 @@ let package = Package(
         .target(
             name: "UplinkMQTTCommands",
             dependencies: [
+                "UplinkOptions",
+                "UplinkFiles",
                 "UplinkMQTT",
                 "UplinkDriver",
                 "ATCodec",
@@ -87,6 +89,7 @@ let package = Package(
         .target(
             name: "UplinkCredentials",
             dependencies: [
+                "UplinkFiles",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -105,6 +108,7 @@ let package = Package(
         .target(
             name: "UplinkModule",
             dependencies: [
+                "UplinkFiles",
                 "ATCodec",
                 "UplinkDNS",
                 "DNSCodec",
@@ -127,6 +131,13 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // Range checks for the numeric options of every command (durations in seconds, counts, ports).
+        .target(
+            name: "UplinkOptions",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // The one atomic file writer (Glibc only, no Foundation): temporary, fchmod, fsync, rename, fsync the folder.
+        .target(name: "UplinkFiles"),
         // `--version` of both executables: the release number and the stamped git revision.
         .target(name: "UplinkBuildInfo"),
         // The host driver: drives an SPWF-compatible module over a serial link; MQTT through the module.
@@ -143,6 +154,7 @@ let package = Package(
         .executableTarget(
             name: "UplinkCLI",
             dependencies: [
+                "UplinkOptions",
                 "UplinkBuildInfo",
                 "UplinkModule",
                 "UplinkDriver",
@@ -174,6 +186,7 @@ let package = Package(
         .executableTarget(
             name: "UplinkBench",
             dependencies: [
+                "UplinkOptions",
                 "UplinkModule",
                 "UplinkDriver",
                 "UplinkMQTT",
@@ -244,6 +257,7 @@ let package = Package(
         .testTarget(
             name: "UplinkCredentialsTests",
             dependencies: [
+                "UplinkFiles",
                 "UplinkCredentials",
                 "CodecTestSupport",
                 .product(name: "X509", package: "swift-certificates"),
@@ -254,6 +268,8 @@ let package = Package(
         .testTarget(
             name: "UplinkModuleTests",
             dependencies: [
+                "UplinkOptions",
+                "UplinkFiles",
                 "UplinkModule",
                 "UplinkDriver",
                 "UplinkEmbedded",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import NIOPosix
+import UplinkOptions
 
 /// `uplink-bench at`: echo throughput through the AT protocol on a real pseudo-terminal.
 struct ATBenchCommand: AsyncParsableCommand {
@@ -38,7 +39,7 @@ struct ATBenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Unmeasured cycles before the rounds of each chunk size.")
     var warmup = 16
 
-    @Option(name: .long, help: "Seconds without any output from the module before a run fails.")
+    @Option(name: .long, help: "Seconds without any output from the module before a run fails (0.001 to 3600).")
     var timeout: Double = 5
 
     @Flag(name: .long, help: "Only the paced runs.")
@@ -57,13 +58,12 @@ struct ATBenchCommand: AsyncParsableCommand {
         guard !(pacedOnly && unpacedOnly) else {
             throw ValidationError("--paced-only and --unpaced-only exclude each other.")
         }
-        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1.") }
-        guard bytes.value >= 1, pacedBytes.value >= 1 else {
-            throw ValidationError("--bytes and --paced-bytes must be positive.")
-        }
-        guard (300...4_000_000).contains(baud) else { throw ValidationError("--baud must be between 300 and 4000000.") }
-        guard warmup >= 0 else { throw ValidationError("--warmup cannot be negative.") }
-        guard timeout > 0 else { throw ValidationError("--timeout must be positive.") }
+        try OptionCheck.number(rounds, in: 1...50, option: "--rounds")
+        try OptionCheck.number(bytes.value, in: 1...(1 << 40), option: "--bytes")
+        try OptionCheck.number(pacedBytes.value, in: 1...(1 << 40), option: "--paced-bytes")
+        try OptionCheck.number(baud, in: 300...4_000_000, option: "--baud")
+        try OptionCheck.number(warmup, in: 0...100_000, option: "--warmup")
+        _ = try OptionCheck.seconds(timeout, in: 0.001...3600, option: "--timeout")
     }
 
     func run() async throws {

@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import UplinkDNS
+import UplinkOptions
 import UplinkProcess
 
 /// `uplink-bench dns`: cold and cached lookups of the seed's name against one NSD, compared in the
@@ -24,6 +25,12 @@ struct DNSBenchCommand: AsyncParsableCommand {
     @Option(help: "Interleaved rounds; the report gives medians.") var rounds = 3
     @Option(help: "Python with dnspython (default: $UPLINK_PYTHON, else .build-venv/bin/python).") var python: String?
     @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        try OptionCheck.number(count, in: 1...10_000_000, option: "--count")
+        try OptionCheck.number(cached, in: 1...100_000_000, option: "--cached")
+        try OptionCheck.number(rounds, in: 1...50, option: "--rounds")
+    }
 
     func run() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)

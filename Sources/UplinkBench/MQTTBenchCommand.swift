@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import UplinkOptions
 
 /// `uplink-bench mqtt`: publisher → mosquitto → subscriber throughput at QoS 0/1/2 for this client, Python
 /// paho-mqtt and the C clients (mosquitto_pub/sub), mutual-TLS connects/s, and the publisher's peak memory.
@@ -42,17 +43,18 @@ struct MQTTBenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Python with paho-mqtt (default: $UPLINK_PYTHON, else .build-venv/bin/python).")
     var python: String?
 
-    @Option(name: .long, help: "Seconds a run may take.")
+    @Option(name: .long, help: "Seconds a run may take (1 to 86400).")
     var timeout: Double = 120
 
     func validate() throws {
-        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1.") }
+        try OptionCheck.number(rounds, in: 1...50, option: "--rounds")
+        try OptionCheck.number(connects, in: 0...100_000, option: "--connects")
+        _ = try OptionCheck.seconds(timeout, in: 1...86_400, option: "--timeout")
         for client in clients where MQTTBenchClient(rawValue: client) == nil {
             throw ValidationError("--clients takes uplink, paho and c, not \(client).")
         }
-        guard !messages.isEmpty, messages.allSatisfy({ $0 >= 1 }) else {
-            throw ValidationError("--messages takes positive counts.")
-        }
+        guard !messages.isEmpty else { throw ValidationError("--messages takes at least one count.") }
+        for count in messages { try OptionCheck.number(count, in: 1...100_000_000, option: "--messages") }
     }
 
     func run() async throws {

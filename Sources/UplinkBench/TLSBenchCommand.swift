@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import UplinkCredentials
 import UplinkDriver
+import UplinkOptions
 import UplinkProcess
 
 /// `uplink-bench tls`: mutual-TLS connects per second through the module (SOCKON `s` → handshake →
@@ -23,6 +24,13 @@ struct TLSBenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds of openssl s_time per round.") var seconds = 3
     @Option(help: "Interleaved rounds; the report gives medians.") var rounds = 3
     @Flag(help: "RSA 2048 credentials instead of EC P-256.") var rsa = false
+
+    func validate() throws {
+        try OptionCheck.number(count, in: 1...1_000_000, option: "--count")
+        try OptionCheck.number(processes, in: 1...100_000, option: "--processes")
+        try OptionCheck.number(seconds, in: 1...3600, option: "--seconds")
+        try OptionCheck.number(rounds, in: 1...50, option: "--rounds")
+    }
 
     func run() async throws {
         let folder = NSTemporaryDirectory() + "uplink-bench-tls-\(UUID().uuidString)"

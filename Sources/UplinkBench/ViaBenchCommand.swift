@@ -7,6 +7,7 @@ import UplinkMQTT
 import UplinkMQTTNIO
 import UplinkModule
 import UplinkModuleServer
+import UplinkOptions
 import UplinkProcess
 
 /// `uplink-bench via`: MQTT QoS 1 messages/s through the module over its pty, unpaced and paced like a UART, next
@@ -37,8 +38,8 @@ struct ViaBenchCommand: AsyncParsableCommand {
     var rounds = 3
 
     func validate() throws {
-        guard rounds >= 1, rounds <= 50 else { throw ValidationError("--rounds takes 1 to 50.") }
-        guard (1...65_536).contains(payload) else { throw ValidationError("--payload takes 1 to 65536.") }
+        try OptionCheck.number(rounds, in: 1...50, option: "--rounds")
+        try OptionCheck.number(payload, in: 1...65_536, option: "--payload")
         guard messages.count == 4, messages.allSatisfy({ (1...1_000_000).contains($0) }) else {
             throw ValidationError("--messages takes four counts from 1 to 1000000.")
         }

@@ -7,6 +7,7 @@ import NIOPosix
 import UplinkCredentials
 import UplinkModule
 import UplinkModuleServer
+import UplinkOptions
 import UplinkSerial
 
 /// `uplink module`: runs an SPWF01/SPWF04-compatible module on a pty, a serial port or TCP.
@@ -36,8 +37,17 @@ struct ModuleCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "With --serial: RTS/CTS hardware flow control.")
     var rtscts = false
 
-    @Option(name: .long, help: "Listen on HOST:PORT for one TCP host at a time (like ser2net).")
+    @Option(
+        name: .long,
+        help: "Listen on HOST:PORT for one TCP host at a time (like ser2net); loopback only unless --allow-remote.")
     var listen: String?
+
+    @Flag(
+        name: .long,
+        help:
+            "With --listen: accept a non-loopback address. The console has no authentication and opens sockets and writes flash for whoever connects."
+    )
+    var allowRemote = false
 
     @Flag(name: .long, help: "Pace output at the baud rate (10 bits a byte), as a real UART would.")
     var pace = false
@@ -54,19 +64,25 @@ struct ModuleCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Keep flash in memory only; nothing survives the process.")
     var volatile = false
 
-    @Option(name: .long, help: "Write a timestamped transcript of every byte to FILE.")
+    @Option(
+        name: .long,
+        help: "Write a timestamped transcript of every byte to FILE (mode 0600; keys and Wi-Fi passphrases redacted).")
     var trace: String?
+
+    @Flag(
+        name: .long, help: "With --trace: keep private keys and Wi-Fi passphrases in the trace (a warning is printed).")
+    var traceSecrets = false
 
     @Option(name: .long, help: "JSON list of the access points in range (ssid, passphrase, security, ...).")
     var networks: String?
 
-    @Option(name: .long, help: "Seconds a data block (SOCKW) may stall before it is abandoned (0 < S <= 3600).")
+    @Option(name: .long, help: "Seconds a data block (SOCKW) may stall before it is abandoned (0.001 to 3600).")
     var blockTimeout: Double = 2
 
     @Option(
         name: .long,
         help:
-            "Seconds a pending effect (lookup, connect, TLS handshake, socket write, ping) may take before the command fails (0 < S <= 3600)."
+            "Seconds a pending effect (lookup, connect, TLS handshake, socket write, ping) may take before the command fails (0.001 to 3600)."
     )
     var effectTimeout: Double = 10
 
@@ -80,23 +96,34 @@ struct ModuleCommand: AsyncParsableCommand {
         help: "DNS server IP[:PORT] used while ip_dns is not set (repeatable; default: /etc/resolv.conf).")
     var dns: [String] = []
 
+    /// The range of --block-timeout and --effect-timeout, in seconds (a millisecond to an hour).
+    static let timeoutRange = 0.001...3600.0
+
     func validate() throws {
         let links = [pty, serial != nil, listen != nil].filter { $0 }.count
         guard links <= 1 else { throw ValidationError("Choose one link: --pty, --serial or --listen.") }
         guard ModuleProfile.named(profile) != nil else {
             throw ValidationError("Unknown profile '\(profile)'; use spwf01, spwf01-3.5 or spwf04.")
         }
+        guard trace != nil || !traceSecrets else { throw ValidationError("--trace-secrets goes with --trace.") }
         guard !(volatile && flash != nil) else { throw ValidationError("--volatile and --flash exclude each other.") }
         guard link == nil || (serial == nil && listen == nil) else {
             throw ValidationError("--link applies to --pty only.")
         }
+        if let listen {
+            let (host, _) = try Self.listenAddress(listen)
+            guard allowRemote || Self.isLoopback(host) else {
+                throw ValidationError(
+                    "--listen \(listen) is not a loopback address: anyone who can reach it gets the module's console, "
+                        + "with no authentication, and can open sockets from this machine and write its flash. "
+                        + "Listen on 127.0.0.1 (and use an SSH tunnel), or add --allow-remote if that is intended.")
+            }
+        } else if allowRemote {
+            throw ValidationError("--allow-remote goes with --listen.")
+        }
         guard SerialPort.baudRates[baud] != nil else { throw ValidationError("Unsupported baud rate \(baud).") }
-        guard ModuleOptions.timeout(seconds: blockTimeout) != nil else {
-            throw ValidationError("--block-timeout must be a number of seconds above 0 and at most 3600.")
-        }
-        guard ModuleOptions.timeout(seconds: effectTimeout) != nil else {
-            throw ValidationError("--effect-timeout must be a number of seconds above 0 and at most 3600.")
-        }
+        _ = try OptionCheck.seconds(blockTimeout, in: Self.timeoutRange, option: "--block-timeout")
+        _ = try OptionCheck.seconds(effectTimeout, in: Self.timeoutRange, option: "--effect-timeout")
         do {
             _ = try SlotLayout.named(profile, slots: slots)
         } catch {
@@ -110,8 +137,10 @@ struct ModuleCommand: AsyncParsableCommand {
     func run() async throws {
         guard let profile = ModuleProfile.named(self.profile) else { throw ExitCode.validationFailure }
         var options = ModuleOptions(profile: profile)
-        options.blockTimeout = ModuleOptions.timeout(seconds: blockTimeout) ?? options.blockTimeout
-        options.effectTimeout = ModuleOptions.timeout(seconds: effectTimeout) ?? options.effectTimeout
+        options.blockTimeout = TimeAmount(
+            try OptionCheck.seconds(blockTimeout, in: Self.timeoutRange, option: "--block-timeout"))
+        options.effectTimeout = TimeAmount(
+            try OptionCheck.seconds(effectTimeout, in: Self.timeoutRange, option: "--effect-timeout"))
         options.dhcpAddress = HostAddress.primaryIPv4() ?? IPv4Address(127, 0, 0, 1)
         options.slotLayout = try SlotLayout.named(profile.name, slots: slots)
         if !dns.isEmpty { options.dnsServers = dns.compactMap(DNSCommand.parseServer) }
@@ -132,16 +161,29 @@ struct ModuleCommand: AsyncParsableCommand {
             let folder = flash ?? Self.defaultFlashFolder(moduleName: moduleName)
             flashStore = try DirectoryFlash(path: folder)
         }
-        let tracer = try trace.map { try ModuleTrace(path: $0) }
+        let tracer: ModuleTrace?
+        if let trace {
+            do {
+                tracer = try ModuleTrace(path: trace, redactSecrets: !traceSecrets, logger: options.logger)
+            } catch {
+                throw ValidationError("--trace: cannot create \(trace): \(error.reason)")
+            }
+            if traceSecrets {
+                FileHandle.standardError.write(
+                    Data(
+                        ("uplink module: warning: --trace-secrets writes private keys and Wi-Fi passphrases to "
+                            + "\(trace) in clear; delete it after use.\n").utf8))
+            }
+        } else {
+            tracer = nil
+        }
 
         let link: ModuleLink
         if let serial {
             link = .serial(path: serial, baud: baud, hardwareFlowControl: rtscts)
         } else if let listen {
-            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
-                (0...65_535).contains(port)
-            else { throw ValidationError("--listen wants HOST:PORT, for example 127.0.0.1:7000") }
-            link = .tcp(host: String(listen[..<colon]), port: port)
+            let (host, port) = try Self.listenAddress(listen)
+            link = .tcp(host: host, port: port)
         } else {
             link = .pseudoTerminal(linkPath: self.link)
         }
@@ -167,6 +209,32 @@ struct ModuleCommand: AsyncParsableCommand {
         await Self.waitForTermination()
         await server.stop()
         try? await group.shutdownGracefully()
+    }
+
+    /// `HOST:PORT` (`[IPv6]:PORT` too) of --listen; port 0 picks a free one.
+    static func listenAddress(_ text: String) throws -> (host: String, port: Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else {
+            throw ValidationError("--listen wants HOST:PORT, for example 127.0.0.1:7000")
+        }
+        try OptionCheck.number(port, in: 0...65_535, option: "--listen's port")
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host, port)
+    }
+
+    /// Whether `host` is a loopback address (127.0.0.0/8, ::1) or `localhost`; any other name or address
+    /// (0.0.0.0 and :: included) may be reachable from elsewhere.
+    static func isLoopback(_ host: String) -> Bool {
+        if host == "localhost" { return true }
+        guard let address = try? SocketAddress(ipAddress: host, port: 0) else { return false }
+        switch address {
+        case .v4(let v4): return UInt32(bigEndian: v4.address.sin_addr.s_addr) >> 24 == 127
+        case .v6(let v6):
+            return withUnsafeBytes(of: v6.address.sin6_addr) {
+                $0.elementsEqual([UInt8](repeating: 0, count: 15) + [1])
+            }
+        default: return false
+        }
     }
 
     /// `$XDG_DATA_HOME/uplink/modules/<name>`, or `~/.local/share/uplink/modules/<name>`.

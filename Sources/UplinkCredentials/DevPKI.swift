@@ -18,8 +18,11 @@ public struct DevPKI: Sendable {
         public var deviceCA = false
         /// Extra names (DNS or IP) for the server certificate, beyond `localhost`, `127.0.0.1` and `::1`.
         public var serverNames: [String] = []
-        /// Validity in days from `now`.
+        /// Validity in days from `now`, within ``dayRange``.
         public var days = 365
+        /// The validities a PKI may have: a day to a hundred years (a longer one would not fit a certificate's
+        /// time fields, and a huge one trapped converting to seconds).
+        public static let dayRange = 1...36_500
         /// Start of the validity of device and server certificates (default: an hour before `now`).
         public var notBefore: Date?
         /// End of the validity of device and server certificates (default: `days` after the start).
@@ -84,7 +87,9 @@ public struct DevPKI: Sendable {
         guard (1...9999).contains(options.deviceCount) else {
             throw .invalidOption("--devices must be between 1 and 9999, not \(options.deviceCount)")
         }
-        guard options.days >= 1 else { throw .invalidOption("--days must be at least 1, not \(options.days)") }
+        guard Options.dayRange.contains(options.days) else {
+            throw .invalidOption("--days must be between 1 and 36500, not \(options.days)")
+        }
         let leafStart = options.notBefore ?? options.now.addingTimeInterval(-3600)
         let leafEnd = options.notAfter ?? leafStart.addingTimeInterval(Double(options.days) * 86400)
         guard leafEnd > leafStart else {
@@ -171,7 +176,7 @@ public struct DevPKI: Sendable {
             let path = base + file.name
             try SecureFileWriter.write(
                 file.contents, to: path,
-                mode: file.isPrivate ? SecureFileWriter.privateMode : SecureFileWriter.publicMode)
+                mode: file.isPrivate ? SecureFileWriter.privateMode : SecureFileWriter.publicMode, overwrite: overwrite)
             paths.append(path)
         }
         return paths

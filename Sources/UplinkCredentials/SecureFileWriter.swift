@@ -1,3 +1,5 @@
+import UplinkFiles
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -6,39 +8,26 @@
     import Darwin
 #endif
 
-/// Writes files atomically with an exact mode (0600 for keys from the first byte, whatever the umask).
+/// Credential files: written through ``AtomicFile`` with an exact mode (0600 for keys from the first byte,
+/// whatever the umask), read with a size bound.
 public enum SecureFileWriter {
     /// Mode for private keys.
     public static let privateMode: UInt32 = 0o600
     /// Mode for certificates.
     public static let publicMode: UInt32 = 0o644
 
-    /// Writes `bytes` to `path` through a temporary file in the same folder, then renames it into place.
-    /// Refuses to replace an existing file unless `overwrite` is true.
+    /// Writes `bytes` to `path` with ``AtomicFile`` (a temporary beside it, mode set before the first byte,
+    /// fsync'd, renamed into place; a symbolic link there is refused). Refuses to replace an existing file
+    /// unless `overwrite` is true, without a window between the check and the write.
     public static func write(
         _ bytes: [UInt8], to path: String, mode: UInt32, overwrite: Bool = true
     ) throws(CredentialError) {
-        if !overwrite && access(path, F_OK) == 0 {
+        do {
+            try AtomicFile.write(bytes, to: path, mode: mode, overwrite: overwrite)
+        } catch .exists {
             throw .file(path: path, reason: "exists already (use --force to replace it)")
-        }
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(mode))
-        guard fd >= 0 else { throw .file(path: path, reason: errorText()) }
-        var ok = fchmod(fd, mode_t(mode)) == 0
-        var written = 0
-        while ok && written < bytes.count {
-            let result = bytes.withUnsafeBytes { buffer in
-                posixWrite(fd, buffer.baseAddress.map { $0 + written }, bytes.count - written)
-            }
-            if result < 0 && errno == EINTR { continue }
-            if result <= 0 { ok = false } else { written += result }
-        }
-        let reason = ok ? "" : errorText()
-        if close(fd) != 0 && ok { ok = false }
-        guard ok, rename(temporary, path) == 0 else {
-            let why = reason.isEmpty ? errorText() : reason
-            unlink(temporary)
-            throw .file(path: path, reason: why)
+        } catch {
+            throw .file(path: path, reason: error.reason)
         }
     }
 
@@ -77,10 +66,6 @@ public enum SecureFileWriter {
     private static func errorText() -> String {
         String(cString: strerror(errno))
     }
-}
-
-private func posixWrite(_ fd: Int32, _ pointer: UnsafeRawPointer?, _ count: Int) -> Int {
-    write(fd, pointer, count)
 }
 
 private func posixRead(_ fd: Int32, _ pointer: UnsafeMutableRawPointer?, _ count: Int) -> Int {

@@ -1,3 +1,5 @@
+import UplinkFiles
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -26,12 +28,11 @@ enum MQTTCLIFile {
     }
 
     static func writeText(_ path: String, _ text: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw MQTTCLIError("cannot write \(path)") }
-        defer { close(fd) }
-        let bytes = Array(text.utf8)
-        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        _ = fsync(fd)
+        do {
+            try AtomicFile.write(Array(text.utf8), to: path, mode: 0o600)
+        } catch {
+            throw MQTTCLIError("cannot write \(path): \(error.reason)")
+        }
     }
 }
 

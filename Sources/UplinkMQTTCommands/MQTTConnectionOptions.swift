@@ -4,6 +4,7 @@ import Logging
 import MQTTCodec
 import UplinkMQTT
 import UplinkMQTTNIO
+import UplinkOptions
 
 /// The connection flags shared by `uplink mqtt pub` and `uplink mqtt sub` (mosquitto's names where they exist).
 struct MQTTConnectionOptions: ParsableArguments {
@@ -89,7 +90,8 @@ struct MQTTConnectionOptions: ParsableArguments {
 
     @Option(
         name: .long,
-        help: "Connect through an SPWF01/SPWF04-compatible Wi-Fi module on this serial device (the module resolves -h).")
+        help: "Connect through an SPWF01/SPWF04-compatible Wi-Fi module on this serial device (the module resolves -h)."
+    )
     var via: String?
 
     @Option(name: .long, help: "With --via: the module's profile, for its slot sizes (spwf01, spwf01-3.5, spwf04).")
@@ -115,17 +117,16 @@ struct MQTTConnectionOptions: ParsableArguments {
         guard ["5", "mqttv5", "311", "mqttv311", "3.1.1", "4"].contains(protocolVersion) else {
             throw ValidationError("-V takes 5 (mqttv5) or 311 (mqttv311).")
         }
-        guard willQos <= 2 else { throw ValidationError("--will-qos takes 0, 1 or 2.") }
+        try OptionCheck.number(willQos, in: 0...2, option: "--will-qos")
+        if let port { try OptionCheck.number(port, in: 1...65_535, option: "-p") }
         if willPayload != nil && willTopic == nil { throw ValidationError("--will-payload needs --will-topic.") }
         if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together.") }
-        if let maxInflight, !(1...65_535).contains(maxInflight) {
-            throw ValidationError("--max-inflight takes 1 to 65535 (got \(maxInflight)).")
-        }
+        if let maxInflight { try OptionCheck.number(maxInflight, in: 1...65_535, option: "--max-inflight") }
         if via != nil {
             guard MQTTViaModule.slotCapacity[profile] != nil else {
                 throw ValidationError("--profile takes spwf01, spwf01-3.5 or spwf04.")
             }
-            guard (1...4_000_000).contains(baud) else { throw ValidationError("--baud takes 1 to 4000000.") }
+            try OptionCheck.number(baud, in: 1...4_000_000, option: "--baud")
             if insecure { throw ValidationError("--insecure cannot be used with --via: the module always verifies.") }
             if !alpn.isEmpty { throw ValidationError("--alpn cannot be used with --via (set tls_alpn on the module).") }
             if aws && port == 443 { throw ValidationError("--via connects on 8883 (ALPN on 443 is the module's).") }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import MQTTCodec
 import UplinkMQTT
+import UplinkOptions
 
 /// `uplink mqtt pub`: publish one message, a file, every line of standard input, or a message repeatedly.
 public struct MQTTPublishCommand: AsyncParsableCommand {
@@ -44,14 +45,15 @@ public struct MQTTPublishCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Publish the message this many times (pipelined).")
     var repeatCount = 1
 
-    @Option(name: .long, help: "Largest number of unsent messages held (the rest waits: backpressure).")
+    @Option(name: .long, help: "Largest number of unsent messages held, 1 to 1000000 (the rest waits: backpressure).")
     var queue = 1000
 
     public func validate() throws {
         let sources = [message != nil, file != nil, lines, null].filter { $0 }.count
         guard sources == 1 else { throw ValidationError("Give exactly one of -m, -f, -l, -n.") }
-        guard qos <= 2 else { throw ValidationError("-q takes 0, 1 or 2.") }
-        guard repeatCount >= 1 else { throw ValidationError("--repeat-count must be at least 1.") }
+        try OptionCheck.number(qos, in: 0...2, option: "-q")
+        try OptionCheck.number(repeatCount, in: 1...Int.max, option: "--repeat-count")
+        try OptionCheck.number(queue, in: 1...1_000_000, option: "--queue")
     }
 
     public func run() async throws {
@@ -64,7 +66,7 @@ public struct MQTTPublishCommand: AsyncParsableCommand {
         do {
             client = try connection.makeClient(role: "pub") {
                 $0.queueOverflowPolicy = .wait
-                $0.maximumQueuedMessages = max(1, queue)
+                $0.maximumQueuedMessages = queue
             }
             try await client.connect()
         } catch {

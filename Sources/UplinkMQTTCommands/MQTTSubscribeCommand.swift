@@ -1,6 +1,7 @@
 import ArgumentParser
 import MQTTCodec
 import UplinkMQTT
+import UplinkOptions
 
 /// `uplink mqtt sub`: print received messages.
 public struct MQTTSubscribeCommand: AsyncParsableCommand {
@@ -59,11 +60,9 @@ public struct MQTTSubscribeCommand: AsyncParsableCommand {
 
     public func validate() throws {
         guard !topics.isEmpty else { throw ValidationError("Give at least one -t topic filter.") }
-        guard qos <= 2 else { throw ValidationError("-q takes 0, 1 or 2.") }
-        if let count, count < 1 { throw ValidationError("-C takes a count of at least 1.") }
-        if let timeout, !(1...Int(Int32.max)).contains(timeout) {
-            throw ValidationError("-W takes a number of seconds from 1 to \(Int32.max).")
-        }
+        try OptionCheck.number(qos, in: 0...2, option: "-q")
+        if let count { try OptionCheck.number(count, in: 1...Int.max, option: "-C") }
+        if let timeout { try OptionCheck.number(timeout, in: 1...Int(Int32.max), option: "-W") }
         if noRetained && retainedOnly { throw ValidationError("-R and --retained-only exclude each other.") }
         if let format {
             do { _ = try MQTTOutputFormat(parsing: format) } catch { throw ValidationError(error.description) }

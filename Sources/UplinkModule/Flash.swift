@@ -1,4 +1,5 @@
 import Synchronization
+import UplinkFiles
 
 #if canImport(Glibc)
     import Glibc
@@ -30,17 +31,19 @@ public final class MemoryFlash: Flash {
     }
 }
 
-/// Flash in a directory: each blob is a file, written to a temporary file, fsync'd, renamed over the
-/// old one, and the directory fsync'd, so a crash leaves either the old or the new blob whole.
-/// Files are created with mode 0600.
+/// Flash in a directory: each blob is a file written with ``AtomicFile`` (a temporary beside it, fsync'd,
+/// renamed over the old one, the directory fsync'd), so a crash leaves either the old or the new blob whole.
+/// Files have mode 0600.
 public final class DirectoryFlash: Flash, Sendable {
     /// The directory holding the blobs.
     public let path: String
 
-    /// Opens (creating if needed, mode 0700) a flash directory.
+    /// Opens (creating if needed, mode 0700) a flash directory, and removes what interrupted writes left.
     public init(path: String) throws {
         self.path = path
         try DirectoryFlash.makeDirectories(path)
+        // A write cut short by a crash or a kill leaves its temporary; the blob itself is whole.
+        AtomicFile.removeTemporaries(in: path)
     }
 
     public func read(_ name: String) throws -> [UInt8]? {
@@ -66,39 +69,7 @@ public final class DirectoryFlash: Flash, Sendable {
     }
 
     public func write(_ name: String, _ bytes: [UInt8]) throws {
-        let file = path + "/" + name
-        let temporary = file + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw FlashError.io(operation: "create \(temporary)", errno: errno) }
-        var offset = 0
-        while offset < bytes.count {
-            let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                close(fd)
-                unlink(temporary)
-                throw FlashError.io(operation: "write \(temporary)", errno: code)
-            }
-            offset += count
-        }
-        guard fsync(fd) == 0 else {
-            let code = errno
-            close(fd)
-            unlink(temporary)
-            throw FlashError.io(operation: "fsync \(temporary)", errno: code)
-        }
-        close(fd)
-        guard rename(temporary, file) == 0 else {
-            let code = errno
-            unlink(temporary)
-            throw FlashError.io(operation: "rename \(temporary)", errno: code)
-        }
-        let directory = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directory >= 0 {
-            _ = fsync(directory)
-            close(directory)
-        }
+        try AtomicFile.write(bytes, to: path + "/" + name, mode: 0o600)
     }
 
     private static func makeDirectories(_ path: String) throws {

@@ -55,7 +55,12 @@ public final class ModuleEngine: @unchecked Sendable {
     private var blockProgress = 0
     private var inputFlow: ((Bool) -> Void)?
     private var inputPaused = false
+    /// Whether the link said the host is not taking output (its write buffer is over its high-water mark): the
+    /// module then reads neither host lines nor sockets until it drains.
+    private var outputBlocked = false
     private var trace: ModuleTrace?
+    /// Whether the data block awaited holds a private key (AT+S.TLSCERT to a key slot): the trace hides it.
+    private var blockIsSecret = false
     /// How many error lines the module printed; the next one's log id is `E<count + 1>`.
     private var errorCount = 0
     /// The detail of the error a command is about to throw, for the log (``emitError(_:detail:)``).
@@ -70,6 +75,12 @@ public final class ModuleEngine: @unchecked Sendable {
     /// Commands whose line is followed by a raw data block: nothing after one is read as a line while
     /// an effect is in flight, because the block's bytes may be anything.
     static let blockCommands: Set<String> = ["AT+S.SOCKW", "AT+S.TLSCERT"]
+
+    /// Whether a command line announces a block of key material: AT+S.TLSCERT to `key` or `f_key`.
+    static func announcesKey(_ line: ATCommandLine) -> Bool {
+        guard line.name == "AT+S.TLSCERT", let slot = line.fields(limit: 2).first else { return false }
+        return slot.lowercased().hasSuffix("key")
+    }
 
     /// Creates a module; call ``powerOn()`` to boot it.
     public init(
@@ -115,6 +126,24 @@ public final class ModuleEngine: @unchecked Sendable {
         eventLoop.preconditionInEventLoop()
         inputFlow = handler
     }
+
+    /// Tells the module whether the link takes more output. While it does not, the module stops reading the
+    /// host's input and its sockets (their peers see TCP backpressure), so a host that writes but never reads
+    /// cannot make it buffer without bound; all resumes when the link drains.
+    public func setOutputWritable(_ writable: Bool) {
+        eventLoop.preconditionInEventLoop()
+        guard outputBlocked == writable else { return }
+        outputBlocked = !writable
+        for socket in sockets.compactMap({ $0 }) { socket.holdForOutput(outputBlocked) }
+        if writable {
+            pump()
+        } else {
+            updateInputFlow()
+        }
+    }
+
+    /// Whether output to the host is backed up (``setOutputWritable(_:)``).
+    var isOutputBlocked: Bool { outputBlocked }
 
     /// A new host connection: drops half-received input (a partial line or block of the previous host).
     public func hostChanged() {
@@ -338,6 +367,9 @@ public final class ModuleEngine: @unchecked Sendable {
                 // Reset is served at once; other lines wait their turn.
                 if queueWhileBusy() { continue }
                 break loop
+            case .idle where outputBlocked:
+                // The host is not reading: its next lines wait (in the framer, then in the link) until it does.
+                break loop
             case .idle where !queued.isEmpty:
                 let next = queued.removeFirst()
                 queuedBytes -= Self.size(of: next.event)
@@ -428,7 +460,7 @@ public final class ModuleEngine: @unchecked Sendable {
     }
 
     private func updateInputFlow() {
-        let shouldPause = framer.bufferedCount + queuedBytes > ModuleEngine.inputHighWater
+        let shouldPause = outputBlocked || framer.bufferedCount + queuedBytes > ModuleEngine.inputHighWater
         if shouldPause != inputPaused {
             inputPaused = shouldPause
             inputFlow?(!shouldPause)
@@ -449,6 +481,7 @@ public final class ModuleEngine: @unchecked Sendable {
                     throw ATError.commandNotFound
                 }
                 guard let spec = commands[line.name] else { throw ATError.commandNotFound }
+                blockIsSecret = Self.announcesKey(line)
                 outcome = try spec.run(self, line)
             } catch {
                 emitError(error)
@@ -457,7 +490,7 @@ public final class ModuleEngine: @unchecked Sendable {
             apply(outcome)
         case .block(let bytes):
             guard case .awaitingBlock(let next) = state else { return }
-            trace?.record(.fromHost, bytes, binary: true)
+            trace?.record(.fromHost, bytes, binary: true, secret: blockIsSecret)
             blockTimer?.cancel()
             blockTimer = nil
             state = .idle

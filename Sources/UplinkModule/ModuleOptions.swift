@@ -55,16 +55,3 @@ public struct ModuleOptions: Sendable {
         logger = Logger(label: "uplink.module", factory: { _ in SwiftLogNoOpLogHandler() })
     }
 }
-
-extension ModuleOptions {
-    /// The longest timeout an option accepts, in seconds (one hour).
-    public static let maximumTimeoutSeconds: Double = 3600
-
-    /// A timeout given in seconds on the command line (`--effect-timeout`, `--block-timeout`), or `nil`
-    /// unless it is finite, above zero and at most ``maximumTimeoutSeconds`` — so no value, `inf`, `nan`
-    /// or `1e20` included, can trap when it becomes a ``TimeAmount``. The smallest step is a millisecond.
-    public static func timeout(seconds: Double) -> TimeAmount? {
-        guard seconds.isFinite, seconds > 0, seconds <= maximumTimeoutSeconds else { return nil }
-        return .milliseconds(max(1, Int64((seconds * 1000).rounded())))
-    }
-}

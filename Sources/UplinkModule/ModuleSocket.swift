@@ -27,6 +27,8 @@ final class ModuleSocket {
     var receivedSinceIndication = 0
     private(set) var peerClosed = false
     private var readHeld = false
+    /// Set while the module's output to the host is backed up: nothing more is read from the peer.
+    private var outputHeld = false
 
     init(id: Int, transport: Transport, indications: Bool, remoteAddress: String, remotePort: Int, receiveLimit: Int) {
         self.id = id
@@ -69,7 +71,17 @@ final class ModuleSocket {
                 segments[segments.startIndex] = first
             }
         }
-        if readHeld && unread < receiveLimit {
+        resumeIfHeld()
+    }
+
+    /// Holds (or releases) reads from the peer while the host does not take the module's output.
+    func holdForOutput(_ held: Bool) {
+        outputHeld = held
+        resumeIfHeld()
+    }
+
+    private func resumeIfHeld() {
+        if readHeld && unread < receiveLimit && !outputHeld {
             readHeld = false
             channel?.read()
         }
@@ -77,7 +89,7 @@ final class ModuleSocket {
 
     /// Decides whether a read request from NIO may go to the peer now.
     func shouldReadNow() -> Bool {
-        if unread >= receiveLimit {
+        if unread >= receiveLimit || outputHeld {
             readHeld = true
             return false
         }

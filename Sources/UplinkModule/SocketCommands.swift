@@ -136,6 +136,7 @@ extension ModuleEngine {
                         return
                     }
                     socket.channel = channel
+                    socket.holdForOutput(self.isOutputBlocked)
                     self.sockets[id] = socket
                     self.emit(self.dialect.socketOpened(id: id, address: socket.remoteAddress))
                     self.emitOK()

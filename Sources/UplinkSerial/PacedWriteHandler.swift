@@ -6,6 +6,10 @@ import NIOCore
 /// Timing is kept against the clock, not per timer tick: each wake-up sends what the elapsed time
 /// allows since the line became busy, so timer lateness does not lower the rate. An idle line
 /// earns no credit.
+///
+/// A write's promise completes when its last byte has gone on: a writer that counts its unfinished writes
+/// (the module's host handler does, and stops producing past a high-water mark) bounds this queue.
+/// ``queuedBytes`` says how much waits.
 public final class PacedWriteHandler: ChannelOutboundHandler {
     public typealias OutboundIn = ByteBuffer
     public typealias OutboundOut = ByteBuffer
@@ -13,6 +17,8 @@ public final class PacedWriteHandler: ChannelOutboundHandler {
     /// Bytes per second the line carries.
     public let bytesPerSecond: Int
     private var queue = CircularBuffer<(ByteBuffer, EventLoopPromise<Void>?)>()
+    /// Bytes waiting for their time on the line.
+    public private(set) var queuedBytes = 0
     private var busySince: NIODeadline? = nil
     private var sentSinceBusy = 0
     private var wakeUp: Scheduled<Void>? = nil
@@ -23,7 +29,9 @@ public final class PacedWriteHandler: ChannelOutboundHandler {
     }
 
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        queue.append((Self.unwrapOutboundIn(data), promise))
+        let buffer = Self.unwrapOutboundIn(data)
+        queuedBytes += buffer.readableBytes
+        queue.append((buffer, promise))
     }
 
     public func flush(context: ChannelHandlerContext) {
@@ -35,6 +43,7 @@ public final class PacedWriteHandler: ChannelOutboundHandler {
         while let (_, promise) = queue.popFirst() {
             promise?.fail(ChannelError.ioOnClosedChannel)
         }
+        queuedBytes = 0
     }
 
     private func drain(context: ChannelHandlerContext) {
@@ -58,6 +67,7 @@ public final class PacedWriteHandler: ChannelOutboundHandler {
             if let slice = buffer.readSlice(length: count) {
                 budget -= count
                 sentSinceBusy += count
+                queuedBytes -= count
                 if buffer.readableBytes == 0 {
                     queue.removeFirst()
                     context.write(Self.wrapOutboundOut(slice), promise: promise)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import UplinkCredentials
+import UplinkOptions
 
 /// `uplink certs dev-pki --out DIR [--devices N] [--device-ca] [--rsa] [--server-name NAME]... [--days N]`.
 struct CertsDevPKICommand: ParsableCommand {
@@ -20,7 +21,7 @@ struct CertsDevPKICommand: ParsableCommand {
     @Option(name: .long, help: "Output folder (created if missing).")
     var out: String
 
-    @Option(name: .long, help: "Number of device certificates.")
+    @Option(name: .long, help: "Number of device certificates (1 to 9999).")
     var devices = 1
 
     @Flag(name: .long, help: "Issue devices from an intermediate device CA (the JITR CA).")
@@ -32,7 +33,7 @@ struct CertsDevPKICommand: ParsableCommand {
     @Option(name: .long, help: "Another DNS name or IP address for the server certificate (repeatable).")
     var serverName: [String] = []
 
-    @Option(name: .long, help: "Validity in days.")
+    @Option(name: .long, help: "Validity in days (1 to 36500).")
     var days = 365
 
     @Option(name: .long, help: "Start of device/server validity (2030-01-31 or 2030-01-31T12:00:00Z).")
@@ -46,6 +47,11 @@ struct CertsDevPKICommand: ParsableCommand {
 
     @Flag(name: .long, help: "Replace existing files.")
     var force = false
+
+    func validate() throws {
+        try OptionCheck.number(devices, in: 1...9999, option: "--devices")
+        try OptionCheck.number(days, in: DevPKI.Options.dayRange, option: "--days")
+    }
 
     func run() throws {
         let (pki, paths) = try CertsIO.run("dev-pki") { () throws(CredentialError) -> (DevPKI, [String]) in

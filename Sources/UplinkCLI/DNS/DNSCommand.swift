@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import UplinkDNS
 import UplinkModule
+import UplinkOptions
 
 /// `uplink dns NAME`: like dig, for a device team — the answer, the reply's size three ways, and
 /// whether each module profile resolves the name.
@@ -84,15 +85,10 @@ struct DNSCommand: AsyncParsableCommand {
         for text in server where Self.parseServer(text) == nil {
             throw ValidationError("Not a server address: '\(text)'; use IP or IP:PORT ([IPv6]:PORT).")
         }
-        // `contains` is false for nan; inf and 1e20 are out of range: no value reaches a conversion that traps.
-        guard Self.timeoutRange.contains(timeout) else {
-            throw ValidationError("--timeout must be between 0.05 and 60 seconds.")
-        }
-        guard Self.triesRange.contains(tries) else { throw ValidationError("--tries must be between 1 and 10.") }
-        guard Self.totalRange.contains(total) else {
-            throw ValidationError("--total must be between 0.1 and 600 seconds.")
-        }
-        guard (1...4_000_000).contains(baud) else { throw ValidationError("--baud takes 1 to 4000000.") }
+        _ = try OptionCheck.seconds(timeout, in: Self.timeoutRange, option: "--timeout")
+        try OptionCheck.number(tries, in: Self.triesRange, option: "--tries")
+        _ = try OptionCheck.seconds(total, in: Self.totalRange, option: "--total")
+        try OptionCheck.number(baud, in: 1...4_000_000, option: "--baud")
         if via != nil, DNSRecordType(mnemonic: type.uppercased()) != .A {
             throw ValidationError("--via asks the module, which resolves A records only.")
         }
@@ -110,8 +106,8 @@ struct DNSCommand: AsyncParsableCommand {
         let started = ContinuousClock.now
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let waits = ResolverDiagnosis.Waits(
-            timeout: .nanoseconds(Int64(timeout * 1_000_000_000)), tries: tries,
-            total: .nanoseconds(Int64(total * 1_000_000_000)))
+            timeout: TimeAmount(try OptionCheck.seconds(timeout, in: Self.timeoutRange, option: "--timeout")),
+            tries: tries, total: try OptionCheck.seconds(total, in: Self.totalRange, option: "--total"))
         let diagnosis = await ResolverDiagnosis.run(
             name: name, type: recordType, servers: servers, profiles: profiles, group: group, waits: waits)
         if !diagnosis.gaveUp {

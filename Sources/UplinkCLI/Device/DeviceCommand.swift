@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import UplinkCredentials
 import UplinkDriver
+import UplinkOptions
 
 /// `uplink device DEV`: what a module on a serial device is and what it holds, asked the way a host driver asks.
 struct DeviceCommand: AsyncParsableCommand {
@@ -36,7 +37,7 @@ struct DeviceCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let profile { _ = try Self.layout(profile) }
-        guard (1...4_000_000).contains(baud) else { throw ValidationError("--baud takes 1 to 4000000.") }
+        try OptionCheck.number(baud, in: 1...4_000_000, option: "--baud")
     }
 
     private static func layout(_ name: String) throws -> SlotLayout {
