@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "UplinkModuleServer", targets: ["UplinkModuleServer"]),
         .library(name: "UplinkDriver", targets: ["UplinkDriver"]),
         .library(name: "UplinkIoTRegistry", targets: ["UplinkIoTRegistry"]),
+        .library(name: "UplinkTLS", targets: ["UplinkTLS"]),
         .executable(name: "uplink", targets: ["UplinkCLI"]),
         .executable(name: "uplink-mqtt", targets: ["UplinkMQTTTool"]),
         .executable(name: "uplink-bench", targets: ["UplinkBench"]),
@@ -55,11 +56,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The TLS pieces the module, the MQTT transports and the front share: Uplink's chain verifier with its
+        // precise failure explanations, and the handshake watcher.
+        .target(
+            name: "UplinkTLS",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
         // MQTT transports over SwiftNIO: TCP and TLS (swift-nio-ssl).
         .target(
             name: "UplinkMQTTNIO",
             dependencies: [
                 "UplinkMQTT",
+                "UplinkTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -106,10 +119,10 @@ let package = Package(
                 "UplinkDNS",
                 "DNSCodec",
                 "UplinkCredentials",
+                "UplinkTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
             ]
