@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "UplinkDriver", targets: ["UplinkDriver"]),
         .library(name: "UplinkIoTRegistry", targets: ["UplinkIoTRegistry"]),
         .library(name: "UplinkTLS", targets: ["UplinkTLS"]),
+        .library(name: "UplinkIoTFront", targets: ["UplinkIoTFront"]),
         .executable(name: "uplink", targets: ["UplinkCLI"]),
         .executable(name: "uplink-mqtt", targets: ["UplinkMQTTTool"]),
         .executable(name: "uplink-bench", targets: ["UplinkBench"]),
@@ -65,6 +66,27 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        // The AWS-IoT-like front's data plane: mutual TLS listener, JITR/JITP, policies, forwarding to a broker.
+        .target(
+            name: "UplinkIoTFront",
+            dependencies: [
+                "UplinkIoTRegistry",
+                "UplinkTLS",
+                "MQTTCodec",
+                "UplinkMQTT",
+                "UplinkMQTTNIO",
+                "UplinkCredentials",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // MQTT transports over SwiftNIO: TCP and TLS (swift-nio-ssl).
@@ -200,6 +222,23 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ATCodecTests", dependencies: ["ATCodec"]),
+        .testTarget(
+            name: "UplinkIoTFrontTests",
+            dependencies: [
+                "UplinkIoTFront",
+                "UplinkIoTRegistry",
+                "UplinkTLS",
+                "UplinkMQTT",
+                "UplinkMQTTNIO",
+                "MQTTCodec",
+                "UplinkCredentials",
+                "UplinkTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
         .testTarget(name: "MQTTCodecTests", dependencies: ["MQTTCodec"]),
         .testTarget(
             name: "UplinkMQTTTests",
