@@ -22,9 +22,10 @@ final class FrontRig: Sendable {
     /// The registry the tests use; one place to swap the store.
     static func makeRegistry() -> any IoTRegistry { InMemoryIoTRegistry() }
 
-    init(registry: any IoTRegistry = FrontRig.makeRegistry(), pkiOptions: DevPKI.Options = DevPKI.Options())
-        async throws
-    {
+    init(
+        registry: any IoTRegistry = FrontRig.makeRegistry(), pkiOptions: DevPKI.Options = DevPKI.Options(),
+        configure: (inout IoTFrontConfiguration) -> Void = { _ in }
+    ) async throws {
         pki = try DevPKI.generate(pkiOptions)
         folder = NSTemporaryDirectory() + "uplink-iot-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -37,6 +38,7 @@ final class FrontRig: Sendable {
         configuration.alpnPort = 0
         configuration.brokerPort = broker.port
         self.registry = registry
+        configure(&configuration)
         front = IoTFront(configuration: configuration, registry: registry)
         try await front.start()
     }
@@ -151,4 +153,27 @@ func nextMessage(_ stream: MQTTSubscriptionStream, within seconds: Double) async
         group.cancelAll()
         return first
     }
+}
+
+/// Runs `body` with a deadline: a step that hangs fails the test with its name instead of stalling the run.
+func within<T: Sendable>(
+    _ seconds: Double, _ step: String, _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: .seconds(seconds))
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let result = try await group.next(), let value = result else {
+            throw StepTimeout(step: step)
+        }
+        return value
+    }
+}
+
+struct StepTimeout: Error, CustomStringConvertible {
+    var step: String
+    var description: String { "\(step): no answer in time" }
 }
