@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "UplinkModuleServer", targets: ["UplinkModuleServer"]),
         .library(name: "UplinkDriver", targets: ["UplinkDriver"]),
         .library(name: "UplinkIoTRegistry", targets: ["UplinkIoTRegistry"]),
+        .library(name: "UplinkTLS", targets: ["UplinkTLS"]),
+        .library(name: "UplinkIoTFront", targets: ["UplinkIoTFront"]),
         .executable(name: "uplink", targets: ["UplinkCLI"]),
         .executable(name: "uplink-mqtt", targets: ["UplinkMQTTTool"]),
         .executable(name: "uplink-bench", targets: ["UplinkBench"]),
@@ -58,11 +60,44 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The TLS pieces the module, the MQTT transports and the front share: Uplink's chain verifier with its
+        // precise failure explanations, and the handshake watcher.
+        .target(
+            name: "UplinkTLS",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        // The AWS-IoT-like front's data plane: mutual TLS listener, JITR/JITP, policies, forwarding to a broker.
+        .target(
+            name: "UplinkIoTFront",
+            dependencies: [
+                "UplinkIoTRegistry",
+                "UplinkTLS",
+                "MQTTCodec",
+                "UplinkMQTT",
+                "UplinkMQTTNIO",
+                "UplinkCredentials",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // MQTT transports over SwiftNIO: TCP and TLS (swift-nio-ssl).
         .target(
             name: "UplinkMQTTNIO",
             dependencies: [
                 "UplinkMQTT",
+                "UplinkTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -113,10 +148,10 @@ let package = Package(
                 "UplinkDNS",
                 "DNSCodec",
                 "UplinkCredentials",
+                "UplinkTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -165,6 +200,9 @@ let package = Package(
                 "UplinkCredentials",
                 "UplinkDNS",
                 "DNSCodec",
+                "UplinkIoTFront",
+                "UplinkIoTRegistry",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -207,6 +245,23 @@ let package = Package(
         .target(name: "CodecTestSupport", path: "Tests/CodecTestSupport"),
         .testTarget(name: "MQTTCodecTests", dependencies: ["MQTTCodec", "CodecTestSupport"]),
         .testTarget(name: "UplinkEmbeddedTests", dependencies: ["UplinkEmbedded", "MQTTCodec", "ATCodec"]),
+        .testTarget(
+            name: "UplinkIoTFrontTests",
+            dependencies: [
+                "UplinkIoTFront",
+                "UplinkIoTRegistry",
+                "UplinkTLS",
+                "UplinkMQTT",
+                "UplinkMQTTNIO",
+                "MQTTCodec",
+                "UplinkCredentials",
+                "UplinkTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
         .testTarget(
             name: "UplinkMQTTTests",
             dependencies: [

@@ -33,6 +33,8 @@ extension MQTTClient {
             }
             if connected {
                 logger.info("MQTT connection closed", metadata: ["reason": "\(error)"])
+            } else if !core.withLock({ $0.everConnected }) {
+                logFirstConnectFailure(error, attemptsLeft: initialAttempts - 1)
             } else {
                 logger.info("MQTT connect failed", metadata: ["reason": "\(error)"])
             }

@@ -1,8 +1,8 @@
 import NIOCore
 import NIOPosix
 import NIOSSL
-import NIOTLS
 import UplinkMQTT
+import UplinkTLS
 
 /// TCP or TLS connections to a broker over SwiftNIO, with TCP_NODELAY.
 public struct MQTTNIOTransport: MQTTTransport {
@@ -49,6 +49,7 @@ public struct MQTTNIOTransport: MQTTTransport {
 
     public func connect() async throws -> any MQTTTransportConnection {
         let sslContext = self.sslContext
+        let hasClientCertificate = tls?.certificateFile != nil
         let serverName = tls?.serverName ?? (MQTTNIOTransport.isIPAddress(host) ? nil : host)
         let timeout = TimeAmount.nanoseconds(
             max(
@@ -66,7 +67,10 @@ public struct MQTTNIOTransport: MQTTTransport {
                             let promise = channel.eventLoop.makePromise(of: Void.self)
                             try channel.pipeline.syncOperations.addHandler(
                                 try NIOSSLClientHandler(context: sslContext, serverHostname: serverName))
-                            try channel.pipeline.syncOperations.addHandler(MQTTTLSHandshakeHandler(promise: promise))
+                            try channel.pipeline.syncOperations.addHandler(
+                                TLSHandshakeWatcher(
+                                    promise: promise, note: TLSFailureNote(),
+                                    sentClientCertificate: hasClientCertificate))
                             handshake = promise.futureResult
                         }
                         let handler = MQTTByteStreamHandler()
@@ -108,42 +112,5 @@ public struct MQTTNIOTransport: MQTTTransport {
             return "no answer from \(host):\(port) (connect timed out)"
         }
         return "cannot connect to \(host):\(port): \(text)"
-    }
-}
-
-/// Completes a promise when the TLS handshake finishes (or fails), so `connect()` returns a ready connection.
-final class MQTTTLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
-
-    private var promise: EventLoopPromise<Void>?
-    private var completed = false
-
-    init(promise: EventLoopPromise<Void>) { self.promise = promise }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if !completed, let event = event as? TLSUserEvent, case .handshakeCompleted = event {
-            completed = true
-            promise?.succeed()
-            promise = nil
-        }
-        context.fireUserInboundEventTriggered(event)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        promise?.fail(error)
-        promise = nil
-        context.fireErrorCaught(error)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        promise?.fail(ChannelError.eof)
-        promise = nil
-        context.fireChannelInactive()
-    }
-
-    func handlerRemoved(context: ChannelHandlerContext) {
-        promise?.fail(ChannelError.ioOnClosedChannel)
-        promise = nil
     }
 }

@@ -1,0 +1,58 @@
+import Foundation
+import Logging
+import MQTTCodec
+import Testing
+import UplinkIoTFront
+import UplinkIoTRegistry
+import UplinkMQTT
+
+/// The device side of onboarding: one `connect()` of the project's client rides through JITR's closes until the
+/// front's auto-activation rule (`--auto-activate POLICY --delay S`) has activated the certificate.
+@Suite("IoT front: device-side onboarding retries and --auto-activate", .serialized)
+struct OnboardingTests {
+    @Test("One connect() with the AWS onboarding retries succeeds once the rule activated the certificate")
+    func onboarding() async throws {
+        let registry = InMemoryIoTRegistry()
+        let account = IoTAccount()
+        let activator = IoTAutoActivator(
+            registry: registry, account: account, policyName: "DevicePolicy", delay: 1.5,
+            logger: Logger(label: "test"))
+        let rig = try await FrontRig(registry: registry) { configuration in
+            configuration.onRegistration = { activator.registered($0) }
+        }
+        try await rig.registerCA()
+        try await registry.createPolicy(
+            IoTPolicy(
+                policyName: "DevicePolicy", policyArn: account.policyArn("DevicePolicy"),
+                policyDocument: rig.devicePolicy,
+                defaultVersionId: "1", creationDate: Date(), lastModifiedDate: Date(), generationId: "g"))
+        var configuration = MQTTClientConfiguration(clientIdentifier: rig.pki.devices[0].name, version: .v3_1_1)
+        configuration.connectTimeout = .seconds(5)
+        MQTTAWSOnboarding(attempts: 8, maximumDelay: .seconds(2)).apply(to: &configuration)
+        #expect(configuration.reconnect.minimumDelay >= .seconds(1))
+        let client = try MQTTClient(configuration: configuration, transport: try rig.transport())
+        let start = ContinuousClock.now
+        try await client.connect()
+        // At least one close, one second apart at least, and the activation delay: never instant.
+        #expect(ContinuousClock.now - start >= .seconds(1.5))
+        #expect(try await registry.certificate(id: rig.deviceId())?.status == .active)
+        #expect(
+            try await registry.attachedPolicies(target: account.certificateArn(rig.deviceId())).map(\.policyName)
+                == ["DevicePolicy"])
+        let name = rig.pki.devices[0].name
+        #expect(
+            try await client.publish(MQTTMessage(topic: "devices/\(name)/up", string: "1", qos: .atLeastOnce))
+                == .success)
+        await client.disconnect()
+        await rig.stop()
+    }
+
+    @Test("Onboarding closes are told apart from refusals and unreachable brokers")
+    func classification() {
+        #expect(MQTTAWSOnboarding.isOnboardingClose(.connectionClosed(nil, reasonString: nil)))
+        #expect(!MQTTAWSOnboarding.isOnboardingClose(.connectionRefused(.notAuthorized, reasonString: nil)))
+        #expect(
+            !MQTTAWSOnboarding.isOnboardingClose(
+                .transportFailed("connection refused by 127.0.0.1:1 (is a broker listening there?)")))
+    }
+}
