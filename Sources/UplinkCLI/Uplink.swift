@@ -9,6 +9,9 @@ struct Uplink: AsyncParsableCommand {
         commandName: "uplink",
         abstract: "Take a microcontroller to AWS IoT through an SPWF-compatible Wi-Fi module, on your laptop.",
         version: UplinkBuildInfo.versionLine,
-        subcommands: [ModuleCommand.self, DeviceCommand.self, DNSCommand.self, CertsCommand.self, MQTTCommand.self]
+        subcommands: [
+            ModuleCommand.self, DeviceCommand.self, DNSCommand.self, CertsCommand.self, MQTTCommand.self,
+            IoTCommand.self,
+        ]
     )
 }
