@@ -73,7 +73,10 @@ public struct IoTAPIResponse: Sendable {
 /// JSON in and out with Foundation's serializer; inputs checked field by field with AWS's errors.
 enum IoTJSON {
     static func encode(_ object: [String: Any]) -> [UInt8] {
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
+        guard
+            let data = try? JSONSerialization.data(
+                withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        else {
             return Array(#"{"message":"response encoding failed"}"#.utf8)
         }
         return Array(data)

@@ -428,7 +428,7 @@ public final class SQLiteIoTRegistry: IoTControlRegistry {
             let rows = try Row.fetchAll(
                 db,
                 sql: "SELECT \(Self.caColumns) FROM ca_certificates WHERE \(condition) ORDER BY seq \(order) LIMIT ?",
-                arguments: [after ?? 0, paging.pageSize + 1])
+                arguments: after == nil ? [0, 0, paging.pageSize + 1] : [after, paging.pageSize + 1])
             return IoTRegistryGuards.page(
                 try rows.map { (sequence: try $0.decode(Int64.self, forColumn: "seq"), item: try Self.ca($0)) },
                 pageSize: paging.pageSize)
