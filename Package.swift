@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "UplinkIoTRegistry", targets: ["UplinkIoTRegistry"]),
         .library(name: "UplinkTLS", targets: ["UplinkTLS"]),
         .library(name: "UplinkIoTFront", targets: ["UplinkIoTFront"]),
+        .library(name: "UplinkIoTStores", targets: ["UplinkIoTStores"]),
+        .library(name: "UplinkIoTControlPlane", targets: ["UplinkIoTControlPlane"]),
         .executable(name: "uplink", targets: ["UplinkCLI"]),
         .executable(name: "uplink-mqtt", targets: ["UplinkMQTTTool"]),
         .executable(name: "uplink-bench", targets: ["UplinkBench"]),
@@ -31,12 +33,41 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", exact: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
         .package(url: "https://github.com/apple/swift-asn1.git", exact: "1.7.4"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", exact: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", exact: "1.8.0"),
     ],
     targets: [
         // Pure codecs: standard library only, so they also build with Embedded Swift.
         .target(name: "ATCodec"),
         // The AWS-IoT-like front's identity registry: records and the interface both planes use.
         .target(name: "UplinkIoTRegistry"),
+        // The registry's stores: SQLite (GRDB) in a data folder, or a shared PostgreSQL (postgres-nio).
+        .target(
+            name: "UplinkIoTStores",
+            dependencies: [
+                "UplinkIoTRegistry",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The control plane: AWS IoT's rest-json onboarding operations over HTTP (Hummingbird).
+        .target(
+            name: "UplinkIoTControlPlane",
+            dependencies: [
+                "UplinkIoTRegistry",
+                "UplinkCredentials",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(name: "MQTTCodec"),
         // The microcontroller's AT host driver and MQTT client state machines: standard library and the codecs only,
         // built here for host tests and by scripts/embedded (Embedded Swift) for the firmware, from the same sources.
@@ -203,6 +234,8 @@ let package = Package(
                 "UplinkIoTFront",
                 "UplinkIoTRegistry",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                "UplinkIoTStores",
+                "UplinkIoTControlPlane",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -260,6 +293,17 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        .testTarget(
+            name: "UplinkIoTControlPlaneTests",
+            dependencies: [
+                "UplinkIoTStores",
+                "UplinkIoTControlPlane",
+                "UplinkCredentials",
+                "UplinkTestSupport",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(

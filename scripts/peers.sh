@@ -48,4 +48,9 @@ if ! "$venv/bin/python" -c 'import serial, paho.mqtt, dns.resolver' 2>/dev/null;
     say "installing pyserial, paho-mqtt, dnspython"
     "$venv/bin/pip" install -q --disable-pip-version-check pyserial paho-mqtt dnspython
 fi
+# The AWS CLI: the real client of `uplink iot api` (the IoT control plane); the version the reference measured.
+if [ ! -x "$venv/bin/aws" ]; then
+    say "installing awscli"
+    "$venv/bin/pip" install -q --disable-pip-version-check awscli==1.45.11
+fi
 export UPLINK_PYTHON="$PWD/$venv/bin/python"

@@ -11,7 +11,7 @@ struct Uplink: AsyncParsableCommand {
         version: UplinkBuildInfo.versionLine,
         subcommands: [
             ModuleCommand.self, DeviceCommand.self, DNSCommand.self, CertsCommand.self, MQTTCommand.self,
-            IoTServeOnlyGroup.self,
+            IoTCommand.self,
         ]
     )
 }

@@ -1,0 +1,50 @@
+import ArgumentParser
+import UplinkIoTControlPlane
+import UplinkIoTRegistry
+import UplinkIoTStores
+
+/// Where the registry is, and who the front says it is: shared by every `uplink iot` subcommand.
+struct IoTRegistryOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: "Data folder of the SQLite registry (default $XDG_DATA_HOME/uplink/iot or ~/.local/share/uplink/iot).")
+    var data: String?
+
+    @Option(name: .long, help: "A shared registry instead: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE.")
+    var registry: String?
+
+    @Option(name: .long, help: "Account id in ARNs.")
+    var account = "123456789012"
+
+    @Option(name: .long, help: "Region in ARNs and endpoint addresses.")
+    var region = "us-east-1"
+
+    func validate() throws {
+        if data != nil && registry != nil { throw ValidationError("give --data or --registry, not both") }
+        guard account.count == 12, account.allSatisfy(\.isNumber) else {
+            throw ValidationError("--account must be 12 digits, not \(account)")
+        }
+        guard !region.isEmpty, region.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+            throw ValidationError("--region must be letters, digits and dashes, not \(region)")
+        }
+    }
+
+    var settings: IoTControlPlaneSettings { IoTControlPlaneSettings(accountId: account, region: region) }
+
+    /// Opens the registry (creating the SQLite database when missing).
+    func open() async throws -> any IoTControlRegistry {
+        if let registry {
+            return try await IoTRegistryURL.open(registry)
+        }
+        let directory = data ?? SQLiteIoTRegistry.defaultDirectory()
+        do { return try SQLiteIoTRegistry(directory: directory) } catch {
+            throw IoTCLIError("cannot open the registry in \(directory): \(error)")
+        }
+    }
+}
+
+/// A failure the CLI reports on one line and exits 1 for.
+struct IoTCLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
