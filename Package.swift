@@ -96,10 +96,20 @@ let package = Package(
         .target(
             name: "UplinkTLS",
             dependencies: [
+                "UplinkTLSHandshake",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        // The TLS handshake watcher and its failure categories: SwiftNIO only (no swift-certificates, no Foundation).
+        .target(
+            name: "UplinkTLSHandshake",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
             ]
         ),
         // The AWS-IoT-like front's data plane: mutual TLS listener, JITR/JITP, policies, forwarding to a broker.
@@ -128,7 +138,7 @@ let package = Package(
             name: "UplinkMQTTNIO",
             dependencies: [
                 "UplinkMQTT",
-                "UplinkTLS",
+                "UplinkTLSHandshake",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -2,7 +2,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import UplinkMQTT
-import UplinkTLS
+import UplinkTLSHandshake
 
 /// TCP or TLS connections to a broker over SwiftNIO, with TCP_NODELAY.
 public struct MQTTNIOTransport: MQTTTransport {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import NIOCore
 import NIOSSL
 @_spi(FixedExpiryValidationTime) import X509
@@ -101,16 +101,17 @@ public struct TLSChainVerifier: Sendable {
             return TLSFailure(.unknownCA, "\(subject) not issued by \(wording.roots) (\(trusted))")
         }
         let text = failures.joined(separator: "; ")
+        let lowered = text.lowercased()
         if let expected = expectedName,
-            text.localizedCaseInsensitiveContains("hostname") || text.localizedCaseInsensitiveContains("name")
-                || text.localizedCaseInsensitiveContains("ip address")
+            lowered.contains("hostname") || lowered.contains("name")
+                || lowered.contains("ip address")
         {
             return TLSFailure(.nameMismatch, "\(subject) does not match \(expected): \(text)")
         }
-        if text.localizedCaseInsensitiveContains("not yet valid") {
+        if lowered.contains("not yet valid") {
             return TLSFailure(.notYetValid, "\(subject) at \(clock): \(text)")
         }
-        if text.localizedCaseInsensitiveContains("expired") {
+        if lowered.contains("expired") {
             return TLSFailure(.expired, "\(subject) at \(clock): \(text)")
         }
         return TLSFailure(.badCertificate, "\(subject): \(text)")

@@ -148,7 +148,7 @@ struct DevPKITests {
         }
         options.deviceCount = 1
         options.days = 0
-        #expect(throws: CredentialError.invalidOption("--days must be at least 1, not 0")) {
+        #expect(throws: CredentialError.invalidOption("--days must be between 1 and 36500, not 0")) {
             try DevPKI.generate(options)
         }
     }

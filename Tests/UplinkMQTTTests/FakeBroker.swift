@@ -25,28 +25,39 @@ final class MQTTFakeBroker: Sendable {
         connections count: Int, _ script: @escaping @Sendable (Int, inout MQTTFakePeer) async throws -> Void
     ) async throws {
         try await server.executeThenClose { connections in
+            var iterator = connections.makeAsyncIterator()
+            var failure: (any Error)?
             var index = 0
-            for try await connection in connections {
-                try await connection.executeThenClose { input, output in
-                    var peer = MQTTFakePeer(input: input.makeAsyncIterator(), output: output)
-                    try await script(index, &peer)
+            do {
+                while index < count, let connection = try await iterator.next() {
+                    try await connection.executeThenClose { input, output in
+                        var peer = MQTTFakePeer(input: input.makeAsyncIterator(), output: output)
+                        try await script(index, &peer)
+                    }
+                    index += 1
                 }
-                index += 1
-                if index == count { break }
+            } catch {
+                failure = error
             }
+            await Self.closeLeftovers(server: server, iterator: &iterator)
+            if let failure { throw failure }
         }
     }
 
     /// Serves the first connection with `script`, then closes it and the listener.
     func serve(_ script: @escaping @Sendable (inout MQTTFakePeer) async throws -> Void) async throws {
-        try await server.executeThenClose { connections in
-            for try await connection in connections {
-                try await connection.executeThenClose { input, output in
-                    var peer = MQTTFakePeer(input: input.makeAsyncIterator(), output: output)
-                    try await script(&peer)
-                }
-                break
-            }
+        try await serve(connections: 1) { _, peer in try await script(&peer) }
+    }
+
+    /// Closes the listener, then every connection the client made meanwhile (a reconnecting client): a connection
+    /// left unserved in the stream would end the process (NIOAsyncWriter deinitialised without `finish()`).
+    private static func closeLeftovers(
+        server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>,
+        iterator: inout NIOAsyncChannelInboundStream<NIOAsyncChannel<ByteBuffer, ByteBuffer>>.AsyncIterator
+    ) async {
+        try? await server.channel.close()
+        while let leftover = try? await iterator.next() {
+            try? await leftover.executeThenClose { _, _ in }
         }
     }
 }

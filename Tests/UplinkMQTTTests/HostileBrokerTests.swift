@@ -110,7 +110,11 @@ struct HostileBrokerTests {
                 for try await _ in stream {}
                 Issue.record("the stream ended without an error")
             } catch let error as MQTTClientError {
-                #expect(error == .connectionClosed(nil, reasonString: nil))
+                // The broker closes with the client's SUBSCRIBE unread, so the end is a FIN or a reset.
+                switch error {
+                case .connectionClosed(nil, reasonString: nil), .transportFailed, .transportError: break
+                default: Issue.record("the connection's end was reported as \(error)")
+                }
             }
         }
     }
