@@ -1,19 +1,24 @@
 import MQTTCodec
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// An in-process scripted broker on 127.0.0.1 (SwiftNIO): accepts one connection and runs `script` on it, so a
 /// test can send any bytes, valid or hostile, and see what the client sends back.
 final class MQTTFakeBroker: Sendable {
     let port: Int
     private let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+    private let accepted = AcceptedConnections()
 
     init() async throws {
+        let accepted = self.accepted
         server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .bind(host: "127.0.0.1", port: 0) { child in
                 child.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
+                    let connection = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
+                    accepted.keep(connection)
+                    return connection
                 }
             }
         port = server.channel.localAddress?.port ?? 0
@@ -42,6 +47,7 @@ final class MQTTFakeBroker: Sendable {
             await Self.closeLeftovers(server: server, iterator: &iterator)
             if let failure { throw failure }
         }
+        accepted.finishAll()
     }
 
     /// Serves the first connection with `script`, then closes it and the listener.
@@ -60,6 +66,31 @@ final class MQTTFakeBroker: Sendable {
             try? await leftover.executeThenClose { _, _ in }
         }
     }
+}
+
+/// Every connection the listener wrapped, kept until its writer is finished: a connection a reconnecting client
+/// made that no script served (still buffered in the listener's stream when the serving task is cancelled) would
+/// otherwise deinitialise an unfinished NIOAsyncWriter, which ends the process.
+final class AcceptedConnections: Sendable {
+    private let connections = Mutex<[NIOAsyncChannel<ByteBuffer, ByteBuffer>]>([])
+
+    func keep(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) {
+        connections.withLock { $0.append(connection) }
+    }
+
+    /// Finishes every kept writer and closes its channel.
+    func finishAll() {
+        let all = connections.withLock { kept in
+            defer { kept.removeAll() }
+            return kept
+        }
+        for connection in all {
+            connection.outbound.finish()
+            connection.channel.close(promise: nil)
+        }
+    }
+
+    deinit { finishAll() }
 }
 
 /// The broker side of one connection.
