@@ -11,8 +11,8 @@ import UplinkTestSupport
     static let group = MultiThreadedEventLoopGroup.singleton
     static let host = "host.fake.test"
 
-    /// Options for the fake servers. The 3 s timeout is long on purpose: cases that must not wait for a timeout
-    /// assert they took under 1.5 s, which leaves room for a loaded runner; cases about timeouts set their own.
+    /// Options for the fake servers, with a 3 s timeout; cases about timeouts set their own. "No hang" bounds are
+    /// 45 s: a missing deadline waits forever, and a loaded 2-core runner can hold a test back for seconds.
     static func options(_ servers: [SocketAddress], timeout: TimeAmount = .seconds(3)) -> DNSResolverOptions {
         var options = DNSResolverOptions(servers: servers)
         options.timeout = timeout
@@ -68,7 +68,7 @@ import UplinkTestSupport
             #expect(reason.contains("does not point backwards"))
             // UDP then TCP (an undecodable UDP reply is retried over TCP), twice: nothing waits for a timeout.
             #expect(report.failures.map(\.transport) == [.udp, .tcp, .udp, .tcp])
-            #expect(seconds(since: start) < 10, "no hang: every try has a deadline")
+            #expect(seconds(since: start) < 45, "no hang: every try has a deadline")
         }
     }
 
@@ -99,7 +99,7 @@ import UplinkTestSupport
                 return
             }
             #expect(reason.contains("does not point backwards"))
-            #expect(seconds(since: start) < 10, "no hang: every try has a deadline")
+            #expect(seconds(since: start) < 45, "no hang: every try has a deadline")
         }
     }
 
@@ -115,7 +115,7 @@ import UplinkTestSupport
                 return
             }
             #expect(reason.contains("past the end"))
-            #expect(seconds(since: start) < 10, "no hang: every try has a deadline")
+            #expect(seconds(since: start) < 45, "no hang: every try has a deadline")
         }
     }
 
@@ -182,7 +182,7 @@ import UplinkTestSupport
             let start = ContinuousClock.now
             let result = try await resolver.lookup(Self.host, type: .A)
             #expect(result.ipv4Addresses.map(\.description) == ["192.0.2.1", "192.0.2.2"])
-            #expect(seconds(since: start) < 10, "no hang: every try has a deadline")
+            #expect(seconds(since: start) < 45, "no hang: every try has a deadline")
         }
     }
 
@@ -205,7 +205,7 @@ import UplinkTestSupport
             let start = ContinuousClock.now
             let result = try await resolver.lookup(Self.host, type: .A)
             #expect(result.records.count == 2)
-            #expect(seconds(since: start) < 10, "no hang: every try has a deadline")
+            #expect(seconds(since: start) < 45, "no hang: every try has a deadline")
         }
     }
 
@@ -242,7 +242,7 @@ import UplinkTestSupport
             let start = ContinuousClock.now
             let result = try await resolver.lookup(Self.host, type: .A)
             #expect(result.records.count == 2)
-            #expect(seconds(since: start) < 10, "no hang: every try has a deadline")
+            #expect(seconds(since: start) < 45, "no hang: every try has a deadline")
         }
     }
 
@@ -259,7 +259,7 @@ import UplinkTestSupport
             #expect(report.outcome.failure == .timeout)
             #expect(report.failures.map(\.error) == [.timeout, .timeout])
             #expect(elapsed >= 0.55)
-            #expect(elapsed < 10, "no hang: every try has a deadline")
+            #expect(elapsed < 45, "no hang: every try has a deadline")
             #expect(server.queries.count == 2)
         }
     }
@@ -276,7 +276,7 @@ import UplinkTestSupport
             let start = ContinuousClock.now
             let report = await alone.lookupReport(Self.host, type: .A)
             #expect(report.outcome.failure == .malformedReply("TCP: connection closed after 1 of 2 length bytes"))
-            #expect(seconds(since: start) < 10, "no hang: every try has a deadline")
+            #expect(seconds(since: start) < 45, "no hang: every try has a deadline")
 
             try await Self.withFake({ query, _ in [.reply(Self.goodReply(query))] }) { goodServer in
                 var both = Self.options([brokenServer.address, goodServer.address])
@@ -319,7 +319,7 @@ import UplinkTestSupport
             let report = await resolver.lookupReport(Self.host, type: .A)
             #expect(report.outcome.failure == .timeout)
             #expect(report.failures.map(\.transport) == [.tcp])
-            #expect(seconds(since: start) < 10, "no hang: every try has a deadline")
+            #expect(seconds(since: start) < 45, "no hang: every try has a deadline")
         }
     }
 
@@ -339,7 +339,7 @@ import UplinkTestSupport
         let start = ContinuousClock.now
         let error = await resolver.lookupReport(Self.host, type: .A).outcome.failure
         #expect(error == .networkError("connection refused"))
-        #expect(seconds(since: start) < 10, "no hang: every try has a deadline")
+        #expect(seconds(since: start) < 45, "no hang: every try has a deadline")
     }
 
     // MARK: - CNAMEs
@@ -570,7 +570,7 @@ import UplinkTestSupport
             task.cancel()
             let report = await task.value
             #expect(report.outcome.failure == .cancelled)
-            #expect(seconds(since: start) < 10, "no hang: every try has a deadline")
+            #expect(seconds(since: start) < 45, "no hang: every try has a deadline")
         }
     }
 

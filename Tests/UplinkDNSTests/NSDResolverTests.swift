@@ -224,7 +224,7 @@ import UplinkTestSupport
             let elapsed = seconds(since: start)
             #expect(report.outcome.success?.records.count == 16)
             #expect(elapsed >= 0.45)
-            #expect(elapsed < 10, "no hang: every try has a deadline")
+            #expect(elapsed < 45, "no hang: every try has a deadline")
             #expect(report.failures.count == 1)
             #expect(report.failures.first?.error == .timeout)
             #expect(report.failures.first?.server == deadAddress)
