@@ -88,6 +88,7 @@ let package = Package(
             name: "UplinkMQTT",
             dependencies: [
                 "MQTTCodec",
+                "UplinkFiles",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

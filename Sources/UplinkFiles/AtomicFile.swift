@@ -22,28 +22,65 @@ public enum AtomicFile {
     public static func write(
         _ bytes: [UInt8], to path: String, mode: UInt32 = 0o600, overwrite: Bool = true
     ) throws(AtomicFileError) {
+        let (fd, temporary) = try writeTemporary(bytes, beside: path, mode: mode)
+        close(fd)
+        try place(temporary, at: path, overwrite: overwrite)
+    }
+
+    /// Replaces `path` by `bytes` like ``write(_:to:mode:overwrite:)``, and keeps the new file open: returns its
+    /// descriptor (close-on-exec, positioned after the bytes, for a log that goes on growing). `beforePlacing`
+    /// runs with the descriptor before the rename: a lock taken there is held before anyone can open the new name.
+    public static func replace(
+        _ bytes: [UInt8], at path: String, mode: UInt32 = 0o600, beforePlacing: (Int32) -> Void = { _ in }
+    ) throws(AtomicFileError) -> Int32 {
+        let (fd, temporary) = try writeTemporary(bytes, beside: path, mode: mode)
+        beforePlacing(fd)
+        do {
+            try place(temporary, at: path, overwrite: true)
+        } catch {
+            close(fd)
+            throw error
+        }
+        return fd
+    }
+
+    /// A temporary beside `path` holding `bytes`, synced, with `mode`; its descriptor is open. Removed on failure.
+    private static func writeTemporary(
+        _ bytes: [UInt8], beside path: String, mode: UInt32
+    ) throws(AtomicFileError) -> (Int32, String) {
         try refuseLinkOrFolder(at: path)
         let (fd, temporary) = try createTemporary(beside: path)
-        var placed = false
-        defer { if !placed { unlink(temporary) } }
-        do {
-            defer { close(fd) }
+        do throws(AtomicFileError) {
             guard fchmod(fd, mode_t(mode)) == 0 else {
                 throw AtomicFileError.io("chmod", path: temporary, errno: errno)
             }
             try writeAll(bytes, to: fd, path: temporary)
             guard fsync(fd) == 0 else { throw AtomicFileError.io("fsync", path: temporary, errno: errno) }
-        }
-        if overwrite {
-            guard rename(temporary, path) == 0 else { throw AtomicFileError.io("rename", path: path, errno: errno) }
-            placed = true
-        } else {
-            guard link(temporary, path) == 0 else {
-                if errno == EEXIST { throw AtomicFileError.exists(path: path) }
-                throw AtomicFileError.io("link", path: path, errno: errno)
-            }
+        } catch {
+            close(fd)
             unlink(temporary)
-            placed = true
+            throw error
+        }
+        return (fd, temporary)
+    }
+
+    /// Puts a written temporary at `path` (rename, or `link` without `overwrite`) and syncs the folder; the
+    /// temporary is gone afterwards, whatever happened.
+    private static func place(_ temporary: String, at path: String, overwrite: Bool) throws(AtomicFileError) {
+        if overwrite {
+            guard rename(temporary, path) == 0 else {
+                let code = errno
+                unlink(temporary)
+                throw AtomicFileError.io("rename", path: path, errno: code)
+            }
+        } else {
+            let linked = link(temporary, path) == 0
+            let code = errno
+            unlink(temporary)
+            guard linked else {
+                if code == EEXIST { throw AtomicFileError.exists(path: path) }
+                throw AtomicFileError.io("link", path: path, errno: code)
+            }
         }
         syncFolder(of: path)
     }

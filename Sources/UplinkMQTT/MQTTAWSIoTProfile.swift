@@ -1,4 +1,5 @@
 import MQTTCodec
+import Synchronization
 
 /// The limits of AWS IoT Core, checked locally so that a device learns of a mistake at once instead of being
 /// disconnected or, for QoS 2, never answered.
@@ -105,7 +106,7 @@ public struct MQTTAWSIoTProfile: Sendable, Equatable {
 
 /// Spaces CONNECTs of one client id at least a given interval apart, across all clients of the process.
 enum MQTTConnectRateLimiter {
-    private static let lastConnect = MQTTLocked<[String: ContinuousClock.Instant]>([:])
+    private static let lastConnect = Mutex<[String: ContinuousClock.Instant]>([:])
 
     /// Returns how long to wait before a CONNECT for `clientIdentifier` may go out, and reserves that slot.
     static func reserve(clientIdentifier: String, interval: Duration) -> Duration {

@@ -1,5 +1,6 @@
 import Logging
 import MQTTCodec
+import Synchronization
 
 /// An MQTT 3.1.1 / 5.0 client over any ``MQTTTransport``.
 ///
@@ -22,7 +23,7 @@ public final class MQTTClient: Sendable {
     public let configuration: MQTTClientConfiguration
     let transport: any MQTTTransport
     let store: (any MQTTSessionStore)?
-    let core: MQTTLocked<MQTTClientCore>
+    let core: Mutex<MQTTClientCore>
     var logger: Logger { configuration.logger }
 
     /// Bytes of unsent output above which QoS 0 publishers wait for the writer.
@@ -51,7 +52,7 @@ public final class MQTTClient: Sendable {
                 throw .sessionStore("\(error)")
             }
         }
-        core = MQTTLocked(MQTTClientCore(session: session))
+        core = Mutex(MQTTClientCore(session: session))
     }
 
     // MARK: - Connecting

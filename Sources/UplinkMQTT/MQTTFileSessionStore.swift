@@ -1,5 +1,7 @@
 import Logging
 import MQTTCodec
+import Synchronization
+import UplinkFiles
 
 #if canImport(Glibc)
     import Glibc
@@ -33,8 +35,8 @@ public final class MQTTFileSessionStore: MQTTSessionStore, @unchecked Sendable {
     /// What was found damaged when the log was opened (`nil`: nothing; a torn tail is not damage).
     public let damage: MQTTSessionLogDamage?
 
-    private let lock = MQTTLock()  // guards pending and needsSync
-    private let syncLock = MQTTLock()  // serializes writes, fsync and compaction
+    private let lock = Mutex(())  // guards pending and needsSync
+    private let syncLock = Mutex(())  // serializes writes, fsync and compaction
     private var pending: [UInt8] = []
     private var pendingRecords: [MQTTSessionRecord] = []
     private var dirty = false
@@ -50,13 +52,13 @@ public final class MQTTFileSessionStore: MQTTSessionStore, @unchecked Sendable {
     /// Log size that triggers the next rewrite: ``compactionFactor`` times the live size at the last rewrite, at
     /// least ``minimumCompactionThreshold``. A log of many live records is not rewritten at every sync.
     public var compactionThreshold: Int {
-        syncLock.withLock {
+        syncLock.withLock { _ in
             max(MQTTFileSessionStore.minimumCompactionThreshold, liveSize * MQTTFileSessionStore.compactionFactor)
         }
     }
 
     /// How many times the log was rewritten since the store was opened (the rewrite when it is opened included).
-    public var compactionCount: Int { syncLock.withLock { compactions } }
+    public var compactionCount: Int { syncLock.withLock { _ in compactions } }
 
     /// Opens (creating if needed) the store in `directory`. Takes the directory's lock without waiting: throws when
     /// another open store holds it. From async code, prefer ``open(directory:logger:lockTimeout:)``, which waits.
@@ -100,6 +102,8 @@ public final class MQTTFileSessionStore: MQTTSessionStore, @unchecked Sendable {
             throw .sessionStore("\(directory) \(MQTTFileSessionStore.inUse)")
         }
         descriptor = fd
+        // A compaction killed mid-write leaves its temporary; the folder is ours now that the log is locked.
+        AtomicFile.removeTemporaries(in: directory)
         do throws(MQTTClientError) {
             damage = try MQTTFileSessionStore.readLog(
                 fd, path: path, into: &session, logSize: &logSize, logger: self.logger)
@@ -116,25 +120,25 @@ public final class MQTTFileSessionStore: MQTTSessionStore, @unchecked Sendable {
 
     /// How many damaged session logs stores of this process found when opening (see ``damage``).
     public static var damagedLogCount: Int { damaged.withLock { $0 } }
-    private static let damaged = MQTTLocked(0)
+    private static let damaged = Mutex(0)
 
-    public func load() throws -> MQTTStoredSession { syncLock.withLock { session } }
+    public func load() throws -> MQTTStoredSession { syncLock.withLock { _ in session } }
 
     public func append(_ records: [MQTTSessionRecord]) {
-        lock.withLock {
+        lock.withLock { _ in
             for record in records { MQTTSessionLogCodec.encode(record, into: &pending) }
             pendingRecords.append(contentsOf: records)
             dirty = true
         }
     }
 
-    public var needsSync: Bool { lock.withLock { dirty } }
+    public var needsSync: Bool { lock.withLock { _ in dirty } }
 
     public func sync() throws {
-        try syncLock.withLock { () throws(MQTTClientError) in
+        try syncLock.withLock { (_: inout ()) throws(MQTTClientError) in
             var bytes: [UInt8] = []
             var records: [MQTTSessionRecord] = []
-            lock.withLock {
+            lock.withLock { _ in
                 swap(&bytes, &pending)
                 swap(&records, &pendingRecords)
                 dirty = false
@@ -153,8 +157,8 @@ public final class MQTTFileSessionStore: MQTTSessionStore, @unchecked Sendable {
     }
 
     public func reset() throws {
-        try syncLock.withLock { () throws(MQTTClientError) in
-            lock.withLock {
+        try syncLock.withLock { (_: inout ()) throws(MQTTClientError) in
+            lock.withLock { _ in
                 pending.removeAll()
                 pendingRecords.removeAll()
                 dirty = false
@@ -199,19 +203,19 @@ public final class MQTTFileSessionStore: MQTTSessionStore, @unchecked Sendable {
         return damage
     }
 
-    /// Writes `bytes` to the first free `<path>.damaged-<n>` (0600, `fsync`ed); returns its path.
+    /// Writes `bytes` to the first free `<path>.damaged-<n>` (0600, ``AtomicFile``: never a half-written copy);
+    /// returns its path.
     private static func keepDamagedCopy(_ bytes: [UInt8], of path: String) throws(MQTTClientError) -> String {
         for index in 1...1000 {
             let copy = "\(path).damaged-\(index)"
-            let fd = Glibc.open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            if fd < 0 {
-                if errno == EEXIST { continue }
-                throw .sessionStore("cannot create \(copy): \(errnoText())")
+            do {
+                try AtomicFile.write(bytes, to: copy, mode: 0o600, overwrite: false)
+                return copy
+            } catch .exists {
+                continue
+            } catch {
+                throw .sessionStore("cannot keep a copy of the damaged log: \(error)")
             }
-            defer { close(fd) }
-            try writeAll(bytes, to: fd, path: copy)
-            guard fsync(fd) == 0 else { throw .sessionStore("fsync \(copy): \(errnoText())") }
-            return copy
         }
         throw .sessionStore("\(path): 1000 damaged copies already kept; remove some")
     }
@@ -227,50 +231,21 @@ public final class MQTTFileSessionStore: MQTTSessionStore, @unchecked Sendable {
         compactions += 1
     }
 
-    /// Replaces `session.log` by `bytes` atomically (temporary file, `fsync`, lock, rename, directory `fsync`);
-    /// returns the new log's descriptor, opened for appending and locked.
+    /// Replaces `session.log` by `bytes` atomically (``AtomicFile``: a temporary file, `fsync`, rename, folder
+    /// `fsync`); returns the new log's descriptor, open for appending and locked before it took the old one's place.
     private func replaceLog(with bytes: [UInt8]) throws(MQTTClientError) -> Int32 {
-        let temporary = logPath + ".tmp"
-        let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .sessionStore("cannot create \(temporary): \(MQTTFileSessionStore.errnoText())") }
-        do throws(MQTTClientError) {
-            try writeAll(bytes, to: fd)
-            guard fsync(fd) == 0 else {
-                throw MQTTClientError.sessionStore("fsync: \(MQTTFileSessionStore.errnoText())")
-            }
+        do {
+            return try AtomicFile.replace(bytes, at: logPath, mode: 0o600) { fd in _ = flock(fd, LOCK_EX | LOCK_NB) }
         } catch {
-            close(fd)
-            throw error
+            throw .sessionStore("cannot compact the session log: \(error)")
         }
-        // Take the lock on the new file before it replaces the old one.
-        _ = flock(fd, LOCK_EX | LOCK_NB)
-        guard rename(temporary, logPath) == 0 else {
-            close(fd)
-            throw .sessionStore("rename \(temporary): \(MQTTFileSessionStore.errnoText())")
-        }
-        let directoryFD = Glibc.open(directory, O_RDONLY | O_CLOEXEC)
-        if directoryFD >= 0 {
-            _ = fsync(directoryFD)
-            close(directoryFD)
-        }
-        return fd
     }
 
     private func writeAll(_ bytes: [UInt8], to fd: Int32) throws(MQTTClientError) {
-        try MQTTFileSessionStore.writeAll(bytes, to: fd, path: logPath)
-    }
-
-    private static func writeAll(_ bytes: [UInt8], to fd: Int32, path: String) throws(MQTTClientError) {
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { raw in
-                write(fd, raw.baseAddress.map { $0 + written }, raw.count - written)
-            }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw .sessionStore("write \(path): \(errnoText())")
-            }
-            written += count
+        do {
+            try AtomicFile.writeAll(bytes, to: fd, path: logPath)
+        } catch {
+            throw .sessionStore("\(error)")
         }
     }
 

@@ -1,4 +1,5 @@
 import MQTTCodec
+import Synchronization
 
 /// Where a client keeps the session state that must outlive a connection, or the process.
 ///
@@ -22,24 +23,24 @@ public protocol MQTTSessionStore: AnyObject, Sendable {
 /// A session store in memory: survives reconnects and can be handed to a new client in the same process, not a
 /// process crash.
 public final class MQTTMemorySessionStore: MQTTSessionStore, @unchecked Sendable {
-    private let lock = MQTTLock()
+    private let lock = Mutex(())
     private var session = MQTTStoredSession()
 
     /// Creates an empty store.
     public init() {}
 
-    public func load() throws -> MQTTStoredSession { lock.withLock { session } }
+    public func load() throws -> MQTTStoredSession { lock.withLock { _ in session } }
 
     public func append(_ records: [MQTTSessionRecord]) {
-        lock.withLock { for record in records { session.apply(record) } }
+        lock.withLock { _ in for record in records { session.apply(record) } }
     }
 
     public var needsSync: Bool { false }
 
     public func sync() throws {}
 
-    public func reset() throws { lock.withLock { session = MQTTStoredSession() } }
+    public func reset() throws { lock.withLock { _ in session = MQTTStoredSession() } }
 
     /// A copy of the current state.
-    public var snapshot: MQTTStoredSession { lock.withLock { session } }
+    public var snapshot: MQTTStoredSession { lock.withLock { _ in session } }
 }

@@ -1,4 +1,5 @@
 import MQTTCodec
+import Synchronization
 
 /// The messages of one subscription, as an `AsyncSequence` with a bounded buffer.
 ///
@@ -19,7 +20,7 @@ public final class MQTTSubscriptionStream: AsyncSequence, Sendable {
     public let properties: MQTTProperties
     let filters: [String]
     let buffer: MQTTMessageBuffer
-    private let granted = MQTTLocked<[MQTTReasonCode]>([])
+    private let granted = Mutex<[MQTTReasonCode]>([])
 
     init(subscriptions: [MQTTSubscription], properties: MQTTProperties, capacity: Int, byteCapacity: Int) {
         self.subscriptions = subscriptions
@@ -97,7 +98,7 @@ final class MQTTMessageBuffer: @unchecked Sendable {
 
     let capacity: Int
     let byteCapacity: Int
-    private let state = MQTTLocked(State())
+    private let state = Mutex(State())
 
     init(capacity: Int, byteCapacity: Int = Int.max) {
         self.capacity = capacity

@@ -245,7 +245,7 @@ public final class ModuleEngine: @unchecked Sendable {
             // Debug builds (every test run) stop at an error line a firmware could not rely on, so no test of the
             // suite can produce one unnoticed.
             let problems = ModuleEngine.errorLineProblems(error, line, dialect: dialect)
-            assert(problems.isEmpty, "error line \"\(ModuleTrace.escape(line))\": \(problems.joined(separator: ", "))")
+            assert(problems.isEmpty, "error line \"\(EscapedBytes.text(line))\": \(problems.joined(separator: ", "))")
         #endif
         emit(line)
     }

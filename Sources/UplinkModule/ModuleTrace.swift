@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import UplinkFiles
 
 /// A timestamped, direction-tagged transcript of every byte between host and module (`--trace`).
@@ -35,7 +36,7 @@ public final class ModuleTrace: @unchecked Sendable {
     public let redactsSecrets: Bool
     private let path: String
     private let logger: Logger
-    private let lock = NSLock()
+    private let lock = Mutex(())
     /// The open file; `-1` once a write failed.
     private var descriptor: Int32
     private var fromHost = TraceRedactor()
@@ -60,43 +61,43 @@ public final class ModuleTrace: @unchecked Sendable {
 
     /// Whether the trace is still written (false once a write failed).
     public var isWriting: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return descriptor >= 0
+        lock.withLock { _ in
+            return descriptor >= 0
+        }
     }
 
     /// Records bytes; `binary` marks a data block, `secret` a block of key material (written as its length
     /// only unless secrets are kept).
     public func record(_ direction: Direction, _ bytes: some Collection<UInt8>, binary: Bool, secret: Bool = false) {
         guard !bytes.isEmpty else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        guard descriptor >= 0 else { return }
-        var line = ModuleTrace.timestamp() + " " + direction.rawValue + " "
-        if binary {
-            line += "[\(bytes.count) bytes]"
-            if secret && redactsSecrets {
-                line += " (redacted: TLS key; --trace-secrets keeps it)"
-            } else {
-                for byte in bytes {
-                    line += " " + ConfigVariable.hexByte(byte).lowercased()
+        lock.withLock { _ in
+            guard descriptor >= 0 else { return }
+            var line = ModuleTrace.timestamp() + " " + direction.rawValue + " "
+            if binary {
+                line += "[\(bytes.count) bytes]"
+                if secret && redactsSecrets {
+                    line += " (redacted: TLS key; --trace-secrets keeps it)"
+                } else {
+                    for byte in bytes {
+                        line += " " + ConfigVariable.hexByte(byte).lowercased()
+                    }
                 }
+            } else if redactsSecrets {
+                let kept = direction == .fromHost ? fromHost.redact(bytes) : toHost.redact(bytes)
+                line += "\"" + EscapedBytes.text(kept) + "\""
+            } else {
+                line += "\"" + EscapedBytes.text(bytes) + "\""
             }
-        } else if redactsSecrets {
-            let kept = direction == .fromHost ? fromHost.redact(bytes) : toHost.redact(bytes)
-            line += "\"" + ModuleTrace.escape(kept) + "\""
-        } else {
-            line += "\"" + ModuleTrace.escape(bytes) + "\""
+            append(line + "\n")
         }
-        append(line + "\n")
     }
 
     /// Records a note of the module's own (an error's log id and detail), escaped like text.
     public func note(_ text: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        guard descriptor >= 0 else { return }
-        append(ModuleTrace.timestamp() + " note  " + ModuleTrace.escape(Array(text.utf8)) + "\n")
+        lock.withLock { _ in
+            guard descriptor >= 0 else { return }
+            append(ModuleTrace.timestamp() + " note  " + EscapedBytes.text(Array(text.utf8)) + "\n")
+        }
     }
 
     /// Writes a line; on failure closes the file, logs why, and writes nothing more. Called with the lock held.
@@ -108,23 +109,6 @@ public final class ModuleTrace: @unchecked Sendable {
             descriptor = -1
             logger.error("trace stopped: \(error); the module goes on without it")
         }
-    }
-
-    /// Text with non-printable bytes escaped.
-    public static func escape(_ bytes: some Collection<UInt8>) -> String {
-        var text = ""
-        for byte in bytes {
-            switch byte {
-            case 0x0D: text += "\\r"
-            case 0x0A: text += "\\n"
-            case 0x09: text += "\\t"
-            case 0x22: text += "\\\""
-            case 0x5C: text += "\\\\"
-            case 0x20..<0x7F: text.unicodeScalars.append(Unicode.Scalar(byte))
-            default: text += "\\x" + ConfigVariable.hexByte(byte).lowercased()
-            }
-        }
-        return text
     }
 
     private static func timestamp() -> String {

@@ -131,7 +131,7 @@ public struct WiFiNetwork: Equatable, Sendable, Codable {
             (0x30...0x39).contains(byte) || (0x41...0x46).contains(byte) || (0x61...0x66).contains(byte)
         }
         guard octets.count == 6, octets.allSatisfy({ $0.utf8.count == 2 && $0.utf8.allSatisfy(isHex) }) else {
-            return "bssid: '\(ModuleTrace.escape(Array(bssid.utf8)))' is not six hex octets (02:55:a0:b1:c2:d3)"
+            return "bssid: '\(EscapedBytes.text(Array(bssid.utf8)))' is not six hex octets (02:55:a0:b1:c2:d3)"
         }
         guard (1...14).contains(channel) else { return "channel: \(channel) is not a 2.4 GHz channel (1 to 14)" }
         guard (-127...0).contains(rssi) else { return "rssi: \(rssi) dBm is not between -127 and 0" }

@@ -1,5 +1,6 @@
 import Foundation
 import MQTTCodec
+import Synchronization
 import Testing
 import UplinkMQTT
 import UplinkMQTTNIO
@@ -344,12 +345,12 @@ struct HostileBrokerTests {
 
 /// A value shared between tasks of a test.
 final class MQTTLockedBox<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var stored: Value
     init(_ value: Value) { stored = value }
     var value: Value {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue } }
+        get { lock.withLock { _ in stored } }
+        set { lock.withLock { _ in stored = newValue } }
     }
 }
 

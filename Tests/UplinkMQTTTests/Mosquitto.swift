@@ -6,17 +6,15 @@ import UplinkTestSupport
     import Glibc
 #endif
 
-/// A mosquitto broker started by a test on 127.0.0.1 with ephemeral ports and its own configuration and
-/// persistence folder; stopped (only this process) at the end.
+/// A mosquitto broker started by a test on 127.0.0.1 with ephemeral ports, its stock configuration and its own
+/// persistence folder; stopped (only this process) at the end. Launched by `UplinkProcess.MosquittoBroker`.
 final class Mosquitto: @unchecked Sendable {
     static let executable = "/usr/sbin/mosquitto"
 
-    let folder: MQTTScratch
-    private(set) var port: Int = 0
-    private(set) var tlsPort: Int?
-    private(set) var process: ChildProcess?
-    private var starts = 0
-    private var persistenceFolder: String?
+    let port: Int
+    let tlsPort: Int?
+    private let broker: MosquittoBroker
+    private let persistenceFolder: String?
 
     /// Starts mosquitto with its stock settings. `config` lines are added to the plain listener's global section (a
     /// test about a setting); `pki` adds a mutual-TLS listener; `persistence` keeps sessions and messages in the
@@ -26,11 +24,17 @@ final class Mosquitto: @unchecked Sendable {
             throw MQTTTestSetupError(
                 description: "mosquitto is missing: apt-get install -y mosquitto mosquitto-clients (scripts/test does)")
         }
-        folder = try MQTTScratch("mosquitto")
-        var lastError: (any Error)?
-        for _ in 0..<5 {
-            let port = try TestPorts.free()
-            let tlsPort = pki == nil ? nil : try TestPorts.free()
+        // Saved after every change (so kill -9 loses nothing the broker acknowledged), in memory-backed /dev/shm
+        // when there is one: mosquitto rewrites its whole database at each save.
+        var persistenceFolder: String?
+        if persistence {
+            let shm = "/dev/shm/uplink-mosquitto-\(UUID().uuidString)"
+            if (try? FileManager.default.createDirectory(atPath: shm, withIntermediateDirectories: true)) != nil {
+                persistenceFolder = shm
+            }
+        }
+        let shm = persistenceFolder
+        broker = try await MosquittoBroker.start(listeners: pki == nil ? 1 : 2) { ports, folder in
             // mosquitto's stock configuration (Debian's mosquitto 2.0.11 as installed), so the tests meet what a
             // user meets: `max_inflight_messages 20`, `max_queued_messages 1000`, Nagle on. Only what a test cannot do
             // without is set: its own listener on 127.0.0.1 (with anonymous clients allowed, as the stock broker
@@ -39,84 +43,55 @@ final class Mosquitto: @unchecked Sendable {
             var lines = [
                 "allow_anonymous true",
                 "user root",
-                "log_dest file \(folder.path("mosquitto.log"))",
+                "log_dest file \(folder)/mosquitto.log",
                 "log_type error",
                 "log_type warning",
                 "log_type notice",
                 "log_type information",
             ]
             if persistence {
-                // Saved after every change (so kill -9 loses nothing the broker acknowledged), in memory-backed
-                // /dev/shm when there is one: mosquitto rewrites its whole database at each save.
-                let shm = "/dev/shm/uplink-mosquitto-\(UUID().uuidString)"
-                let location =
-                    (try? FileManager.default.createDirectory(atPath: shm, withIntermediateDirectories: true)) != nil
-                    ? shm : folder.path("")
-                persistenceFolder = location
                 lines += [
-                    "persistence true", "persistence_location \(location)/", "autosave_on_changes true",
+                    "persistence true", "persistence_location \(shm ?? folder)/", "autosave_on_changes true",
                     "autosave_interval 1",
                 ]
             }
-            lines.append("listener \(port) 127.0.0.1")
+            lines.append("listener \(ports[0]) 127.0.0.1")
             lines += config
-            if let pki, let tlsPort {
+            if let pki {
                 lines += [
-                    "listener \(tlsPort) 127.0.0.1", "cafile \(pki.caFile)", "certfile \(pki.serverCertificate)",
+                    "listener \(ports[1]) 127.0.0.1", "cafile \(pki.caFile)", "certfile \(pki.serverCertificate)",
                     "keyfile \(pki.serverKey)", "require_certificate true", "tls_version tlsv1.2",
                 ]
             }
-            try folder.write("mosquitto.conf", lines.joined(separator: "\n") + "\n")
-            self.port = port
-            self.tlsPort = tlsPort
-            do {
-                try await launch()
-                return
-            } catch {
-                lastError = error
-            }
+            return lines
         }
-        throw lastError ?? MQTTTestSetupError(description: "mosquitto did not start")
+        port = broker.port
+        tlsPort = broker.secondPort
+        self.persistenceFolder = persistenceFolder
     }
 
-    /// (Re)starts the broker with the same configuration and ports.
+    /// Starts the broker again with the same configuration and ports (after ``kill9()``).
     func launch() async throws {
-        starts += 1
-        let process = try MQTTChild.start(
-            Mosquitto.executable, ["-c", folder.path("mosquitto.conf")], in: folder, name: "mosquitto\(starts)")
-        self.process = process
-        let deadline = Date().addingTimeInterval(10)
-        while !(TestPorts.isListening(port)
-            && (tlsPort.map(TestPorts.isListening) ?? true))
-        {
-            guard process.isRunning else {
-                throw MQTTTestSetupError(description: "mosquitto exited at start:\n\(log)")
-            }
-            guard Date() < deadline else {
-                await MQTTChild.kill9(process)
-                throw MQTTTestSetupError(description: "mosquitto did not open port \(port) in 10 s:\n\(log)")
-            }
-            try await Task.sleep(nanoseconds: 10_000_000)
-        }
+        try await broker.launch()
     }
 
     /// kill -9, then wait until it is gone.
     func kill9() async {
-        if let process { await MQTTChild.kill9(process) }
+        broker.kill()
     }
 
     /// Stops the broker (SIGKILL: nothing of its state is needed afterwards).
     func stop() async {
-        await kill9()
+        broker.kill()
     }
 
     var log: String {
-        (1...max(starts, 1)).map { folder.read("mosquitto\($0).err") }.joined() + folder.read("mosquitto.log")
+        broker.log + ((try? String(contentsOfFile: broker.folder + "/mosquitto.log", encoding: .utf8)) ?? "")
     }
 
     deinit {
-        process?.forceKill()
-        if let persistenceFolder, persistenceFolder.hasPrefix("/dev/shm/") {
+        broker.kill()
+        if let persistenceFolder {
             try? FileManager.default.removeItem(atPath: persistenceFolder)
         }
     }

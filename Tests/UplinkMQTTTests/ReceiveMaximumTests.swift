@@ -1,5 +1,6 @@
 import Foundation
 import MQTTCodec
+import Synchronization
 import Testing
 import UplinkMQTT
 import UplinkMQTTNIO
@@ -113,9 +114,9 @@ struct ReceiveMaximumTests {
 
 /// What the fake broker saw, in order.
 private final class ReceiveMaximumLog: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var items: [String] = []
 
-    func append(_ entry: String) { lock.withLock { items.append(entry) } }
-    var entries: [String] { lock.withLock { items } }
+    func append(_ entry: String) { lock.withLock { _ in items.append(entry) } }
+    var entries: [String] { lock.withLock { _ in items } }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import MQTTCodec
 import NIOPosix
+import Synchronization
 import Testing
 import UplinkMQTT
 import UplinkMQTTNIO
@@ -200,7 +201,7 @@ enum MQTTTestClient {
 
 /// Collects the messages of a stream in the background.
 final class MQTTCollector: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var received: [MQTTMessage] = []
     private var task: Task<Void, Never>?
     private var ended: (any Error)?
@@ -217,17 +218,17 @@ final class MQTTCollector: @unchecked Sendable {
         }
     }
 
-    private func add(_ message: MQTTMessage) { lock.withLock { received.append(message) } }
+    private func add(_ message: MQTTMessage) { lock.withLock { _ in received.append(message) } }
     private func end(_ error: (any Error)?) {
-        lock.withLock {
+        lock.withLock { _ in
             finished = true; ended = error
         }
     }
 
-    var messages: [MQTTMessage] { lock.withLock { received } }
-    var count: Int { lock.withLock { received.count } }
-    var isFinished: Bool { lock.withLock { finished } }
-    var error: (any Error)? { lock.withLock { ended } }
+    var messages: [MQTTMessage] { lock.withLock { _ in received } }
+    var count: Int { lock.withLock { _ in received.count } }
+    var isFinished: Bool { lock.withLock { _ in finished } }
+    var error: (any Error)? { lock.withLock { _ in ended } }
 
     func waitFor(_ count: Int, seconds: Double = 10) async throws {
         try await mqttEventually("\(count) messages (have \(self.count))", seconds: seconds) { self.count >= count }

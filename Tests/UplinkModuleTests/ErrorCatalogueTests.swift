@@ -324,7 +324,7 @@ struct ErrorCatalogueTests {
         // The trace has the same line as a note, right before the error line it explains.
         let transcript = try String(contentsOfFile: tracePath, encoding: .utf8).split(separator: "\n")
         let note = try #require(
-            transcript.firstIndex { $0.hasSuffix(" note  " + ModuleTrace.escape(Array(handshake.utf8))) })
+            transcript.firstIndex { $0.hasSuffix(" note  " + EscapedBytes.text(Array(handshake.utf8))) })
         #expect(transcript[note + 1].hasSuffix("<mod  \"AT-S.ERROR:61:TLS handshake failed: unknown CA\\r\\n\""))
     }
 

@@ -1,5 +1,6 @@
 import ATCodec
 import Foundation
+import Synchronization
 import Testing
 import UplinkTestSupport
 
@@ -13,14 +14,6 @@ struct HostBackpressureTests {
     /// Measured (debug build): +0.8 MiB with backpressure; +9.5 MiB in the same 15 s without it.
     static let peakGrowthBound = 4 << 20
     static let slowPhase: Duration = .seconds(15)
-
-    /// VmHWM of a process, in bytes.
-    static func peakRSS(_ pid: pid_t) -> Int? {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
-        else { return nil }
-        return line.split(separator: " ").dropFirst().first.flatMap { Int($0) }.map { $0 * 1024 }
-    }
 
     @Test("Slow host, flooding peer: peak RSS bounded, no byte lost or reordered", .timeLimit(.minutes(2)))
     func slowHost() async throws {
@@ -36,7 +29,7 @@ struct HostBackpressureTests {
         _ = try await module.host.read(through: "+WIND:24:", timeout: 10)
         try await Task.sleep(for: .milliseconds(200))
         _ = await module.host.drain(wait: 0.1)
-        let baseline = try #require(Self.peakRSS(module.child.pid))
+        let baseline = try #require(module.child.memory()?.peak)
         module.host.write(Wire.spwf04.socketOn("127.0.0.1", peer.port, "t"))
         _ = try await module.host.read(through: "AT-S.OK\r\n", timeout: 10)
         try peer.startFlooding()
@@ -58,7 +51,7 @@ struct HostBackpressureTests {
             var chunk = [UInt8](repeating: 0, count: limit)
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n > 0 { parser.feed(chunk[0..<n]) }
-            if let now = Self.peakRSS(module.child.pid) { peak = max(peak, now) }
+            if let now = module.child.memory()?.peak { peak = max(peak, now) }
         }
         // The slow phase: 100 bytes every 100 ms.
         let slowEnd = ContinuousClock.now + Self.slowPhase
@@ -133,7 +126,7 @@ struct SOCKRStream {
 final class FloodPeer: @unchecked Sendable {
     let port: Int
     private let listener: Int32
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var stopping = false
     private var sent = 0
     private var thread: Thread?
@@ -164,12 +157,12 @@ final class FloodPeer: @unchecked Sendable {
         guard poll(&poller, 1, 5000) > 0 else { throw HostTimeout(waitingFor: "the module's connection", got: "") }
         let connection = accept(listener, nil, nil)
         guard connection >= 0 else { throw HostTimeout(waitingFor: "accept", got: String(cString: strerror(errno))) }
-        lock.withLock { self.connection = connection }
+        lock.withLock { _ in self.connection = connection }
         let thread = Thread { [self] in
             var pattern = [UInt8](repeating: 0, count: 251 * 64)
             for index in pattern.indices { pattern[index] = UInt8(index % 251) }
             var offset = 0
-            while !lock.withLock({ stopping }) {
+            while !lock.withLock({ _ in stopping }) {
                 var poller = pollfd(fd: connection, events: Int16(POLLOUT), revents: 0)
                 guard poll(&poller, 1, 50) > 0 else { continue }
                 let start = offset % 251
@@ -178,7 +171,7 @@ final class FloodPeer: @unchecked Sendable {
                 }
                 if n > 0 {
                     offset += n
-                    lock.withLock { sent += n }
+                    lock.withLock { _ in sent += n }
                 } else if n < 0 && errno != EAGAIN && errno != EINTR {
                     break
                 }
@@ -193,15 +186,15 @@ final class FloodPeer: @unchecked Sendable {
 
     /// Stops sending; returns how many bytes the peer's kernel accepted (all of which the module will get).
     func stop() -> Int {
-        lock.withLock { stopping = true }
+        lock.withLock { _ in stopping = true }
         if thread != nil { _ = done.wait(timeout: .now() + 5) }
-        return lock.withLock { sent }
+        return lock.withLock { _ in sent }
     }
 
     func close() {
         _ = stop()
         Glibc.close(listener)
-        let connection = lock.withLock { self.connection }
+        let connection = lock.withLock { _ in self.connection }
         if connection >= 0 { Glibc.close(connection) }
     }
 }

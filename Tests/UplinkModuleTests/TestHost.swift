@@ -160,7 +160,7 @@ struct HostTimeout: Error, CustomStringConvertible {
 }
 
 func escaped(_ bytes: some Collection<UInt8>) -> String {
-    ModuleTrace.escape(bytes)
+    EscapedBytes.text(bytes)
 }
 
 /// A resolver with a fixed table, for names a loopback-only test machine cannot look up.
