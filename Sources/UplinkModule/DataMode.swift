@@ -62,13 +62,15 @@ extension ModuleEngine {
         (dataMode?.backlog ?? 0) > ModuleEngine.inputHighWater
     }
 
-    /// `AT+S.`: the server's client first, else the lowest-numbered open client socket.
+    /// `AT+S.`: the server's client first, else the lowest-numbered client socket that is open or still holds
+    /// unread bytes (a socket whose peer closed: its bytes come, then data mode ends at once).
     func enterDataMode() throws(ATError) {
         let peer: DataModeSession.Peer
         if let server = socketServer, server.hasClient {
             peer = .serverClient
-        } else if let socket = sockets.compactMap({ $0 }).first(where: { !$0.peerClosed && $0.channel?.isActive == true })
-        {
+        } else if let socket = sockets.compactMap({ $0 }).first(where: {
+            $0.unread > 0 || (!$0.peerClosed && $0.channel?.isActive == true)
+        }) {
             peer = .client(socket)
         } else {
             throw .dataModeNotAvailable
@@ -80,6 +82,10 @@ extension ModuleEngine {
         emit(dialect.wind(60, Self.dataModeText))
         socketServer?.pendingMessages = 0
         forwardPeerData()
+        if case .client(let socket) = peer, socket.peerClosed {
+            leaveDataMode()
+            return
+        }
         if !rest.isEmpty {
             var buffer = ByteBufferAllocator().buffer(capacity: rest.count)
             buffer.writeBytes(rest)
