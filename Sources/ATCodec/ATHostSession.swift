@@ -349,9 +349,16 @@ public struct ATHostSession: Sendable {
 
     private mutating func sendNext(_ effects: inout [Effect]) {
         guard inFlight == nil, !booting, !isDesynchronized, !queue.isEmpty else { return }
-        // In data mode only the escape goes on the wire; commands wait for command mode.
-        guard !isInDataMode || queue[0].command.reply == .commandMode else { return }
-        let exchange = queue.removeFirst()
+        // In data mode only the escape goes on the wire (ahead of commands queued before it); commands wait for
+        // command mode.
+        let next: Int
+        if isInDataMode {
+            guard let escape = queue.firstIndex(where: { $0.command.reply == .commandMode }) else { return }
+            next = escape
+        } else {
+            next = 0
+        }
+        let exchange = queue.remove(at: next)
         inFlight = exchange
         effects.append(.write(exchange.command.bytes))
         if case .data(let count) = exchange.command.reply, dialect.readingPrefix == nil {
