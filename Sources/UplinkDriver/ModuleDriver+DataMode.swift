@@ -24,7 +24,9 @@ extension ModuleDriver {
     /// ``ATIndication/serverClientConnected(address:)`` and ``ATIndication/serverClientGone(address:)``, their
     /// data is announced by ``ATIndication/serverPendingData(messages:last:total:)`` and read in data mode.
     public func startSocketServer(port: Int, udp: Bool = false) async throws {
-        guard (1...65_535).contains(port) else { throw ModuleDriverError.invalidParameter("port \(port) is not 1 to 65535") }
+        guard (1...65_535).contains(port) else {
+            throw ModuleDriverError.invalidParameter("port \(port) is not 1 to 65535")
+        }
         let dialect = await self.dialect
         let start = try command { () throws(ATCommandError) in try dialect.socketServerCommand(port: port, udp: udp) }
         try await send(start)

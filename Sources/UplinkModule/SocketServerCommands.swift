@@ -56,7 +56,8 @@ extension ModuleEngine {
             .childChannelOption(
                 .recvAllocator,
                 value: AdaptiveRecvByteBufferAllocator(
-                    minimum: 64, initial: 2048, maximum: max(64, min(16_384, options.socketReceiveLimit))))
+                    minimum: 64, initial: 2048, maximum: max(64, min(16_384, options.socketReceiveLimit)))
+            )
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try engine.value.acceptServerClient(channel, server: serverBound.value)
@@ -81,7 +82,8 @@ extension ModuleEngine {
                     try channel.pipeline.syncOperations.addHandler(
                         SocketServerDatagramHandler(
                             buffer: bufferBound.value,
-                            onSender: { address in engine.value.serverDatagramSender(address, server: serverBound.value) },
+                            onSender: { address in engine.value.serverDatagramSender(address, server: serverBound.value)
+                            },
                             onDropped: { size in engine.value.serverDropped(size, server: serverBound.value) },
                             onData: { engine.value.serverClientDidReceive(bufferBound.value) }))
                 }

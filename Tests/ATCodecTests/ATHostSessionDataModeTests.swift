@@ -17,7 +17,9 @@ struct ATHostSessionDataModeTests {
     }
 
     private func completed(_ effects: [Session.Effect]) -> [Session.ExchangeID] {
-        effects.compactMap { if case .completed(let id, let result) = $0, (try? result.get()) != nil { id } else { nil } }
+        effects.compactMap {
+            if case .completed(let id, let result) = $0, (try? result.get()) != nil { id } else { nil }
+        }
     }
 
     /// A session in data mode (after `AT+S.` and `+WIND:60`); `after` follows the WIND in the same read.
@@ -89,7 +91,11 @@ struct ATHostSessionDataModeTests {
         let effects = session.receive(bytes("\r\nERROR: Data mode not available\r\n"))
         #expect(
             effects.contains {
-                if case .completed(id, .failure(.module(let error))) = $0 { error == .dataModeNotAvailable } else { false }
+                if case .completed(id, .failure(.module(let error))) = $0 {
+                    error == .dataModeNotAvailable
+                } else {
+                    false
+                }
             })
         #expect(!session.isInDataMode)
     }
@@ -97,21 +103,27 @@ struct ATHostSessionDataModeTests {
     @Test("WIND 61-64 parse into their fields (SPWF01); malformed ones stay as sent")
     func serverIndications() {
         let d = ATDialect.spwf01
-        #expect(ATIndication(number: 61, text: "Incoming Socket Client:10.0.0.9", dialect: d)
-            == .serverClientConnected(address: "10.0.0.9"))
-        #expect(ATIndication(number: 62, text: "Socket Client Gone:10.0.0.9", dialect: d)
-            == .serverClientGone(address: "10.0.0.9"))
-        #expect(ATIndication(number: 63, text: "Sockd Dropping Data:512:40000", dialect: d)
-            == .serverDroppingData(bytes: 512))
-        #expect(ATIndication(number: 64, text: "Sockd Pending Data:2:5:130", dialect: d)
-            == .serverPendingData(messages: 2, last: 5, total: 130))
-        #expect(ATIndication(number: 64, text: "Sockd Pending Data:2:x", dialect: d)
-            == .other(number: 64, text: "Sockd Pending Data:2:x"))
+        #expect(
+            ATIndication(number: 61, text: "Incoming Socket Client:10.0.0.9", dialect: d)
+                == .serverClientConnected(address: "10.0.0.9"))
+        #expect(
+            ATIndication(number: 62, text: "Socket Client Gone:10.0.0.9", dialect: d)
+                == .serverClientGone(address: "10.0.0.9"))
+        #expect(
+            ATIndication(number: 63, text: "Sockd Dropping Data:512:40000", dialect: d)
+                == .serverDroppingData(bytes: 512))
+        #expect(
+            ATIndication(number: 64, text: "Sockd Pending Data:2:5:130", dialect: d)
+                == .serverPendingData(messages: 2, last: 5, total: 130))
+        #expect(
+            ATIndication(number: 64, text: "Sockd Pending Data:2:x", dialect: d)
+                == .other(number: 64, text: "Sockd Pending Data:2:x"))
         #expect(ATIndication(number: 59, text: "Back to Command Mode", dialect: d) == .commandMode)
         #expect(ATIndication(number: 60, text: "Now in Data Mode", dialect: d) == .dataMode)
         // SPWF04: 59/60 are reserved, 64 is remote configuration.
         #expect(ATIndication(number: 60, text: "x", dialect: .spwf04) == .other(number: 60, text: "x"))
-        #expect(ATIndication(number: 64, text: "Sockd Pending Data:1:1:1", dialect: .spwf04)
-            == .other(number: 64, text: "Sockd Pending Data:1:1:1"))
+        #expect(
+            ATIndication(number: 64, text: "Sockd Pending Data:1:1:1", dialect: .spwf04)
+                == .other(number: 64, text: "Sockd Pending Data:1:1:1"))
     }
 }

@@ -141,7 +141,11 @@ struct DataModeTranscriptTests {
     func clientSocketEcho() async throws {
         let peers = try await EchoPeers()
         let host = try await start()
-        defer { Task { await host.shutdown(); await peers.shutdown() } }
+        defer {
+            Task {
+                await host.shutdown(); await peers.shutdown()
+            }
+        }
         try await dataModeWithEcho(host, peers)
         try await host.send("ping\r\n")
         try await host.expect("ping\r\n")
@@ -162,7 +166,11 @@ struct DataModeTranscriptTests {
     func nearMisses() async throws {
         let peers = try await EchoPeers()
         let host = try await start { $0.escapeGuardTime = .milliseconds(100) }
-        defer { Task { await host.shutdown(); await peers.shutdown() } }
+        defer {
+            Task {
+                await host.shutdown(); await peers.shutdown()
+            }
+        }
         try await dataModeWithEcho(host, peers)
         try await host.send("at+x|aat+|AT+S.|")
         try await host.expect("at+x|aat+|AT+S.|")
@@ -200,7 +208,11 @@ struct DataModeTranscriptTests {
     func customEscape() async throws {
         let peers = try await EchoPeers()
         let host = try await start()
-        defer { Task { await host.shutdown(); await peers.shutdown() } }
+        defer {
+            Task {
+                await host.shutdown(); await peers.shutdown()
+            }
+        }
         try await host.send("AT+S.SCFG=escape_seq,##q\r")
         try await host.expect(wire.ok)
         try await dataModeWithEcho(host, peers)

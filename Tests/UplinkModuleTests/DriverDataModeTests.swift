@@ -34,8 +34,10 @@ struct DriverDataModeTests {
         let indications = driver.indications()
         let port = try TestPorts.free()
         try await driver.startSocketServer(port: port)
-        await #expect(throws: ModuleDriverError.module(
-            command: "AT+S.SOCKD=\(port),t", error: .socketServerRunning)) {
+        await #expect(
+            throws: ModuleDriverError.module(
+                command: "AT+S.SOCKD=\(port),t", error: .socketServerRunning)
+        ) {
             try await driver.startSocketServer(port: port)
         }
         let client = try await RawPeer.tcp(port: port)
@@ -72,7 +74,11 @@ struct DriverDataModeTests {
     func clientSocketDataMode() async throws {
         let peers = try await EchoPeers()
         let rig = try await DriverRig.start(.spwf01)
-        defer { Task { await rig.stop(); await peers.shutdown() } }
+        defer {
+            Task {
+                await rig.stop(); await peers.shutdown()
+            }
+        }
         let driver = rig.driver
         await #expect(throws: ModuleDriverError.module(command: "AT+S.", error: .dataModeNotAvailable)) {
             try await driver.enterDataMode()

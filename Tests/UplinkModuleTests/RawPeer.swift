@@ -88,7 +88,11 @@ final class RawPeer: Sendable {
 
     /// Closes the connection and stops the peer's loop (once; later calls do nothing).
     func close() async {
-        guard !box.shutDown.withLock({ let was = $0; $0 = true; return was }) else { return }
+        guard
+            !box.shutDown.withLock({
+                let was = $0; $0 = true; return was
+            })
+        else { return }
         try? await channel.close()
         try? await group.shutdownGracefully()
     }
