@@ -167,7 +167,9 @@ extension ModuleEngine {
         case .client(let socket): source = socket
         case .serverClient: source = socketServer?.client
         }
-        guard let source, source.unread > 0 else { return true }
+        // While the host is not taking output the bytes wait in the socket's bounded buffer (TCP: the peer is held
+        // back; UDP: what does not fit is reported dropped); they go out when the link drains.
+        guard let source, source.unread > 0, !isOutputBlocked else { return true }
         var data = ByteBufferAllocator().buffer(capacity: source.unread)
         source.take(source.unread, into: &data)
         emitBinary(data)

@@ -141,6 +141,7 @@ public final class ModuleEngine: @unchecked Sendable {
         for socket in sockets.compactMap({ $0 }) { socket.holdForOutput(outputBlocked) }
         socketServer?.client?.holdForOutput(outputBlocked)
         if writable {
+            forwardPeerData()
             pump()
         } else {
             updateInputFlow()
