@@ -20,18 +20,24 @@ final class RawPeer: Sendable {
         self.box = box
     }
 
-    /// Connects a TCP client to 127.0.0.1:`port`.
-    static func tcp(port: Int) async throws -> RawPeer {
+    /// Connects a TCP client to `host`:`port` (127.0.0.1 by default).
+    static func tcp(host: String = "127.0.0.1", port: Int) async throws -> RawPeer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let box = Collector()
-        let channel = try await ClientBootstrap(group: group)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(CollectingHandler(box: box))
+        let channel: Channel
+        do {
+            channel = try await ClientBootstrap(group: group)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(CollectingHandler(box: box))
+                    }
                 }
-            }
-            .connect(host: "127.0.0.1", port: port).get()
-        let target = try SocketAddress(ipAddress: "127.0.0.1", port: port)
+                .connect(host: host, port: port).get()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        let target = try SocketAddress(ipAddress: host, port: port)
         return RawPeer(group: group, channel: channel, isUDP: false, target: target, box: box)
     }
 
