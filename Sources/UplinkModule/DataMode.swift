@@ -101,6 +101,7 @@ extension ModuleEngine {
             session.dropLineFeed = false
             if input.first == 0x0A { input.removeFirst() }
         }
+        trace?.record(.fromHost, input, binary: true)
         session.guardTimer?.cancel()
         session.guardTimer = nil
         let result = session.escape.feed(input)

@@ -62,7 +62,7 @@ public final class ModuleEngine: @unchecked Sendable {
     /// Whether the link said the host is not taking output (its write buffer is over its high-water mark): the
     /// module then reads neither host lines nor sockets until it drains.
     private var outputBlocked = false
-    private var trace: ModuleTrace?
+    var trace: ModuleTrace?
     /// Whether the data block awaited holds a private key (AT+S.TLSCERT to a key slot): the trace hides it.
     private var blockIsSecret = false
     /// How many error lines the module printed; the next one's log id is `E<count + 1>`.
