@@ -53,6 +53,14 @@ public struct ATError: Error, Equatable, Sendable {
     public static let pendingData = ATError(code: 77, text: "Pending data")
     /// The peer closed the socket, or it failed.
     public static let socketNotConnected = ATError(code: 78, text: "Socket not connected")
+    /// SPWF01 `AT+S.`: there is no peer to exchange data with (no server client, no open client socket).
+    public static let dataModeNotAvailable = ATError(code: 90, text: "Data mode not available")
+    /// SPWF01: the escape sequence arrived as a command line, while the module is already in command mode.
+    public static let commandModeNotAvailable = ATError(code: 91, text: "Command mode not available")
+    /// SPWF01 `AT+S.SOCKD=<port>` while the socket server runs.
+    public static let socketServerRunning = ATError(code: 92, text: "Socket Server already up and running")
+    /// SPWF01 `AT+S.SOCKD=0` while no socket server runs.
+    public static let socketServerNotRunning = ATError(code: 93, text: "Socket Server not running")
     /// A pending effect (name lookup, connect, ping) passed its deadline (`--effect-timeout`).
     public static let timedOut = ATError(code: 30, text: "Timed out")
     /// The TLS server accepted the connection but did not finish the handshake before the deadline.
@@ -140,6 +148,7 @@ public struct ATError: Error, Equatable, Sendable {
         .tlsProtocolVersion, .tlsUnknownCA, .tlsNameMismatch, .tlsCertificateExpired, .tlsCertificateNotYetValid,
         .tlsClientCertificateRequired, .tlsClientCertificateRefused, .tlsServerClosed, .tlsBadServerCertificate,
         .illegalSocketID, .pendingData, .socketNotConnected,
+        .dataModeNotAvailable, .commandModeNotAvailable, .socketServerRunning, .socketServerNotRunning,
     ]
 
     /// The longest error line a module may print, in bytes, without its CR LF (a firmware reads lines into

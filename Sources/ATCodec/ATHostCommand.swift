@@ -11,6 +11,10 @@ public struct ATHostCommand: Equatable, Sendable {
         case data(count: Int)
         /// A reset: no result line; done when the module has booted (`+WIND:32`), or failed by an error line.
         case reboot
+        /// SPWF01 `AT+S.`: no result line; done at `+WIND:60`, after which the link carries raw data.
+        case dataMode
+        /// The data-mode escape sequence, sent with no CR; done at `+WIND:59`.
+        case commandMode
     }
 
     /// The command line without its CR (`AT+S.SOCKW=0,5`).
@@ -21,7 +25,7 @@ public struct ATHostCommand: Equatable, Sendable {
     public let reply: Reply
 
     /// The bytes on the wire: the line, CR, then the block.
-    public var bytes: [UInt8] { Array(line.utf8) + [0x0D] + block }
+    public var bytes: [UInt8] { reply == .commandMode ? Array(line.utf8) : Array(line.utf8) + [0x0D] + block }
 
     /// A command from parts that are already known to be safe.
     init(line: String, block: [UInt8] = [], reply: Reply = .lines) {
@@ -71,6 +75,24 @@ public enum ATCredentialSlot: String, Equatable, Sendable, CaseIterable {
 extension ATDialect {
     /// `AT`.
     public var attentionCommand: ATHostCommand { ATHostCommand(line: "AT") }
+
+    /// SPWF01: enter data mode with the socket server's client or the open client socket (`AT+S.`).
+    public var dataModeCommand: ATHostCommand { ATHostCommand(line: "AT+S.", reply: .dataMode) }
+
+    /// SPWF01: the escape sequence that leaves data mode (the `escape_seq` variable, `at+s.` by default), sent as
+    /// one burst with no CR.
+    public func escapeCommand(_ sequence: String = "at+s.") throws(ATCommandError) -> ATHostCommand {
+        guard !sequence.isEmpty, sequence.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
+            throw .unsafeParameter(sequence)
+        }
+        return ATHostCommand(line: sequence, reply: .commandMode)
+    }
+
+    /// SPWF01: start the socket server on `port` (`AT+S.SOCKD=<port>,t|u`), or stop it with port 0.
+    public func socketServerCommand(port: Int, udp: Bool = false) throws(ATCommandError) -> ATHostCommand {
+        guard (0...65_535).contains(port) else { throw .outOfRange("port", port) }
+        return ATHostCommand(line: port == 0 ? "AT+S.SOCKD=0" : "AT+S.SOCKD=\(port),\(udp ? "u" : "t")")
+    }
 
     /// The reset command; its reply is the boot sequence.
     public var resetHostCommand: ATHostCommand { ATHostCommand(line: resetCommandLine, reply: .reboot) }

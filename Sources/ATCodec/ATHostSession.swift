@@ -48,6 +48,8 @@ public struct ATHostSession: Sendable {
         case completed(ExchangeID, Result<Response, Failure>)
         /// A WIND arrived.
         case indication(ATIndication)
+        /// SPWF01 data mode: raw bytes from the peer.
+        case data([UInt8])
     }
 
     private struct Exchange: Sendable {
@@ -64,6 +66,12 @@ public struct ATHostSession: Sendable {
     private var inFlight: Exchange?
     private var nextID: ExchangeID = 1
     private var booting = false
+    /// Whether the link carries raw data (SPWF01 data mode, between `+WIND:60` and `+WIND:59`).
+    public private(set) var isInDataMode = false
+    /// Data-mode bytes held because they may be the start of the `+WIND:59` line.
+    private var heldData: [UInt8] = []
+    /// Whether data-mode bytes are held (see ``releaseHeldData()``).
+    public var holdsData: Bool { !heldData.isEmpty }
     /// Whether a timeout left replies that cannot be matched to commands.
     public private(set) var isDesynchronized = false
 
@@ -90,6 +98,9 @@ public struct ATHostSession: Sendable {
         let id = nextID
         nextID += 1
         guard !isDesynchronized else { return (id, [.completed(id, .failure(.desynchronized))]) }
+        if command.reply == .commandMode && !isInDataMode && inFlight?.command.reply != .dataMode {
+            return (id, [.completed(id, .failure(.protocolViolation("not in data mode")))])
+        }
         queue.append(Exchange(id: id, command: command))
         var effects: [Effect] = []
         sendNext(&effects)
@@ -130,13 +141,68 @@ public struct ATHostSession: Sendable {
 
     /// Bytes from the module.
     public mutating func receive<Bytes: Collection>(_ bytes: Bytes) -> [Effect] where Bytes.Element == UInt8 {
-        framer.append(contentsOf: bytes)
         var effects: [Effect] = []
-        while let event = framer.next() {
-            handle(event, &effects)
+        if isInDataMode {
+            receiveData(Array(bytes), &effects)
+        } else {
+            framer.append(contentsOf: bytes)
+            drainFramer(&effects)
         }
         sendNext(&effects)
         return effects
+    }
+
+    /// Data mode: the peer's bytes to send (nothing while not in data mode, or while the escape is on its way).
+    public func dataToSend(_ bytes: [UInt8]) -> [Effect] {
+        guard isInDataMode, inFlight == nil, !bytes.isEmpty else { return [] }
+        return [.write(bytes)]
+    }
+
+    /// Data mode: gives up the bytes held as a possible start of `+WIND:59` (the executor calls it when the link
+    /// has been quiet for a moment: a WIND line comes in one piece).
+    public mutating func releaseHeldData() -> [Effect] {
+        guard isInDataMode, !heldData.isEmpty else { return [] }
+        defer { heldData.removeAll() }
+        return [.data(heldData)]
+    }
+
+    private mutating func drainFramer(_ effects: inout [Effect]) {
+        while !isInDataMode, let event = framer.next() {
+            handle(event, &effects)
+        }
+        if isInDataMode {
+            let rest = Array(framer.unconsumed)
+            framer.reset()
+            receiveData(rest, &effects)
+        }
+    }
+
+    /// Data mode: passes the peer's bytes on, watching for the `+WIND:59` line that ends data mode (a peer that
+    /// sends those very bytes ends it too: the module's stream cannot tell them apart).
+    private mutating func receiveData(_ bytes: [UInt8], _ effects: inout [Effect]) {
+        let marker = Array("\(dialect.windLead)+WIND:59:".utf8)
+        var out: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            heldData.append(bytes[index])
+            index += 1
+            var drop = 0
+            while drop < heldData.count, !marker.starts(with: heldData[drop...]) { drop += 1 }
+            if drop > 0 {
+                out.append(contentsOf: heldData[..<drop])
+                heldData.removeFirst(drop)
+            }
+            if heldData.count == marker.count {
+                if !out.isEmpty { effects.append(.data(out)) }
+                isInDataMode = false
+                framer.append(contentsOf: heldData)
+                framer.append(contentsOf: bytes[index...])
+                heldData.removeAll()
+                drainFramer(&effects)
+                return
+            }
+        }
+        if !out.isEmpty { effects.append(.data(out)) }
     }
 
     private mutating func handle(_ event: ATReplyFramer.Event, _ effects: inout [Effect]) {
@@ -159,6 +225,7 @@ public struct ATHostSession: Sendable {
             let indication = ATIndication(number: number, text: text, dialect: dialect)
             effects.append(.indication(indication))
             handleBoot(indication, &effects)
+            handleModeChange(indication, &effects)
             return
         }
         guard var exchange = inFlight else {
@@ -224,6 +291,8 @@ public struct ATHostSession: Sendable {
             // The power-on banner after a reset WIND belongs to the same reboot.
             guard !booting else { return }
             booting = true
+            isInDataMode = false
+            heldData.removeAll()
             if let exchange = inFlight, exchange.command.reply != .reboot {
                 inFlight = nil
                 effects.append(.completed(exchange.id, .failure(.rebooted)))
@@ -239,6 +308,25 @@ public struct ATHostSession: Sendable {
                 inFlight = nil
                 effects.append(.completed(exchange.id, .success(exchange.response)))
             }
+        default:
+            break
+        }
+    }
+
+    /// `+WIND:60` completes `AT+S.` and starts data mode; `+WIND:59` completes the escape.
+    private mutating func handleModeChange(_ indication: ATIndication, _ effects: inout [Effect]) {
+        switch indication {
+        case .dataMode:
+            guard let exchange = inFlight, exchange.command.reply == .dataMode else { return }
+            inFlight = nil
+            isInDataMode = true
+            heldData.removeAll()
+            effects.append(.completed(exchange.id, .success(exchange.response)))
+        case .commandMode:
+            isInDataMode = false
+            guard let exchange = inFlight, exchange.command.reply == .commandMode else { return }
+            inFlight = nil
+            effects.append(.completed(exchange.id, .success(exchange.response)))
         default:
             break
         }
@@ -261,7 +349,16 @@ public struct ATHostSession: Sendable {
 
     private mutating func sendNext(_ effects: inout [Effect]) {
         guard inFlight == nil, !booting, !isDesynchronized, !queue.isEmpty else { return }
-        let exchange = queue.removeFirst()
+        // In data mode only the escape goes on the wire (ahead of commands queued before it); commands wait for
+        // command mode.
+        let next: Int
+        if isInDataMode {
+            guard let escape = queue.firstIndex(where: { $0.command.reply == .commandMode }) else { return }
+            next = escape
+        } else {
+            next = 0
+        }
+        let exchange = queue.remove(at: next)
         inFlight = exchange
         effects.append(.write(exchange.command.bytes))
         if case .data(let count) = exchange.command.reply, dialect.readingPrefix == nil {

@@ -16,6 +16,19 @@ public enum ATIndication: Equatable, Sendable {
     case pendingData(socket: Int, unread: Int)
     /// `+WIND:58`: the peer closed client socket `socket`.
     case socketClosed(socket: Int)
+    /// SPWF01 `+WIND:59`: back in command mode (after the escape sequence, or the data-mode peer went away).
+    case commandMode
+    /// SPWF01 `+WIND:60`: in data mode; what follows is the peer's raw bytes until `+WIND:59`.
+    case dataMode
+    /// `+WIND:61`: a client connected to the socket server (its address).
+    case serverClientConnected(address: String)
+    /// `+WIND:62`: the socket server's client went away (its address).
+    case serverClientGone(address: String)
+    /// `+WIND:63`: the socket server dropped `bytes` bytes.
+    case serverDroppingData(bytes: Int)
+    /// SPWF01 `+WIND:64`: the socket server's client sent data: `messages` arrivals, `last` bytes in the last one,
+    /// `total` bytes waiting (read them in data mode).
+    case serverPendingData(messages: Int, last: Int, total: Int)
     /// A join failure (`+WIND:20` join failed, `+WIND:40` deauthentication, `+WIND:74` rejected network,
     /// `+WIND:33` BSS lost, `+WIND:41` disassociation, `+WIND:75`–`77` link failures).
     case wifiFailure(number: Int, text: String)
@@ -49,6 +62,28 @@ public enum ATIndication: Equatable, Sendable {
                 let unread = ATBytes.decimal(fields[expected - 1])
             else { return }
             self = .pendingData(socket: socket, unread: unread)
+        case 59 where dialect.family == .spwf01: self = .commandMode
+        case 60 where dialect.family == .spwf01: self = .dataMode
+        case 61, 62:
+            self = .other(number: number, text: text)
+            let prefix = number == 61 ? "Incoming Socket Client:" : "Socket Client Gone:"
+            guard let rest = ATBytes.after(prefix, in: bytes), !rest.isEmpty else { return }
+            let address = ATBytes.text(rest.split(separator: 0x3A, omittingEmptySubsequences: false)[0])
+            self = number == 61 ? .serverClientConnected(address: address) : .serverClientGone(address: address)
+        case 63:
+            self = .other(number: number, text: text)
+            guard let rest = ATBytes.after("Sockd Dropping Data:", in: bytes),
+                let count = ATBytes.decimal(rest.split(separator: 0x3A, omittingEmptySubsequences: false)[0])
+            else { return }
+            self = .serverDroppingData(bytes: count)
+        case 64 where dialect.family == .spwf01:
+            self = .other(number: number, text: text)
+            guard let rest = ATBytes.after("Sockd Pending Data:", in: bytes) else { return }
+            let fields = rest.split(separator: 0x3A, omittingEmptySubsequences: false)
+            guard fields.count == 3, let messages = ATBytes.decimal(fields[0]), let last = ATBytes.decimal(fields[1]),
+                let total = ATBytes.decimal(fields[2])
+            else { return }
+            self = .serverPendingData(messages: messages, last: last, total: total)
         case 58:
             self = .other(number: number, text: text)
             guard let rest = ATBytes.after("Socket Closed:", in: bytes) else { return }

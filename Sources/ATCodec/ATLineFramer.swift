@@ -38,6 +38,9 @@ public struct ATLineFramer: Sendable {
         self.maximumLineLength = maximumLineLength
     }
 
+    /// Whether the last line ended in a carriage return whose line feed, if any, has not arrived yet.
+    public var awaitsLineFeed: Bool { skipLineFeed }
+
     /// Bytes appended but not yet returned in an event.
     public var bufferedCount: Int { buffer.count - start }
 
@@ -83,6 +86,16 @@ public struct ATLineFramer: Sendable {
         discardedLength = nil
         blockLength = nil
         echo.removeAll()
+    }
+
+    /// Takes every byte buffered and not yet returned (the module switched to data mode after a line): a line
+    /// feed right after the line's carriage return is part of its terminator and is dropped.
+    public mutating func takeBuffered() -> [UInt8] {
+        // (`awaitsLineFeed` tells the caller when that line feed has not arrived yet.)
+        var rest = Array(buffer[start...])
+        if skipLineFeed, rest.first == 0x0A { rest.removeFirst() }
+        reset()
+        return rest
     }
 
     /// Returns the line-mode bytes consumed since the last call (for local echo).

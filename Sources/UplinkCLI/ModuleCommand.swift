@@ -46,9 +46,16 @@ struct ModuleCommand: AsyncParsableCommand {
     @Flag(
         name: .long,
         help:
-            "With --listen: accept a non-loopback address. The console has no authentication and opens sockets and writes flash for whoever connects."
+            "With --listen or --sockd-host: accept a non-loopback address. The console has no authentication and opens sockets and writes flash for whoever connects."
     )
     var allowRemote = false
+
+    @Option(
+        name: .long,
+        help:
+            "The address the SPWF01 socket server (AT+S.SOCKD) listens on (default 127.0.0.1); a non-loopback address (0.0.0.0: all interfaces) needs --allow-remote."
+    )
+    var sockdHost: String = "127.0.0.1"
 
     @Flag(name: .long, help: "Pace output at the baud rate (10 bits a byte), as a real UART would.")
     var pace = false
@@ -119,8 +126,14 @@ struct ModuleCommand: AsyncParsableCommand {
                         + "with no authentication, and can open sockets from this machine and write its flash. "
                         + "Listen on 127.0.0.1 (and use an SSH tunnel), or add --allow-remote if that is intended.")
             }
-        } else if allowRemote {
-            throw ValidationError("--allow-remote goes with --listen.")
+        }
+        guard allowRemote || Self.isLoopback(sockdHost) else {
+            throw ValidationError(
+                "--sockd-host \(sockdHost) is not a loopback address: the socket server (AT+S.SOCKD) would accept "
+                    + "clients from other machines. Add --allow-remote if that is intended.")
+        }
+        if allowRemote && listen == nil && Self.isLoopback(sockdHost) {
+            throw ValidationError("--allow-remote goes with --listen or --sockd-host.")
         }
         guard SerialPort.baudRates[baud] != nil else { throw ValidationError("Unsupported baud rate \(baud).") }
         _ = try OptionCheck.seconds(blockTimeout, in: Self.timeoutRange, option: "--block-timeout")
@@ -144,6 +157,7 @@ struct ModuleCommand: AsyncParsableCommand {
             try OptionCheck.seconds(effectTimeout, in: Self.timeoutRange, option: "--effect-timeout"))
         options.dhcpAddress = HostAddress.primaryIPv4() ?? IPv4Address(127, 0, 0, 1)
         options.slotLayout = try SlotLayout.named(profile.name, slots: slots)
+        options.socketServerHost = sockdHost
         if !dns.isEmpty { options.dnsServers = dns.compactMap(DNSCommand.parseServer) }
         // Every error line, with its id and the detail the host does not see, goes to standard error.
         options.logger = Logger(label: "uplink.module") { StreamLogHandler.standardError(label: $0) }

@@ -121,7 +121,8 @@ extension ModuleDriver {
             socket.peerClosed = true
             wake(&socket)
             sockets[id] = socket
-        case .consoleActive, .hardwareStarted, .other:
+        case .consoleActive, .hardwareStarted, .other, .commandMode, .dataMode, .serverClientConnected,
+            .serverClientGone, .serverDroppingData, .serverPendingData:
             break
         }
     }

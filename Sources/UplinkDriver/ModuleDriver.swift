@@ -25,7 +25,7 @@ public final class ModuleDriver: @unchecked Sendable {
     let portLock = Mutex<CInt>(-1)
     /// The session's dialect, readable without a hop to the loop (it changes once, at detection).
     private let currentDialect: Mutex<ATDialect>
-    private var channel: (any Channel)?
+    var channel: (any Channel)?
     private var pending: [ATHostSession.ExchangeID: PendingExchange] = [:]
     private var resynchronizing: EventLoopFuture<Void>?
     private var lastInput = NIODeadline.now()
@@ -45,6 +45,8 @@ public final class ModuleDriver: @unchecked Sendable {
     var counters = ModuleDriverStatistics()
     /// The text of the last `+WIND:1` seen (the firmware's banner).
     var banner: String?
+    /// SPWF01 data mode: the peer's bytes not yet read, and the reader waiting for them (ModuleDriver+DataMode).
+    var dataMode = DataModeState()
 
     private struct PendingExchange {
         var promise: EventLoopPromise<ATHostSession.Response>
@@ -273,6 +275,8 @@ public final class ModuleDriver: @unchecked Sendable {
                 case .failure(let failure):
                     exchange.promise.fail(error(failure, exchange))
                 }
+            case .data(let bytes):
+                dataArrived(bytes)
             case .indication(let indication):
                 if case .pendingData = indication { counters.pendingDataIndications += 1 }
                 handle(indication)
@@ -300,6 +304,7 @@ public final class ModuleDriver: @unchecked Sendable {
         counters.bytesReceived += buffer.readableBytes
         if capture != nil { capture?.append(contentsOf: buffer.readableBytesView) }
         apply(session.receive(buffer.readableBytesView))
+        scheduleHeldDataRelease()
     }
 
     func linkClosed(_ reason: String) {
@@ -313,6 +318,7 @@ public final class ModuleDriver: @unchecked Sendable {
             socket.waiter = nil
             sockets[id] = socket
         }
+        endDataMode()
         for waiter in wifiWaiters { waiter.fail(ModuleDriverError.linkClosed(reason)) }
         wifiWaiters.removeAll()
         for subscriber in subscribers.values { subscriber.finish() }

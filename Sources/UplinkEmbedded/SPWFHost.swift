@@ -108,6 +108,8 @@ public struct SPWFHost<Port: SPWFPort> {
             case .write(let bytes): port.write(bytes)
             case .completed(let done, let outcome): completions.append((done, outcome))
             case .indication(let indication): handle(indication)
+            // This host never enters data mode.
+            case .data: break
             }
         }
         collect(id, &result)
@@ -152,7 +154,8 @@ public struct SPWFHost<Port: SPWFPort> {
             if id >= 0 && id < Self.socketCount { unread[id] = count }
         case .socketClosed(let id):
             if id >= 0 && id < Self.socketCount { peerClosed[id] = true }
-        case .consoleActive, .hardwareStarted, .other:
+        case .consoleActive, .hardwareStarted, .other, .commandMode, .dataMode, .serverClientConnected,
+            .serverClientGone, .serverDroppingData, .serverPendingData:
             break
         }
         onIndication?(indication)

@@ -42,6 +42,10 @@ public final class ModuleEngine: @unchecked Sendable {
     var generation = 0
     /// Bumped when the radio restarts or stops, so a join sequence in progress is abandoned.
     var radioGeneration = 0
+    /// SPWF01 data mode, while the host's bytes go raw to a peer (DataMode.swift).
+    var dataMode: DataModeSession?
+    /// The SPWF01 socket server (`AT+S.SOCKD`), while it listens (SocketServerCommands.swift).
+    var socketServer: SocketServer?
 
     private var output: ByteBuffer
     private var sink: ((ByteBuffer) -> Void)?
@@ -53,12 +57,12 @@ public final class ModuleEngine: @unchecked Sendable {
     private var queued: [(event: ATLineFramer.Event, echo: [UInt8])] = []
     private var queuedBytes = 0
     private var blockProgress = 0
-    private var inputFlow: ((Bool) -> Void)?
+    var inputFlow: ((Bool) -> Void)?
     private var inputPaused = false
     /// Whether the link said the host is not taking output (its write buffer is over its high-water mark): the
     /// module then reads neither host lines nor sockets until it drains.
     private var outputBlocked = false
-    private var trace: ModuleTrace?
+    var trace: ModuleTrace?
     /// Whether the data block awaited holds a private key (AT+S.TLSCERT to a key slot): the trace hides it.
     private var blockIsSecret = false
     /// How many error lines the module printed; the next one's log id is `E<count + 1>`.
@@ -135,7 +139,9 @@ public final class ModuleEngine: @unchecked Sendable {
         guard outputBlocked == writable else { return }
         outputBlocked = !writable
         for socket in sockets.compactMap({ $0 }) { socket.holdForOutput(outputBlocked) }
+        socketServer?.client?.holdForOutput(outputBlocked)
         if writable {
+            forwardPeerData()
             pump()
         } else {
             updateInputFlow()
@@ -164,6 +170,10 @@ public final class ModuleEngine: @unchecked Sendable {
     /// Bytes from the host.
     public func receive(_ bytes: ByteBuffer) {
         eventLoop.preconditionInEventLoop()
+        if dataMode != nil {
+            receiveInDataMode(bytes)
+            return
+        }
         framer.append(contentsOf: bytes.readableBytesView)
         pump()
     }
@@ -308,6 +318,8 @@ public final class ModuleEngine: @unchecked Sendable {
     /// WIND 55 with the unread count as of then (none if the host read everything meanwhile), WIND 58
     /// only while that socket is still open (not closed and its id reused).
     private func flushWinds() {
+        // In data mode the host's stream is the peer's bytes: WINDs wait for command mode.
+        guard dataMode == nil else { return }
         let winds = pendingWinds
         pendingWinds.removeAll()
         for wind in winds {
@@ -358,7 +370,7 @@ public final class ModuleEngine: @unchecked Sendable {
         Unicode.Scalar(UInt8(clamping: config.integer("console1_delimiter")))
     }
 
-    private func pump() {
+    func pump() {
         loop: while true {
             switch state {
             case .rebooting:
@@ -459,8 +471,10 @@ public final class ModuleEngine: @unchecked Sendable {
         }
     }
 
-    private func updateInputFlow() {
-        let shouldPause = outputBlocked || framer.bufferedCount + queuedBytes > ModuleEngine.inputHighWater
+    func updateInputFlow() {
+        let shouldPause =
+            outputBlocked || framer.bufferedCount + queuedBytes > ModuleEngine.inputHighWater
+            || dataModeHoldsInput
         if shouldPause != inputPaused {
             inputPaused = shouldPause
             inputFlow?(!shouldPause)
@@ -472,6 +486,10 @@ public final class ModuleEngine: @unchecked Sendable {
         case .lineTooLong:
             emitError(.lineTooLong)
         case .line(let bytes):
+            if isEscapeLine(bytes) {
+                emitError(.commandModeNotAvailable)
+                return
+            }
             let outcome: CommandOutcome
             do throws(ATError) {
                 let line: ATCommandLine
@@ -625,6 +643,9 @@ public final class ModuleEngine: @unchecked Sendable {
     }
 
     func closeAllSockets() {
+        endDataMode()
+        socketServer?.close()
+        socketServer = nil
         for index in sockets.indices {
             if let socket = sockets[index] {
                 sockets[index] = nil

@@ -33,6 +33,12 @@ public struct ModuleOptions: Sendable {
     public var serial: String
     /// The module's MAC address (`nv_wifi_macaddr`).
     public var macAddress: String
+    /// SPWF01 data mode: how long the bytes of a partly typed escape sequence wait for the rest of it; the
+    /// escape must come as one burst (no gap this long), else its bytes go to the peer as data.
+    public var escapeGuardTime: TimeAmount
+    /// The address the SPWF01 socket server (`AT+S.SOCKD`) listens on: loopback by default; another address
+    /// (`0.0.0.0`: all interfaces) only with `uplink module --sockd-host HOST --allow-remote`.
+    public var socketServerHost: String
     /// Where the module logs: every error line it prints, with its id and the detail the host does not see
     /// (default: nowhere; `uplink module` logs to standard error).
     public var logger: Logger
@@ -52,6 +58,8 @@ public struct ModuleOptions: Sendable {
         slotLayout = (try? SlotLayout.profile(named: profile.name)) ?? .spwf01
         serial = "0000000001"
         macAddress = "00:80:E1:00:00:01"
+        escapeGuardTime = .milliseconds(250)
+        socketServerHost = "127.0.0.1"
         logger = Logger(label: "uplink.module", factory: { _ in SwiftLogNoOpLogHandler() })
     }
 }

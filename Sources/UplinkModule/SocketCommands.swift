@@ -277,6 +277,7 @@ extension ModuleEngine {
     }
 
     func socketDidReceive(_ socket: ModuleSocket) {
+        if forwardInDataMode(socket) { return }
         guard sockets[socket.id] === socket, socket.receivedSinceIndication > 0, socket.indications else { return }
         indicatePendingData(socket)
     }
@@ -284,6 +285,7 @@ extension ModuleEngine {
     func socketDidClose(_ socket: ModuleSocket) {
         guard sockets[socket.id] === socket, !socket.peerClosed else { return }
         socket.markPeerClosed()
+        peerLeftDataMode(socket)
         indicateClosed(socket)
     }
 }
