@@ -53,6 +53,8 @@ public struct ATError: Error, Equatable, Sendable {
     public static let pendingData = ATError(code: 77, text: "Pending data")
     /// The peer closed the socket, or it failed.
     public static let socketNotConnected = ATError(code: 78, text: "Socket not connected")
+    /// SPWF04 SOCKDON: the port is taken (by another server socket of the module, or on the machine).
+    public static let serverPortInUse = ATError(code: 79, text: "Server port in use")
     /// A pending effect (name lookup, connect, ping) passed its deadline (`--effect-timeout`).
     public static let timedOut = ATError(code: 30, text: "Timed out")
     /// The TLS server accepted the connection but did not finish the handshake before the deadline.
@@ -139,7 +141,7 @@ public struct ATError: Error, Equatable, Sendable {
         .credentialsMissingCA, .credentialsMissingKey, .credentialsMissingCert,
         .tlsProtocolVersion, .tlsUnknownCA, .tlsNameMismatch, .tlsCertificateExpired, .tlsCertificateNotYetValid,
         .tlsClientCertificateRequired, .tlsClientCertificateRefused, .tlsServerClosed, .tlsBadServerCertificate,
-        .illegalSocketID, .pendingData, .socketNotConnected,
+        .illegalSocketID, .pendingData, .socketNotConnected, .serverPortInUse,
     ]
 
     /// The longest error line a module may print, in bytes, without its CR LF (a firmware reads lines into

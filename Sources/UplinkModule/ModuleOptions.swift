@@ -29,6 +29,9 @@ public struct ModuleOptions: Sendable {
     public var hostsFile: String?
     /// The credential slot layout (the profile's, or one resized with `--slots`).
     public var slotLayout: SlotLayout
+    /// The address SPWF04 server sockets (SOCKDON) listen on: loopback by default; `0.0.0.0` (every interface) only
+    /// when asked for (`uplink module --server-sockets-remote`).
+    public var serverSocketHost: String
     /// The module's serial number (`nv_serial`).
     public var serial: String
     /// The module's MAC address (`nv_wifi_macaddr`).
@@ -50,6 +53,7 @@ public struct ModuleOptions: Sendable {
         dnsServers = DNSResolverOptions.systemServers()
         hostsFile = HostsFile.defaultPath
         slotLayout = (try? SlotLayout.profile(named: profile.name)) ?? .spwf01
+        serverSocketHost = "127.0.0.1"
         serial = "0000000001"
         macAddress = "00:80:E1:00:00:01"
         logger = Logger(label: "uplink.module", factory: { _ in SwiftLogNoOpLogHandler() })
