@@ -79,7 +79,8 @@ extension ModuleEngine {
                 listed = engine.servers.compactMap { $0 }
             }
             for server in listed {
-                engine.emit(engine.dialect.serverListLine(server: server.id, port: server.port, kind: server.kind.rawValue))
+                engine.emit(
+                    engine.dialect.serverListLine(server: server.id, port: server.port, kind: server.kind.rawValue))
                 for client in server.visibleClients {
                     engine.emit(
                         engine.dialect.serverClientListLine(
@@ -238,7 +239,8 @@ extension ModuleEngine {
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 1)
             .childChannelOption(
-                .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: limit))
+                .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: limit)
+            )
             .childChannelInitializer { child in
                 child.eventLoop.makeCompletedFuture {
                     try engine.value.accept(child, server: bound.value, tls: tls)
@@ -327,7 +329,8 @@ extension ModuleEngine {
 
     // MARK: - UDP
 
-    private func bindUDP(_ server: ModuleServerSocket, host: String, effect: PendingEffect) -> EventLoopFuture<Channel> {
+    private func bindUDP(_ server: ModuleServerSocket, host: String, effect: PendingEffect) -> EventLoopFuture<Channel>
+    {
         let bound = NIOLoopBound(server, eventLoop: eventLoop)
         let engine = NIOLoopBound(self, eventLoop: eventLoop)
         return DatagramBootstrap(group: eventLoop)
@@ -337,7 +340,8 @@ extension ModuleEngine {
                 channel.eventLoop.makeCompletedFuture {
                     effect.track(channel)
                     try channel.pipeline.syncOperations.addHandler(
-                        ServerDatagramHandler { envelope in engine.value.serverDatagram(envelope, server: bound.value) })
+                        ServerDatagramHandler { envelope in engine.value.serverDatagram(envelope, server: bound.value) }
+                    )
                 }
             }
             .bind(host: host, port: server.port)
@@ -380,7 +384,7 @@ extension ModuleEngine {
     {
         guard !client.peerClosed else { throw .socketNotConnected }
         let channel: Channel
-        let message: NIOAny
+        let sent: EventLoopFuture<Void>
         if server.kind == .udp {
             guard let serverChannel = server.channel, let peer = server.peers[client.id] else {
                 throw .socketNotConnected
@@ -388,20 +392,19 @@ extension ModuleEngine {
             var buffer = serverChannel.allocator.buffer(capacity: bytes.count)
             buffer.writeBytes(bytes)
             channel = serverChannel
-            message = NIOAny(AddressedEnvelope(remoteAddress: peer, data: buffer))
+            sent = serverChannel.writeAndFlush(AddressedEnvelope(remoteAddress: peer, data: buffer))
         } else {
             guard let clientChannel = client.channel, clientChannel.isActive else { throw .socketNotConnected }
             var buffer = clientChannel.allocator.buffer(capacity: bytes.count)
             buffer.writeBytes(bytes)
             channel = clientChannel
-            message = NIOAny(buffer)
+            sent = clientChannel.writeAndFlush(buffer)
         }
         // As SOCKW: a client that stopped reading is closed at the deadline (WIND 62 follows).
         let effect = PendingEffect(timeoutError: .writeTimedOut, timeout: options.effectTimeout)
         if server.kind != .udp { effect.onAbandon = { channel.close(promise: nil) } }
-        let promise = eventLoop.makePromise(of: Void.self)
-        channel.writeAndFlush(message, promise: promise)
-        let written = promise.futureResult
+        let written =
+            sent
             .flatMapErrorThrowing { _ in throw ATError.socketNotConnected }
             .assumeIsolated().flatMapThrowing {
                 guard !effect.isAbandoned else { throw EffectAbandoned() }
