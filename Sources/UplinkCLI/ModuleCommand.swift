@@ -49,6 +49,13 @@ struct ModuleCommand: AsyncParsableCommand {
     )
     var allowRemote = false
 
+    @Flag(
+        name: .long,
+        help:
+            "SPWF04 server sockets (AT+S.SOCKDON) listen on every interface (0.0.0.0) rather than on 127.0.0.1 only."
+    )
+    var serverSocketsRemote = false
+
     @Flag(name: .long, help: "Pace output at the baud rate (10 bits a byte), as a real UART would.")
     var pace = false
 
@@ -143,6 +150,7 @@ struct ModuleCommand: AsyncParsableCommand {
             try OptionCheck.seconds(effectTimeout, in: Self.timeoutRange, option: "--effect-timeout"))
         options.dhcpAddress = HostAddress.primaryIPv4() ?? IPv4Address(127, 0, 0, 1)
         options.slotLayout = try SlotLayout.named(profile.name, slots: slots)
+        if serverSocketsRemote { options.serverSocketHost = "0.0.0.0" }
         if !dns.isEmpty { options.dnsServers = dns.compactMap(DNSCommand.parseServer) }
         // Every error line, with its id and the detail the host does not see, goes to standard error.
         options.logger = Logger(label: "uplink.module") { StreamLogHandler.standardError(label: $0) }
