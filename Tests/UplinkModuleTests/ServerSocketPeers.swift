@@ -12,6 +12,10 @@ final class ServerSocketPeer: Sendable {
     private let target: SocketAddress?
     private let inbox: PeerInbox
 
+    /// The peer's local port (what the module reports in WIND 61), taken when it connected (on the peer's loop, in
+    /// `channelActive`): it stays known after the module closed the connection.
+    var localPort: Int { inbox.localPort ?? channel.localAddress?.port ?? 0 }
+
     private init(channel: Channel, inbox: PeerInbox, target: SocketAddress? = nil) {
         self.channel = channel
         self.inbox = inbox
@@ -62,9 +66,6 @@ final class ServerSocketPeer: Sendable {
         let target = try SocketAddress(ipAddress: "127.0.0.1", port: port)
         return ServerSocketPeer(channel: channel, inbox: inbox, target: target)
     }
-
-    /// The peer's local port (what the module reports in WIND 61).
-    var localPort: Int { channel.localAddress?.port ?? 0 }
 
     func send(_ bytes: [UInt8]) async throws {
         var buffer = channel.allocator.buffer(capacity: bytes.count)
@@ -122,6 +123,9 @@ final class PeerInbox: Sendable {
     func appendDatagram(_ bytes: [UInt8]) { state.withLock { $0.datagrams.append(bytes) } }
     func markClosed() { state.withLock { $0.closed = true } }
     func markHandshake() { state.withLock { $0.handshake = true } }
+    private let port = Mutex<Int?>(nil)
+    func setLocalPort(_ value: Int?) { port.withLock { $0 = value } }
+    var localPort: Int? { port.withLock { $0 } }
     var closed: Bool { state.withLock { $0.closed } }
     var handshakeDone: Bool { state.withLock { $0.handshake } }
     var count: Int { state.withLock { $0.bytes.count } }
@@ -150,6 +154,7 @@ private final class PeerCollector: ChannelInboundHandler {
     init(inbox: PeerInbox) { self.inbox = inbox }
 
     func channelActive(context: ChannelHandlerContext) {
+        inbox.setLocalPort(context.channel.localAddress?.port)
         context.fireChannelActive()
     }
 
