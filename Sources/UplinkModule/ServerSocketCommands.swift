@@ -254,7 +254,12 @@ extension ModuleEngine {
     private func accept(_ child: Channel, server: ModuleServerSocket, tls: NIOSSLContext?) throws {
         let address = child.remoteAddress?.ipAddress ?? "0.0.0.0"
         let port = child.remoteAddress?.port ?? 0
-        guard isAttachedServer(server), let id = server.clients.firstIndex(where: { $0 == nil }) else {
+        guard isAttachedServer(server) else {
+            // The server was stopped while the connection was on its way.
+            child.close(promise: nil)
+            return
+        }
+        guard let id = server.clients.firstIndex(where: { $0 == nil }) else {
             child.close(promise: nil)
             indicate(83, "Sockd Dropping Client:\(address):\(port):\(server.id)")
             return

@@ -170,6 +170,34 @@ struct ServerSocketTests {
         await peer.close()
     }
 
+    @Test("a reset closes every server socket and its clients; the ports are free again after it")
+    func resetClosesServers() async throws {
+        let (host, group) = try await Self.module()
+        defer { Task { await Self.stop(host, group) } }
+        let tcpPort = try TestPorts.free()
+        let udpPort = try TestPorts.free()
+        try await host.send("AT+S.SOCKDON=\(tcpPort),t\r")
+        try await host.expect("AT-S.On:0\r\n" + Self.ok)
+        try await host.send("AT+S.SOCKDON=\(udpPort),u\r")
+        try await host.expect("AT-S.On:1\r\n" + Self.ok)
+        let peer = try await ServerSocketPeer.tcp(port: tcpPort, group: group)
+        try await host.expect(Self.incoming(peer.localPort, server: 0, client: 0))
+        try await peer.send("unread")
+        try await host.expect(Self.pending(server: 0, client: 0, received: 6, unread: 6))
+        try await host.send("AT+S.RESET\r")
+        try await host.read(through: "+WIND:32:WiFi Hardware Started\r\n", timeout: .seconds(30))
+        try await peer.waitClosed()
+        #expect(!TestPorts.isListening(tcpPort))
+        try await host.joinWiFi()
+        try await host.send("AT+S.SOCKDL\r")
+        try await host.read(through: Self.ok)
+        // Both ports can be served again (nothing of the old sockets holds them).
+        try await host.send("AT+S.SOCKDON=\(udpPort),u\r")
+        try await host.expect("AT-S.On:0\r\n" + Self.ok)
+        try await host.send("AT+S.SOCKDON=\(tcpPort),t\r")
+        try await host.expect("AT-S.On:1\r\n" + Self.ok)
+    }
+
     @Test("five clients at most per server: a sixth is closed at once, with WIND 83")
     func clientLimit() async throws {
         let (host, group) = try await Self.module()
