@@ -198,6 +198,37 @@ struct ServerSocketTests {
         try await host.expect("AT-S.On:1\r\n" + Self.ok)
     }
 
+    /// The local addresses (hex `AAAAAAAA:PPPP`, as the kernel prints them) of the TCP sockets listening on `port`.
+    static func listeners(on port: Int) throws -> [String] {
+        let table = try String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)
+        let suffix = ":" + String(format: "%04X", port)
+        return table.split(separator: "\n").compactMap { row in
+            let columns = row.split(separator: " ")
+            // local address, remote address, state (0A: LISTEN)
+            guard columns.count > 3, columns[3] == "0A", columns[1].hasSuffix(suffix) else { return nil }
+            return String(columns[1])
+        }
+    }
+
+    @Test(
+        "the listening port is on 127.0.0.1 by default, on every interface only with serverSocketHost 0.0.0.0",
+        arguments: [false, true])
+    func bindAddress(remote: Bool) async throws {
+        let host = try await TestHost(profile: .spwf04) { if remote { $0.serverSocketHost = "0.0.0.0" } }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { Task { await Self.stop(host, group) } }
+        try await host.expect(Wire.spwf04.boot)
+        try await host.joinWiFi()
+        let port = try TestPorts.free()
+        try await host.send("AT+S.SOCKDON=\(port),t\r")
+        try await host.expect("AT-S.On:0\r\n" + Self.ok)
+        let expected = (remote ? "00000000" : "0100007F") + ":" + String(format: "%04X", port)
+        #expect(try Self.listeners(on: port) == [expected])
+        let peer = try await ServerSocketPeer.tcp(port: port, group: group)
+        try await host.expect(Self.incoming(peer.localPort, server: 0, client: 0))
+        await peer.close()
+    }
+
     @Test("five clients at most per server: a sixth is closed at once, with WIND 83")
     func clientLimit() async throws {
         let (host, group) = try await Self.module()
