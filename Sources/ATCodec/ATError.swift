@@ -53,6 +53,8 @@ public struct ATError: Error, Equatable, Sendable {
     public static let pendingData = ATError(code: 77, text: "Pending data")
     /// The peer closed the socket, or it failed.
     public static let socketNotConnected = ATError(code: 78, text: "Socket not connected")
+    /// SPWF04 SOCKDON: the port is taken (by another server socket of the module, or on the machine).
+    public static let serverPortInUse = ATError(code: 79, text: "Server port in use")
     /// SPWF01 `AT+S.`: there is no peer to exchange data with (no server client, no open client socket).
     public static let dataModeNotAvailable = ATError(code: 90, text: "Data mode not available")
     /// SPWF01: the escape sequence arrived as a command line, while the module is already in command mode.
@@ -147,7 +149,7 @@ public struct ATError: Error, Equatable, Sendable {
         .credentialsMissingCA, .credentialsMissingKey, .credentialsMissingCert,
         .tlsProtocolVersion, .tlsUnknownCA, .tlsNameMismatch, .tlsCertificateExpired, .tlsCertificateNotYetValid,
         .tlsClientCertificateRequired, .tlsClientCertificateRefused, .tlsServerClosed, .tlsBadServerCertificate,
-        .illegalSocketID, .pendingData, .socketNotConnected,
+        .illegalSocketID, .pendingData, .socketNotConnected, .serverPortInUse,
         .dataModeNotAvailable, .commandModeNotAvailable, .socketServerRunning, .socketServerNotRunning,
     ]
 

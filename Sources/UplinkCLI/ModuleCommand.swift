@@ -53,7 +53,7 @@ struct ModuleCommand: AsyncParsableCommand {
     @Option(
         name: .long,
         help:
-            "The address the SPWF01 socket server (AT+S.SOCKD) listens on (default 127.0.0.1); a non-loopback address (0.0.0.0: all interfaces) needs --allow-remote."
+            "The address the module's server sockets (SPWF01 AT+S.SOCKD, SPWF04 AT+S.SOCKDON) listen on (default 127.0.0.1); a non-loopback address (0.0.0.0: all interfaces) needs --allow-remote."
     )
     var sockdHost: String = "127.0.0.1"
 

@@ -4,6 +4,7 @@ import NIOCore
 extension ModuleEngine {
     static var commandCatalog: [ATCommandSpec] {
         configurationCommands + wifiCommands + socketCommands + tlsCommands + dataModeCommands
+            + serverSocketCommands
     }
 
     static let configurationCommands: [ATCommandSpec] = [

@@ -34,6 +34,8 @@ public final class ModuleEngine: @unchecked Sendable {
     var framer: ATLineFramer
     var state = State.rebooting
     var sockets: [ModuleSocket?]
+    /// SPWF04 server sockets (SOCKDON), by server id (ModuleServerSocket.swift).
+    var servers: [ModuleServerSocket?] = Array(repeating: nil, count: ModuleServerSocket.serverLimit)
     var radio = RadioState.off
     var clockOffset: Int64 = 0
     var credentials: ModuleCredentials
@@ -78,7 +80,7 @@ public final class ModuleEngine: @unchecked Sendable {
     static let busyQueueLimit = 64
     /// Commands whose line is followed by a raw data block: nothing after one is read as a line while
     /// an effect is in flight, because the block's bytes may be anything.
-    static let blockCommands: Set<String> = ["AT+S.SOCKW", "AT+S.TLSCERT"]
+    static let blockCommands: Set<String> = ["AT+S.SOCKW", "AT+S.SOCKDW", "AT+S.TLSCERT"]
 
     /// Whether a command line announces a block of key material: AT+S.TLSCERT to `key` or `f_key`.
     static func announcesKey(_ line: ATCommandLine) -> Bool {
@@ -138,7 +140,7 @@ public final class ModuleEngine: @unchecked Sendable {
         eventLoop.preconditionInEventLoop()
         guard outputBlocked == writable else { return }
         outputBlocked = !writable
-        for socket in sockets.compactMap({ $0 }) { socket.holdForOutput(outputBlocked) }
+        for socket in sockets.compactMap({ $0 }) + serverClients { socket.holdForOutput(outputBlocked) }
         socketServer?.client?.holdForOutput(outputBlocked)
         if writable {
             forwardPeerData()
@@ -324,18 +326,17 @@ public final class ModuleEngine: @unchecked Sendable {
         pendingWinds.removeAll()
         for wind in winds {
             if isMasked(wind.number) {
-                if wind.number == 55 || wind.number == 58, let socket = wind.socket, sockets[socket.id] === socket {
+                if wind.number == 55 || wind.number == 58, let socket = wind.socket, isAttached(socket) {
                     pendingWinds.append(wind)
                 }
                 continue
             }
             if wind.number == 58, let socket = wind.socket {
-                guard sockets[socket.id] === socket else { continue }
+                guard isAttached(socket) else { continue }
                 emit(dialect.wind(58, wind.text))
             } else if let socket = wind.socket {
-                guard sockets[socket.id] === socket, socket.unread > 0 else { continue }
-                let text = dialect.pendingDataText(
-                    socket: socket.id, received: socket.receivedSinceIndication, unread: socket.unread)
+                guard isAttached(socket), socket.unread > 0 else { continue }
+                let text = pendingDataText(socket)
                 socket.receivedSinceIndication = 0
                 emit(dialect.wind(55, text))
             } else {
@@ -646,6 +647,7 @@ public final class ModuleEngine: @unchecked Sendable {
         endDataMode()
         socketServer?.close()
         socketServer = nil
+        closeAllServers()
         for index in sockets.indices {
             if let socket = sockets[index] {
                 sockets[index] = nil
@@ -656,7 +658,7 @@ public final class ModuleEngine: @unchecked Sendable {
 
     /// The simulated free heap: a fixed budget less what the socket buffers hold.
     var freeHeap: Int {
-        let used = sockets.reduce(0) { $0 + ($1.map { 1024 + $0.unread } ?? 0) }
+        let used = (sockets.compactMap { $0 } + serverClients).reduce(0) { $0 + 1024 + $1.unread }
         return max(0, 61_440 - used)
     }
 

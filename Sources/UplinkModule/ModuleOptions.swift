@@ -36,8 +36,8 @@ public struct ModuleOptions: Sendable {
     /// SPWF01 data mode: how long the bytes of a partly typed escape sequence wait for the rest of it; the
     /// escape must come as one burst (no gap this long), else its bytes go to the peer as data.
     public var escapeGuardTime: TimeAmount
-    /// The address the SPWF01 socket server (`AT+S.SOCKD`) listens on: loopback by default; another address
-    /// (`0.0.0.0`: all interfaces) only with `uplink module --sockd-host HOST --allow-remote`.
+    /// The address the module's server sockets listen on (SPWF01 `AT+S.SOCKD`, SPWF04 `AT+S.SOCKDON`): loopback by
+    /// default; another address (`0.0.0.0`: all interfaces) only with `uplink module --sockd-host HOST --allow-remote`.
     public var socketServerHost: String
     /// Where the module logs: every error line it prints, with its id and the detail the host does not see
     /// (default: nowhere; `uplink module` logs to standard error).

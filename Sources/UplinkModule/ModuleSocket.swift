@@ -13,6 +13,8 @@ final class ModuleSocket {
     }
 
     let id: Int
+    /// The server socket (SOCKDON) this is a client of, or `nil` for a client socket (SOCKON).
+    let serverID: Int?
     let transport: Transport
     let indications: Bool
     let remoteAddress: String
@@ -30,8 +32,12 @@ final class ModuleSocket {
     /// Set while the module's output to the host is backed up: nothing more is read from the peer.
     private var outputHeld = false
 
-    init(id: Int, transport: Transport, indications: Bool, remoteAddress: String, remotePort: Int, receiveLimit: Int) {
+    init(
+        id: Int, transport: Transport, indications: Bool, remoteAddress: String, remotePort: Int, receiveLimit: Int,
+        serverID: Int? = nil
+    ) {
         self.id = id
+        self.serverID = serverID
         self.transport = transport
         self.indications = indications
         self.remoteAddress = remoteAddress
