@@ -85,7 +85,7 @@ extension ModuleEngine {
                             onSender: { address in engine.value.serverDatagramSender(address, server: serverBound.value)
                             },
                             onDropped: { size in engine.value.serverDropped(size, server: serverBound.value) },
-                            onData: { engine.value.serverClientDidReceive(bufferBound.value) }))
+                            onData: { engine.value.sockdClientDidReceive(bufferBound.value) }))
                 }
             }
             .bind(host: host, port: server.port)
@@ -107,8 +107,8 @@ extension ModuleEngine {
         try channel.pipeline.syncOperations.addHandler(
             ModuleSocketHandler(
                 socket: socket,
-                onData: { [weak self] socket in self?.serverClientDidReceive(socket) },
-                onClose: { [weak self] socket in self?.serverClientDidClose(socket) }))
+                onData: { [weak self] socket in self?.sockdClientDidReceive(socket) },
+                onClose: { [weak self] socket in self?.sockdClientDidClose(socket) }))
         indicate(61, "Incoming Socket Client:\(address)")
     }
 
@@ -124,7 +124,7 @@ extension ModuleEngine {
     }
 
     /// The server's client sent bytes: straight to the host in data mode, else `+WIND:64`.
-    func serverClientDidReceive(_ socket: ModuleSocket) {
+    func sockdClientDidReceive(_ socket: ModuleSocket) {
         guard let server = socketServer, server.client === socket, socket.receivedSinceIndication > 0 else { return }
         if case .serverClient? = dataMode?.peer {
             socket.receivedSinceIndication = 0
@@ -139,7 +139,7 @@ extension ModuleEngine {
 
     /// The TCP client went away: its last bytes go out in data mode (which ends), else what it left unread is
     /// reported dropped (`+WIND:63`); then `+WIND:62`.
-    func serverClientDidClose(_ socket: ModuleSocket) {
+    func sockdClientDidClose(_ socket: ModuleSocket) {
         guard let server = socketServer, server.client === socket else { return }
         if case .serverClient? = dataMode?.peer {
             forwardPeerData()
