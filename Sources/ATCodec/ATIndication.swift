@@ -20,11 +20,12 @@ public enum ATIndication: Equatable, Sendable {
     case commandMode
     /// SPWF01 `+WIND:60`: in data mode; what follows is the peer's raw bytes until `+WIND:59`.
     case dataMode
-    /// `+WIND:61`: a client connected to the socket server (its address).
+    /// SPWF01 `+WIND:61`: a client connected to the socket server (its address).
     case serverClientConnected(address: String)
-    /// `+WIND:62`: the socket server's client went away (its address).
+    /// SPWF01 `+WIND:62`: the socket server's client went away (its address).
     case serverClientGone(address: String)
-    /// `+WIND:63`: the socket server dropped `bytes` bytes.
+    /// SPWF01 `+WIND:63`: the socket server dropped `bytes` bytes. (The SPWF04's WINDs 61-63 name a server and a
+    /// client: they stay `.other`, and `ATDialect.parseServerIndication(number:text:)` reads them.)
     case serverDroppingData(bytes: Int)
     /// SPWF01 `+WIND:64`: the socket server's client sent data: `messages` arrivals, `last` bytes in the last one,
     /// `total` bytes waiting (read them in data mode).
@@ -64,13 +65,13 @@ public enum ATIndication: Equatable, Sendable {
             self = .pendingData(socket: socket, unread: unread)
         case 59 where dialect.family == .spwf01: self = .commandMode
         case 60 where dialect.family == .spwf01: self = .dataMode
-        case 61, 62:
+        case 61 where dialect.family == .spwf01, 62 where dialect.family == .spwf01:
             self = .other(number: number, text: text)
             let prefix = number == 61 ? "Incoming Socket Client:" : "Socket Client Gone:"
             guard let rest = ATBytes.after(prefix, in: bytes), !rest.isEmpty else { return }
             let address = ATBytes.text(rest.split(separator: 0x3A, omittingEmptySubsequences: false)[0])
             self = number == 61 ? .serverClientConnected(address: address) : .serverClientGone(address: address)
-        case 63:
+        case 63 where dialect.family == .spwf01:
             self = .other(number: number, text: text)
             guard let rest = ATBytes.after("Sockd Dropping Data:", in: bytes),
                 let count = ATBytes.decimal(rest.split(separator: 0x3A, omittingEmptySubsequences: false)[0])

@@ -27,6 +27,17 @@ public enum TestPorts {
         onLoopback(port, type: Int32(SOCK_STREAM.rawValue)) { connect($0, $1, $2) == 0 }
     }
 
+    /// Whether 127.0.0.1:`port` stops accepting TCP connections within `seconds` (a listener closed by another
+    /// process or event loop goes away shortly after it says so).
+    public static func stopsListening(_ port: Int, within seconds: Double = 5) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while isListening(port) {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return true
+    }
+
     private static func isFree(_ port: Int, type: Int32) -> Bool {
         onLoopback(port, type: type) { bind($0, $1, $2) == 0 }
     }

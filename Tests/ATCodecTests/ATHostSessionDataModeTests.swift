@@ -115,6 +115,11 @@ struct ATHostSessionDataModeTests {
         #expect(
             ATIndication(number: 64, text: "Sockd Pending Data:2:5:130", dialect: d)
                 == .serverPendingData(messages: 2, last: 5, total: 130))
+        // The SPWF04's WINDs 61-63 carry server and client ids: `.other`, read by `parseServerIndication`.
+        let spwf04Connected = "Incoming Socket Client:10.0.0.9:4242:1:3"
+        #expect(
+            ATIndication(number: 61, text: spwf04Connected, dialect: .spwf04)
+                == .other(number: 61, text: spwf04Connected))
         #expect(
             ATIndication(number: 64, text: "Sockd Pending Data:2:x", dialect: d)
                 == .other(number: 64, text: "Sockd Pending Data:2:x"))

@@ -100,6 +100,6 @@ struct DriverServerSocketTests {
         }
         try await driver.closeServer(server: 0)
         #expect(try await driver.serverList() == [])
-        #expect(!TestPorts.isListening(port))
+        #expect(await TestPorts.stopsListening(port))
     }
 }
