@@ -74,7 +74,7 @@ public final class ModuleEngine: @unchecked Sendable {
     static let busyQueueLimit = 64
     /// Commands whose line is followed by a raw data block: nothing after one is read as a line while
     /// an effect is in flight, because the block's bytes may be anything.
-    static let blockCommands: Set<String> = ["AT+S.SOCKW", "AT+S.TLSCERT"]
+    static let blockCommands: Set<String> = ["AT+S.SOCKW", "AT+S.TLSCERT", "AT+S.FSC", "AT+S.FSA"]
 
     /// Whether a command line announces a block of key material: AT+S.TLSCERT to `key` or `f_key`.
     static func announcesKey(_ line: ATCommandLine) -> Bool {
