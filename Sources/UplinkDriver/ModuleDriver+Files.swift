@@ -9,7 +9,9 @@ extension ModuleDriver {
     public func createFile(_ name: String, contents: [UInt8]) async throws {
         guard !contents.isEmpty else { throw ModuleDriverError.invalidParameter("an empty file") }
         let dialect = await self.dialect
-        if let create = try optionalCommand({ () throws(ATCommandError) in try dialect.fileCreateCommand(name, size: contents.count) }) {
+        if let create = try optionalCommand({ () throws(ATCommandError) in
+            try dialect.fileCreateCommand(name, size: contents.count)
+        }) {
             try await send(create)
         }
         try await appendFile(name, contents)
@@ -79,7 +81,9 @@ extension ModuleDriver {
     /// Renames a file (SPWF04 `FSR`); SPWF01 has no rename.
     public func renameFile(_ old: String, to new: String) async throws {
         let dialect = await self.dialect
-        guard let rename = try optionalCommand({ () throws(ATCommandError) in try dialect.fileRenameCommand(old, to: new) })
+        guard
+            let rename = try optionalCommand({ () throws(ATCommandError) in try dialect.fileRenameCommand(old, to: new)
+                })
         else { throw ModuleDriverError.invalidParameter("a rename: \(dialect) has no FSR") }
         try await send(rename)
     }

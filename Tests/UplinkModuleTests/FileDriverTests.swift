@@ -10,7 +10,9 @@ import UplinkTestSupport
 /// were loaded from files of the module's volume.
 @Suite("Files: the host driver over a pty, and TLSCERT from a file", .serialized, .timeLimit(.minutes(2)))
 struct FileDriverTests {
-    @Test("create, append, list, read (whole and a range), rename, delete; errors come back", arguments: DriverTests.profiles)
+    @Test(
+        "create, append, list, read (whole and a range), rename, delete; errors come back",
+        arguments: DriverTests.profiles)
     func driverRoundTrip(profile: ModuleProfile) async throws {
         let rig = try await DriverRig.start(profile)
         let spwf04 = profile.dialect.family == .spwf04
@@ -116,11 +118,14 @@ struct FileDriverTests {
         let four = try await DriverRig.start(.spwf04)
         try await four.driver.createFile("root.pem", contents: ca)
         try await four.driver.storeCredential(.ca, fromFile: "root.pem")
-        let content = try await four.driver.send(ATDialect.spwf04.credentialContentCommand ?? ATDialect.spwf04.fileListCommand)
+        let content = try await four.driver.send(
+            ATDialect.spwf04.credentialContentCommand ?? ATDialect.spwf04.fileListCommand)
         #expect(content.lines.contains(.variable(name: "ca", value: String(ca.count))))
         await four.stop()
         let one = try await DriverRig.start(.spwf01)
-        await #expect(throws: ModuleDriverError.self) { try await one.driver.storeCredential(.ca, fromFile: "/root.pem") }
+        await #expect(throws: ModuleDriverError.self) {
+            try await one.driver.storeCredential(.ca, fromFile: "/root.pem")
+        }
         await one.stop()
     }
 }

@@ -185,7 +185,8 @@ struct FileTranscriptTests {
         try await host.expect(full)
         try await host.send("AT+S.FSL\r")
         let listing = try await host.read(through: wire.ok)
-        #expect(listing.components(separatedBy: "\r\n").filter { !$0.isEmpty && $0 != "OK" && $0 != "AT-S.OK" }.count == 8)
+        #expect(
+            listing.components(separatedBy: "\r\n").filter { !$0.isEmpty && $0 != "OK" && $0 != "AT-S.OK" }.count == 8)
         #expect(!listing.contains("f8"))
         // The number of files is bounded too.
         for index in 0..<8 { try await host.send(wire.isSPWF01 ? "AT+S.FSD=/f\(index)\r" : "AT+S.FSD=f\(index)\r") }
