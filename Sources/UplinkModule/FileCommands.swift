@@ -1,5 +1,6 @@
 import ATCodec
 import NIOCore
+import UplinkCredentials
 
 extension ModuleEngine {
     static let fileCommands: [ATCommandSpec] = [
@@ -139,12 +140,23 @@ extension ModuleEngine {
         try persist(ModuleFileSystem.flashName, volume.serialized())
     }
 
-    /// The raw bytes of a file (FSP), recorded in the trace as binary.
+    /// The raw bytes of a file (FSP), recorded in the trace as binary (hidden when they hold a private key).
     func emitFileBytes(_ bytes: [UInt8]) {
         guard !bytes.isEmpty else { return }
         var buffer = ByteBufferAllocator().buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
-        emitBinary(buffer)
+        emitBinary(buffer, secret: Self.holdsPrivateKey(bytes))
+    }
+
+    /// Whether bytes hold a private key: a PEM `PRIVATE KEY` block, or a key in DER.
+    static func holdsPrivateKey(_ bytes: [UInt8]) -> Bool {
+        let marker = Array("PRIVATE KEY-----".utf8)
+        if bytes.count >= marker.count,
+            (0...(bytes.count - marker.count)).contains(where: { bytes[$0..<$0 + marker.count].elementsEqual(marker) })
+        {
+            return true
+        }
+        return bytes.first == 0x30 && (try? CredentialKey(bytes: bytes)) != nil
     }
 
     /// SPWF04 TLSCERT from a file: the contents of `name`, or `fileNotFound`.

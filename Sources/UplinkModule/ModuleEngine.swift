@@ -209,10 +209,10 @@ public final class ModuleEngine: @unchecked Sendable {
         output.writeBytes(bytes)
     }
 
-    /// Writes raw socket data (SOCKR).
-    func emitBinary(_ buffer: ByteBuffer) {
+    /// Writes raw data (SOCKR, FSP); `secret` bytes (a private key) are hidden in the trace.
+    func emitBinary(_ buffer: ByteBuffer, secret: Bool = false) {
         guard buffer.readableBytes > 0 else { return }
-        trace?.record(.toHost, buffer.readableBytesView, binary: true)
+        trace?.record(.toHost, buffer.readableBytesView, binary: true, secret: secret)
         var copy = buffer
         output.writeBuffer(&copy)
     }
@@ -490,7 +490,10 @@ public final class ModuleEngine: @unchecked Sendable {
             apply(outcome)
         case .block(let bytes):
             guard case .awaitingBlock(let next) = state else { return }
-            trace?.record(.fromHost, bytes, binary: true, secret: blockIsSecret)
+            if let trace {
+                // A file may hold a private key (FSC/FSA of a key file, later loaded with TLSCERT).
+                trace.record(.fromHost, bytes, binary: true, secret: blockIsSecret || Self.holdsPrivateKey(bytes))
+            }
             blockTimer?.cancel()
             blockTimer = nil
             state = .idle

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UplinkCredentials
 import UplinkModule
 
 /// The file system commands byte for byte in each dialect (docs/at-commands.md, "Files"): what each command
@@ -244,4 +245,34 @@ struct FileTranscriptTests {
         try await second.send("AT+S.FSP=/a.bin,0,10\r")
         try await second.expect((wire.isSPWF01 ? "" : "AT-S.Reading:10:10\r\n") + "\u{1}\u{2}binary\r\n" + wire.ok)
     }
+
+    @Test("a private key in a file (PEM or DER) is hidden in the trace, both ways; other file data is traced")
+    func keysHiddenInTrace() async throws {
+        let wire = Wire.spwf04
+        let path = NSTemporaryDirectory() + "uplink-files-trace-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let host = try await TestHost(profile: wire.profile, trace: try ModuleTrace(path: path))
+        defer { Task { await host.shutdown() } }
+        try await host.expect(wire.boot)
+        let key = try CredentialKey.generate(.ecP256)
+        let pem = Array(key.pemString.utf8)
+        let der = try key.derBytes(key.format)
+        let plain = Array("plain file data, not secret".utf8)
+        for (name, bytes) in [("k.pem", pem), ("k.der", der), ("plain", plain)] {
+            try await host.send("AT+S.FSC=\(name),\(bytes.count)\r")
+            try await host.send(bytes: bytes)
+            try await host.expect(wire.ok)
+            try await host.send("AT+S.FSP=\(name),0,\(bytes.count)\r")
+            try await host.expect("AT-S.Reading:\(bytes.count):\(bytes.count)\r\n")
+            #expect(try await host.next(bytes.count) == bytes)
+            try await host.expect(wire.ok)
+        }
+        let trace = try String(contentsOfFile: path, encoding: .utf8)
+        func hex(_ bytes: ArraySlice<UInt8>) -> String { bytes.map { String(format: " %02x", $0) }.joined() }
+        #expect(!trace.contains(hex(pem[40..<60])))
+        #expect(!trace.contains(hex(der[8..<28])))
+        #expect(trace.components(separatedBy: "redacted").count - 1 == 4)
+        #expect(trace.components(separatedBy: hex(plain[...])).count - 1 == 2)
+    }
+
 }
