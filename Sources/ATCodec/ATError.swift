@@ -70,6 +70,21 @@ public struct ATError: Error, Equatable, Sendable {
     /// SOCKW: the peer stopped reading and the bytes could not be handed over before the deadline.
     public static let writeTimedOut = ATError(code: 32, text: "Write timed out")
 
+    // MARK: The file system (80–85)
+
+    /// FSA, FSD, FSP, FSR or TLSCERT named a file that does not exist.
+    public static let fileNotFound = ATError(code: 80, text: "File not found")
+    /// SPWF01 FSC, or FSR's new name, named a file that exists already.
+    public static let fileExists = ATError(code: 81, text: "File already exists")
+    /// The file would grow past its size (SPWF01: what FSC allocated) or the largest file the module takes.
+    public static let fileTooLarge = ATError(code: 82, text: "File too large")
+    /// An empty or too long file name, or one with a space, a control byte or non-ASCII text.
+    public static let invalidFileName = ATError(code: 83, text: "Invalid file name")
+    /// No room left on the volume: its bytes or its number of files.
+    public static let fileSystemFull = ATError(code: 84, text: "File system full")
+    /// FSP asked for bytes past the end of the file.
+    public static let fileRangeInvalid = ATError(code: 85, text: "Offset past end of file")
+
     // MARK: Credentials refused at TLSCERT / TLSDOMAIN time (20, 40–49)
 
     /// Credential data refused for a reason no more precise entry names.
@@ -151,6 +166,7 @@ public struct ATError: Error, Equatable, Sendable {
         .tlsClientCertificateRequired, .tlsClientCertificateRefused, .tlsServerClosed, .tlsBadServerCertificate,
         .illegalSocketID, .pendingData, .socketNotConnected, .serverPortInUse,
         .dataModeNotAvailable, .commandModeNotAvailable, .socketServerRunning, .socketServerNotRunning,
+        .fileNotFound, .fileExists, .fileTooLarge, .invalidFileName, .fileSystemFull, .fileRangeInvalid,
     ]
 
     /// The longest error line a module may print, in bytes, without its CR LF (a firmware reads lines into

@@ -4,7 +4,7 @@ import NIOCore
 extension ModuleEngine {
     static var commandCatalog: [ATCommandSpec] {
         configurationCommands + wifiCommands + socketCommands + tlsCommands + dataModeCommands
-            + serverSocketCommands
+            + serverSocketCommands + fileCommands
     }
 
     static let configurationCommands: [ATCommandSpec] = [

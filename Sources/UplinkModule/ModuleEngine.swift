@@ -80,7 +80,9 @@ public final class ModuleEngine: @unchecked Sendable {
     static let busyQueueLimit = 64
     /// Commands whose line is followed by a raw data block: nothing after one is read as a line while
     /// an effect is in flight, because the block's bytes may be anything.
-    static let blockCommands: Set<String> = ["AT+S.SOCKW", "AT+S.SOCKDW", "AT+S.TLSCERT"]
+    static let blockCommands: Set<String> = [
+        "AT+S.SOCKW", "AT+S.SOCKDW", "AT+S.TLSCERT", "AT+S.FSC", "AT+S.FSA",
+    ]
 
     /// Whether a command line announces a block of key material: AT+S.TLSCERT to `key` or `f_key`.
     static func announcesKey(_ line: ATCommandLine) -> Bool {
@@ -221,10 +223,10 @@ public final class ModuleEngine: @unchecked Sendable {
         output.writeBytes(bytes)
     }
 
-    /// Writes raw socket data (SOCKR).
-    func emitBinary(_ buffer: ByteBuffer) {
+    /// Writes raw data (SOCKR, FSP); `secret` bytes (a private key) are hidden in the trace.
+    func emitBinary(_ buffer: ByteBuffer, secret: Bool = false) {
         guard buffer.readableBytes > 0 else { return }
-        trace?.record(.toHost, buffer.readableBytesView, binary: true)
+        trace?.record(.toHost, buffer.readableBytesView, binary: true, secret: secret)
         var copy = buffer
         output.writeBuffer(&copy)
     }
@@ -509,7 +511,10 @@ public final class ModuleEngine: @unchecked Sendable {
             apply(outcome)
         case .block(let bytes):
             guard case .awaitingBlock(let next) = state else { return }
-            trace?.record(.fromHost, bytes, binary: true, secret: blockIsSecret)
+            if let trace {
+                // A file may hold a private key (FSC/FSA of a key file, later loaded with TLSCERT).
+                trace.record(.fromHost, bytes, binary: true, secret: blockIsSecret || Self.holdsPrivateKey(bytes))
+            }
             blockTimer?.cancel()
             blockTimer = nil
             state = .idle

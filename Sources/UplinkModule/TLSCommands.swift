@@ -27,14 +27,16 @@ extension ModuleEngine {
             guard let (slot, inFlash) = engine.credentialSlot(named: target, allowAuthority: true) else {
                 throw .invalidArguments
             }
+            // SPWF04: a second field that is not a number names a file of the module's volume (see "Files").
+            if engine.dialect.files.createCarriesData && !parts[1].utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+                let bytes = try engine.credentialFile(String(parts[1]))
+                try engine.storeCredentialBytes(bytes, slot: slot, flash: inFlash)
+                engine.emitOK()
+                return .done
+            }
             let length = try engine.integer(parts[1], in: 1...16_384)
             return .awaitBlock(length: length) { bytes throws(ATError) in
-                if slot == nil {
-                    try engine.persist("tls.auth", bytes)
-                    engine.credentials.authorityKeyID = bytes
-                } else if let slot {
-                    try engine.storeCredential(bytes, in: slot, flash: inFlash)
-                }
+                try engine.storeCredentialBytes(bytes, slot: slot, flash: inFlash)
                 engine.emitOK()
                 return .done
             }
@@ -70,6 +72,16 @@ extension ModuleEngine {
             return .done
         },
     ]
+
+    /// Stores TLSCERT bytes: the SPWF04 `auth` key identifier when `slot` is `nil`, else a credential slot.
+    func storeCredentialBytes(_ bytes: [UInt8], slot: CredentialSlot?, flash inFlash: Bool) throws(ATError) {
+        if let slot {
+            try storeCredential(bytes, in: slot, flash: inFlash)
+        } else {
+            try persist("tls.auth", bytes)
+            credentials.authorityKeyID = bytes
+        }
+    }
 
     /// Maps a TLSCERT slot name to (slot, in flash); `auth` gives a `nil` slot (SPWF04 only).
     func credentialSlot(named name: String, allowAuthority: Bool) -> (CredentialSlot?, Bool)? {
