@@ -11,6 +11,8 @@ public struct ATHostCommand: Equatable, Sendable {
         case data(count: Int)
         /// A reset: no result line; done when the module has booted (`+WIND:32`), or failed by an error line.
         case reboot
+        /// HTTPGET/HTTPPOST: the response's raw bytes (at most `limit`) up to the dialect's end, then OK.
+        case stream(limit: Int)
     }
 
     /// The command line without its CR (`AT+S.SOCKW=0,5`).
