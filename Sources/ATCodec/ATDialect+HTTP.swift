@@ -31,7 +31,8 @@ extension ATDialect {
         host: String, path: String, port: Int, tls: Bool = false, user: String? = nil, password: String? = nil,
         limit: Int = 270_000
     ) throws(ATCommandError) -> ATHostCommand {
-        try httpCommand("AT+S.HTTPGET", host: host, path: path, form: nil, port: port, tls: tls, user: user,
+        try httpCommand(
+            "AT+S.HTTPGET", host: host, path: path, form: nil, port: port, tls: tls, user: user,
             password: password, limit: limit)
     }
 
@@ -41,7 +42,8 @@ extension ATDialect {
         host: String, path: String, form: String, port: Int, tls: Bool = false, user: String? = nil,
         password: String? = nil, limit: Int = 270_000
     ) throws(ATCommandError) -> ATHostCommand {
-        try httpCommand("AT+S.HTTPPOST", host: host, path: path, form: form, port: port, tls: tls, user: user,
+        try httpCommand(
+            "AT+S.HTTPPOST", host: host, path: path, form: form, port: port, tls: tls, user: user,
             password: password, limit: limit)
     }
 

@@ -7,9 +7,4 @@ extension ATError {
     public static let httpReceiveTimedOut = ATError(code: 92, text: "HTTP receive timed out")
     /// HTTPGET/HTTPPOST: the server's bytes are not an HTTP/1.x response, or it closed before the response ended.
     public static let httpBadResponse = ATError(code: 93, text: "HTTP bad response")
-
-    /// The HTTP client's entries of ``catalogue``.
-    static let httpEntries: [ATError] = [
-        .httpHostNotFound, .httpResponseTooLarge, .httpReceiveTimedOut, .httpBadResponse,
-    ]
 }

@@ -126,7 +126,8 @@ extension ModuleEngine {
 
     /// Sends the request and waits for the relay to see the response's end. The receive timeout
     /// (`ip_http_get_recv_timeout`) runs from here: a server silent that long ends the exchange.
-    private func httpSend(_ request: HTTPClientRequest, on channel: Channel, idle: TimeAmount) -> EventLoopFuture<Void> {
+    private func httpSend(_ request: HTTPClientRequest, on channel: Channel, idle: TimeAmount) -> EventLoopFuture<Void>
+    {
         let relay: HTTPResponseRelay
         do {
             relay = try channel.pipeline.syncOperations.handler(type: HTTPResponseRelay.self)
@@ -176,7 +177,8 @@ final class HTTPResponsePrinter {
         guard !effect.isAbandoned else { return nil }
         switch part {
         case .head(let head):
-            var text = "HTTP/\(head.version.major).\(head.version.minor) \(head.status.code) \(head.status.reasonPhrase)\r\n"
+            var text =
+                "HTTP/\(head.version.major).\(head.version.minor) \(head.status.code) \(head.status.reasonPhrase)\r\n"
             for (name, value) in head.headers where name.lowercased() != "transfer-encoding" {
                 text += "\(name): \(value)\r\n"
             }

@@ -4,7 +4,8 @@ import Testing
 /// The host session reading HTTPGET/HTTPPOST replies: the response as one stream, split anywhere on the wire.
 @Suite("AT host session: HTTP responses as streams", .timeLimit(.minutes(1)))
 struct ATHTTPStreamTests {
-    static let response = Array("HTTP/1.0 200 OK\r\nServer: peer\r\nContent-Length: 17\r\n\r\nline\r\nOK then\r\nend".utf8)
+    static let response = Array(
+        "HTTP/1.0 200 OK\r\nServer: peer\r\nContent-Length: 17\r\n\r\nline\r\nOK then\r\nend".utf8)
 
     /// Submits an HTTPGET and feeds `reply` in chunks of `chunk` bytes; returns the exchange's result.
     private func run(_ dialect: ATDialect, _ reply: [UInt8], chunk: Int, limit: Int = 270_000)
@@ -23,7 +24,9 @@ struct ATHTTPStreamTests {
         return nil
     }
 
-    @Test("SPWF01: the bytes up to the final OK line; a body line that starts like OK is body", arguments: [1, 3, 7, 4096])
+    @Test(
+        "SPWF01: the bytes up to the final OK line; a body line that starts like OK is body",
+        arguments: [1, 3, 7, 4096])
     func spwf01(chunk: Int) throws {
         let result = run(.spwf01, Self.response + Array("\r\nOK\r\n".utf8), chunk: chunk)
         let response = try #require(try result?.get())
@@ -53,7 +56,9 @@ struct ATHTTPStreamTests {
             run(.spwf04, Array("AT-S.ERROR:12:Failed to connect\r\n".utf8), chunk: 3)
                 == .failure(.module(.connectionFailed)))
         #expect(
-            run(.spwf04, Array("HTTP/1.0 200 OK\r\n\r\n0123\r\nAT-S.ERROR:91:HTTP response too large\r\n".utf8), chunk: 4)
+            run(
+                .spwf04, Array("HTTP/1.0 200 OK\r\n\r\n0123\r\nAT-S.ERROR:91:HTTP response too large\r\n".utf8),
+                chunk: 4)
                 == .failure(.module(.httpResponseTooLarge)))
     }
 

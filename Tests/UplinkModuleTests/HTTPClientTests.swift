@@ -64,7 +64,8 @@ struct HTTPClientTests {
         // SPWF01 without a port goes to 80; with `localhost` the module's resolver answers 127.0.0.1.
         let command =
             wire.isSPWF01
-            ? "AT+S.HTTPGET=localhost,/echo?a=1,\(peer.port)\r" : "AT+S.HTTPGET=localhost,/echo?a=1,\(peer.port),NULL,NULL,NULL,NULL,NULL\r"
+            ? "AT+S.HTTPGET=localhost,/echo?a=1,\(peer.port)\r"
+            : "AT+S.HTTPGET=localhost,/echo?a=1,\(peer.port),NULL,NULL,NULL,NULL,NULL\r"
         try await host.send(command)
         let request = "GET /echo?a=1 HTTP/1.1\r\nHost: localhost:\(peer.port)\r\nConnection: close\r\n\r\n"
         try await host.expect(
@@ -149,7 +150,9 @@ struct HTTPClientTests {
         #expect(try await host.drain(after: .milliseconds(300)) == "")
     }
 
-    @Test("a server that stalls: what came, then the receive-timeout error; the module answers again", arguments: Wire.both)
+    @Test(
+        "a server that stalls: what came, then the receive-timeout error; the module answers again",
+        arguments: Wire.both)
     func stall(wire: Wire) async throws {
         let peer = try await HTTPPeer.start()
         let host = try await Self.module(wire, receiveTimeout: 1500)
