@@ -167,6 +167,7 @@ public struct ATError: Error, Equatable, Sendable {
         .illegalSocketID, .pendingData, .socketNotConnected, .serverPortInUse,
         .dataModeNotAvailable, .commandModeNotAvailable, .socketServerRunning, .socketServerNotRunning,
         .fileNotFound, .fileExists, .fileTooLarge, .invalidFileName, .fileSystemFull, .fileRangeInvalid,
+        .httpHostNotFound, .httpResponseTooLarge, .httpReceiveTimedOut, .httpBadResponse,
     ]
 
     /// The longest error line a module may print, in bytes, without its CR LF (a firmware reads lines into

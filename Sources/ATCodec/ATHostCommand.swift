@@ -15,6 +15,8 @@ public struct ATHostCommand: Equatable, Sendable {
         case dataMode
         /// The data-mode escape sequence, sent with no CR; done at `+WIND:59`.
         case commandMode
+        /// HTTPGET/HTTPPOST: the response's raw bytes (at most `limit`) up to the dialect's end, then OK.
+        case stream(limit: Int)
     }
 
     /// The command line without its CR (`AT+S.SOCKW=0,5`).

@@ -214,6 +214,13 @@ public struct ATHostSession: Sendable {
             exchange.response.data = bytes
             exchange.dataReceived = true
             inFlight = exchange
+        case .stream(let bytes, _):
+            guard var exchange = inFlight else { return }
+            exchange.response.data = bytes
+            exchange.dataReceived = true
+            inFlight = exchange
+        case .streamTooLong(let count):
+            fail(.protocolViolation("a response of more than \(count) bytes"), &effects)
         case .line(let bytes):
             handleLine(bytes, &effects)
         }
@@ -363,6 +370,9 @@ public struct ATHostSession: Sendable {
         effects.append(.write(exchange.command.bytes))
         if case .data(let count) = exchange.command.reply, dialect.readingPrefix == nil {
             framer.beginData(count: count)
+        }
+        if case .stream(let limit) = exchange.command.reply {
+            framer.beginStream(dialect.httpStreamEnd(limit: limit))
         }
     }
 }

@@ -15,6 +15,10 @@ public struct ATReplyFramer: Sendable {
         case lineTooLong(Int)
         /// A complete raw block of the length asked for.
         case data([UInt8])
+        /// The bytes of a stream (``beginStream(_:)``) up to its end marker (`complete`) or up to an error line.
+        case stream([UInt8], complete: Bool)
+        /// A stream passed its limit without an end; carries how many bytes it had.
+        case streamTooLong(Int)
     }
 
     /// The longest line accepted, terminator excluded.
@@ -25,6 +29,7 @@ public struct ATReplyFramer: Sendable {
     private var scan = 0
     private var dataCount: Int?
     private var discarded: Int?
+    private var stream: ATStreamEnd?
 
     /// Creates a framer; `maximumLineLength` bounds one line (mbed's SPWFSA01 reads lines into 256 bytes).
     public init(maximumLineLength: Int = 1024) {
@@ -51,6 +56,15 @@ public struct ATReplyFramer: Sendable {
         scan = start
     }
 
+    /// Whether the framer is collecting a stream.
+    public var isInStream: Bool { stream != nil }
+
+    /// Takes what follows as one stream of raw bytes (an HTTP response), up to `end`'s marker or an error line.
+    public mutating func beginStream(_ end: ATStreamEnd) {
+        stream = end
+        scan = start
+    }
+
     /// Drops everything buffered and returns to line mode (after a timeout, or a module reset).
     public mutating func reset() {
         buffer.removeAll(keepingCapacity: true)
@@ -58,10 +72,14 @@ public struct ATReplyFramer: Sendable {
         scan = 0
         dataCount = nil
         discarded = nil
+        stream = nil
     }
 
     /// Returns the next event, or `nil` when more bytes are needed.
     public mutating func next() -> Event? {
+        if let end = stream {
+            return nextInStream(end)
+        }
         if let count = dataCount {
             guard buffer.count - start >= count else { return nil }
             let block = Array(buffer[start..<start + count])
@@ -108,5 +126,70 @@ public struct ATReplyFramer: Sendable {
             scan -= start
             start = 0
         }
+    }
+
+    /// The stream's event once its end marker or an error line is in the buffer. The search resumes where the last
+    /// one stopped (less a marker's length), so the cost stays linear in the stream's size.
+    private mutating func nextInStream(_ end: ATStreamEnd) -> Event? {
+        let from = max(start, scan - max(end.marker.count, end.errorPrefix.count + 2))
+        var index = from
+        while index < buffer.count {
+            if matches(end.marker, at: index) {
+                let bytes = Array(buffer[start..<index])
+                start = index + (end.keepsMarker ? 0 : end.marker.count)
+                return finishStream(.stream(bytes, complete: true))
+            }
+            // An error line: at the stream's start, or after a CR LF (which the module wrote to end a partial line).
+            if index == start, matches(end.errorPrefix, at: index) {
+                return finishStream(.stream([], complete: false))
+            }
+            if buffer[index] == 0x0D, matches([0x0D, 0x0A] + end.errorPrefix, at: index) {
+                let bytes = Array(buffer[start..<index])
+                start = index + 2
+                return finishStream(.stream(bytes, complete: false))
+            }
+            index += 1
+        }
+        // Keep the tail that may be the start of a marker for the next search.
+        scan = buffer.count
+        if buffer.count - start > end.limit {
+            let count = buffer.count - start
+            start = buffer.count
+            return finishStream(.streamTooLong(count))
+        }
+        return nil
+    }
+
+    private mutating func finishStream(_ event: Event) -> Event {
+        stream = nil
+        scan = start
+        compact()
+        return event
+    }
+
+    private func matches(_ needle: [UInt8], at index: Int) -> Bool {
+        guard !needle.isEmpty, index + needle.count <= buffer.count else { return false }
+        for offset in 0..<needle.count where buffer[index + offset] != needle[offset] { return false }
+        return true
+    }
+}
+
+/// Where a stream of raw bytes in a module's reply ends (an HTTP response): its marker, and whether the marker is
+/// left to be read as lines (SPWF01: it is the OK line); an error line ends it too.
+public struct ATStreamEnd: Equatable, Sendable {
+    /// The bytes that end the stream.
+    public var marker: [UInt8]
+    /// Whether the marker stays in the buffer, to be read as lines after the stream.
+    public var keepsMarker: Bool
+    /// How an error line starts (`ERROR` / `AT-S.ERROR`).
+    public var errorPrefix: [UInt8]
+    /// The most bytes the stream may have.
+    public var limit: Int
+
+    public init(marker: [UInt8], keepsMarker: Bool, errorPrefix: [UInt8], limit: Int) {
+        self.marker = marker
+        self.keepsMarker = keepsMarker
+        self.errorPrefix = errorPrefix
+        self.limit = limit
     }
 }

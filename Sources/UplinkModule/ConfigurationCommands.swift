@@ -4,7 +4,7 @@ import NIOCore
 extension ModuleEngine {
     static var commandCatalog: [ATCommandSpec] {
         configurationCommands + wifiCommands + socketCommands + tlsCommands + dataModeCommands
-            + serverSocketCommands + fileCommands
+            + serverSocketCommands + fileCommands + httpCommands
     }
 
     static let configurationCommands: [ATCommandSpec] = [
