@@ -121,7 +121,7 @@ extension ModuleDriver {
             socket.peerClosed = true
             wake(&socket)
             sockets[id] = socket
-        case .consoleActive, .hardwareStarted, .other:
+        case .consoleActive, .hardwareStarted, .other, .mqttMessage, .mqttClosed:
             break
         }
     }

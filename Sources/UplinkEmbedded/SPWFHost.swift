@@ -152,7 +152,7 @@ public struct SPWFHost<Port: SPWFPort> {
             if id >= 0 && id < Self.socketCount { unread[id] = count }
         case .socketClosed(let id):
             if id >= 0 && id < Self.socketCount { peerClosed[id] = true }
-        case .consoleActive, .hardwareStarted, .other:
+        case .consoleActive, .hardwareStarted, .other, .mqttMessage, .mqttClosed:
             break
         }
         onIndication?(indication)

@@ -3,7 +3,7 @@ import NIOCore
 
 extension ModuleEngine {
     static var commandCatalog: [ATCommandSpec] {
-        configurationCommands + wifiCommands + socketCommands + tlsCommands
+        configurationCommands + wifiCommands + socketCommands + tlsCommands + mqttClientCommands
     }
 
     static let configurationCommands: [ATCommandSpec] = [

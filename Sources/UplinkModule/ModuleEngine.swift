@@ -37,6 +37,8 @@ public final class ModuleEngine: @unchecked Sendable {
     var radio = RadioState.off
     var clockOffset: Int64 = 0
     var credentials: ModuleCredentials
+    /// The SPWF04's MQTT connection (`AT+S.MQTTCONN`), see MQTTClientCommands.swift.
+    var mqttSession: ModuleMQTTSession?
     var bootedAt = NIODeadline.now()
     /// Bumped at every reset, so work started before it is ignored when it completes.
     var generation = 0
@@ -270,6 +272,16 @@ public final class ModuleEngine: @unchecked Sendable {
         var number: Int
         var text: String
         var socket: ModuleSocket?
+        /// The whole WIND as bytes, when it carries raw data (SPWF04's `+WIND:86`); held, not dropped, while masked.
+        var raw: [UInt8]? = nil
+        /// Runs once the WIND is written (the MQTT client's buffer accounting).
+        var onSent: (() -> Void)? = nil
+    }
+
+    /// Queues a WIND given as bytes (it carries raw data); `onSent` runs when it is written.
+    func indicateRaw(_ number: Int, _ bytes: [UInt8], onSent: (() -> Void)?) {
+        pendingWinds.append(PendingWind(number: number, text: "", socket: nil, raw: bytes, onSent: onSent))
+        flushWindsIfIdle()
     }
 
     /// Queues a WIND; it goes out at once when no command is in progress, else right after the reply.
@@ -311,6 +323,15 @@ public final class ModuleEngine: @unchecked Sendable {
         let winds = pendingWinds
         pendingWinds.removeAll()
         for wind in winds {
+            if let raw = wind.raw {
+                if isMasked(wind.number) {
+                    pendingWinds.append(wind)
+                } else {
+                    emit(raw)
+                    wind.onSent?()
+                }
+                continue
+            }
             if isMasked(wind.number) {
                 if wind.number == 55 || wind.number == 58, let socket = wind.socket, sockets[socket.id] === socket {
                     pendingWinds.append(wind)
@@ -625,6 +646,7 @@ public final class ModuleEngine: @unchecked Sendable {
     }
 
     func closeAllSockets() {
+        closeMQTTSession()
         for index in sockets.indices {
             if let socket = sockets[index] {
                 sockets[index] = nil
