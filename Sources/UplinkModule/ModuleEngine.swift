@@ -322,13 +322,16 @@ public final class ModuleEngine: @unchecked Sendable {
     private func flushWinds() {
         let winds = pendingWinds
         pendingWinds.removeAll()
+        // Run after the loop: they may queue more WINDs, which must come after these.
+        var sent: [() -> Void] = []
+        defer { for action in sent { action() } }
         for wind in winds {
             if let raw = wind.raw {
                 if isMasked(wind.number) {
                     pendingWinds.append(wind)
                 } else {
                     emit(raw)
-                    wind.onSent?()
+                    if let onSent = wind.onSent { sent.append(onSent) }
                 }
                 continue
             }

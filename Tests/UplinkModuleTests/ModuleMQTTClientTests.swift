@@ -146,6 +146,42 @@ struct ModuleMQTTClientTests {
         await rig.stop()
     }
 
+    @Test(
+        "A full buffer (WIND 86 masked): +WIND:91 once, the broker held back, then every message in order",
+        .enabled(if: toolsPresent))
+    func fullBuffer() async throws {
+        let rig = try await Rig.start()
+        let host = try await Self.module(rig)
+        try await Self.connect(host, rig)
+        try await host.send("AT+S.SCFG=console_wind_off_high,0x00400000\r")
+        try await host.expect(Self.wire.ok)
+        try await host.send("AT+S.MQTTSUB=0,full/#,1\r")
+        try await host.expect(Self.wire.ok, timeout: .seconds(30))
+        let count = 40
+        let lines = rig.folder + "/lines.txt"
+        try (0..<count).map { "m\($0)\n" }.joined().write(toFile: lines, atomically: true, encoding: .utf8)
+        let output = rig.folder + "/pub.out"
+        let publisher = try ChildProcess(
+            path: Self.mosquittoPub, arguments: rig.toolTLS + ["-t", "full/x", "-q", "1", "-l"], standardInput: lines,
+            standardOutput: .file(output), standardError: .standardOutput)
+        try await host.expect("+WIND:91:MQTT Buffer Full:0\r\n", timeout: .seconds(30))
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await host.drain() == "", "nothing else while WIND 86 is masked")
+        try await host.send("AT+S.SCFG=console_wind_off_high,0x00000000\r")
+        try await host.expect(Self.wire.ok)
+        for index in 0..<count {
+            let text = "m\(index)"
+            try await host.expect(
+                "+WIND:86:MQTT Published:0:full/x:1:0:0:\(text.utf8.count):\(text.utf8.count):\(text)\r\n",
+                timeout: .seconds(30))
+        }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while publisher.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        publisher.forceKill()
+        await host.shutdown()
+        await rig.stop()
+    }
+
     @Test("The broker going away: +WIND:87:MQTT Closed:0, and the id is free again")
     func brokerGoesAway() async throws {
         let rig = try await Rig.start()
