@@ -13,10 +13,4 @@ extension ATError {
     public static let mqttMessageTooLong = ATError(code: 94, text: "MQTT message too long")
     /// MQTTCONN with a path: MQTT over WebSocket, which Uplink's module does not speak.
     public static let mqttWebSocketUnsupported = ATError(code: 95, text: "MQTT over WebSocket not supported")
-
-    /// The MQTT client's entries of ``catalogue``.
-    static let mqttCatalogue: [ATError] = [
-        .mqttNotConnected, .mqttAlreadyConnected, .mqttConnectionRefused, .mqttSubscribeRefused,
-        .mqttMessageTooLong, .mqttWebSocketUnsupported,
-    ]
 }

@@ -140,7 +140,9 @@ public struct ATError: Error, Equatable, Sendable {
         .tlsProtocolVersion, .tlsUnknownCA, .tlsNameMismatch, .tlsCertificateExpired, .tlsCertificateNotYetValid,
         .tlsClientCertificateRequired, .tlsClientCertificateRefused, .tlsServerClosed, .tlsBadServerCertificate,
         .illegalSocketID, .pendingData, .socketNotConnected,
-    ] + mqttCatalogue
+        .mqttNotConnected, .mqttAlreadyConnected, .mqttConnectionRefused, .mqttSubscribeRefused, .mqttMessageTooLong,
+        .mqttWebSocketUnsupported,
+    ]
 
     /// The longest error line a module may print, in bytes, without its CR LF (a firmware reads lines into
     /// fixed buffers: mbed's is 256 bytes).

@@ -62,7 +62,9 @@ public enum ATIndication: Equatable, Sendable {
             guard suffix == 0 || rest.count > idBytes.count, let socket = ATBytes.decimal(idBytes) else { return }
             self = .socketClosed(socket: socket)
         case ATMQTTMessageChunk.closedWindNumber:
-            self = ATMQTTMessageChunk.parseClosed(bytes).map { .mqttClosed(client: $0) } ?? .other(number: number, text: text)
+            self =
+                ATMQTTMessageChunk.parseClosed(bytes).map { .mqttClosed(client: $0) }
+                ?? .other(number: number, text: text)
         default:
             self =
                 ATIndication.wifiFailureNumbers.contains(number)

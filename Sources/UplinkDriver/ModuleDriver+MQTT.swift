@@ -51,7 +51,8 @@ extension ModuleDriver {
     public func mqttUnsubscribe(client: Int, filter: String) async throws {
         let dialect = await self.dialect
         try await send(
-            try command { () throws(ATCommandError) in try dialect.mqttUnsubscribeCommand(client: client, filter: filter)
+            try command { () throws(ATCommandError) in
+                try dialect.mqttUnsubscribeCommand(client: client, filter: filter)
             }, timeout: configuration.socketOpenTimeout)
     }
 

@@ -151,7 +151,8 @@ extension ModuleEngine {
         configuration.will = will
         configuration.reconnect = MQTTReconnectPolicy.disabled
         configuration.reconnect.initialConnectAttempts = retry + 1
-        configuration.connectTimeout = Duration.seconds(Int64(max(1, options.connectTimeout.nanoseconds / 1_000_000_000)))
+        configuration.connectTimeout = Duration.seconds(
+            Int64(max(1, options.connectTimeout.nanoseconds / 1_000_000_000)))
         // A message larger than what the module holds for its host closes the connection (WIND 87), never silently.
         configuration.maximumPacketSize = Self.heldByteLimitForPackets
         configuration.subscriptionBufferSize = ModuleMQTTSession.heldLimit

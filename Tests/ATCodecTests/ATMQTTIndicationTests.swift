@@ -9,7 +9,8 @@ struct ATMQTTIndicationTests {
         effects.compactMap { if case .indication(let indication) = $0 { return indication } else { return nil } }
     }
 
-    static let transcript = Array("+WIND:86:MQTT Published:0:a%3Ab:2:1:0:5:9:\r\n\0\n:\r\n".utf8)
+    static let transcript =
+        Array("+WIND:86:MQTT Published:0:a%3Ab:2:1:0:5:9:\r\n\0\n:\r\n".utf8)
         + Array("+WIND:87:MQTT Closed:0\r\n".utf8)
 
     static let expected: [ATIndication] = [

@@ -126,7 +126,8 @@ struct ModuleMQTTClientTests {
             try await host.send("AT+S.MQTTPUB=0,out/\(qos),\(qos),1,\(payload.utf8.count)\r\(payload)")
             try await host.expect(Self.wire.ok, timeout: .seconds(30))
             let received = try await Self.run(
-                Self.mosquittoSub, rig.toolTLS + ["-t", "out/\(qos)", "-q", "2", "-C", "1", "-W", "20", "-F", "%q %r %p"],
+                Self.mosquittoSub,
+                rig.toolTLS + ["-t", "out/\(qos)", "-q", "2", "-C", "1", "-W", "20", "-F", "%q %r %p"],
                 in: rig.folder)
             #expect(received == "\(qos) 1 \(payload)\n")
         }

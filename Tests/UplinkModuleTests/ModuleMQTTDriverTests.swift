@@ -9,7 +9,8 @@ import UplinkProcess
 /// The host driver's MQTT methods driving the SPWF04's own MQTT client over a pty, against mosquitto with mutual TLS.
 @Suite("Host driver: the SPWF04's MQTT client over a pty", .serialized, .timeLimit(.minutes(3)))
 struct ModuleMQTTDriverTests {
-    @Test("connect, subscribe, publish both ways (a long binary message in chunks), unsubscribe, broker gone, disconnect")
+    @Test(
+        "connect, subscribe, publish both ways (a long binary message in chunks), unsubscribe, broker gone, disconnect")
     func endToEnd() async throws {
         let rig = try await ModuleMQTTClientTests.Rig.start()
         let module = try await DriverRig.start(.spwf04, dnsServers: [rig.nsd.address]) { options in
