@@ -68,7 +68,7 @@ struct Device {
         case .hardwareStarted: print("[fw] module: +WIND:32 hardware started")
         case .wifiUp(let address): print("[fw] module: +WIND:24 Wi-Fi up, \(address)")
         case .wifiFailure(let number, let text): print("[fw] module: +WIND:\(number) \(text)")
-        case .pendingData, .socketClosed, .other: break
+        case .pendingData, .socketClosed, .mqttMessage, .mqttClosed, .other: break
         }
     }
 
