@@ -262,6 +262,28 @@ struct ModuleMQTTClientTests {
         await rig.stop()
     }
 
+    @Test("Plain TCP: a CONNACK refusal is its own error; a reset closes the connection with no WIND 87")
+    func plainRefusedAndReset() async throws {
+        let refusing = try await MosquittoBroker.start(listenerLines: ["allow_anonymous false"])
+        let open = try await MosquittoBroker.start(listenerLines: [])
+        let host = try await TestHost(profile: .spwf04)
+        try await host.read(through: "+WIND:0:Console active\r\n")
+        try await host.joinWiFi()
+        try await host.send("AT+S.MQTTCONN=127.0.0.1,\(refusing.port),,0,,,anon,,,,,\r")
+        try await host.expect(Self.wire.error(92, "MQTT connection refused"), timeout: .seconds(30))
+        try await host.send("AT+S.MQTTCONN=localhost,\(open.port),NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,\r")
+        try await host.expect("AT-S.On:127.0.0.1:0\r\n" + Self.wire.ok, timeout: .seconds(30))
+        try await host.send("AT+S.RESET\r")
+        try await host.read(through: "+WIND:32:WiFi Hardware Started\r\n", timeout: .seconds(30))
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(!(try await host.drain()).contains("+WIND:87"))
+        try await host.send("AT+S.MQTTDISC=0\r")
+        try await host.expect(Self.wire.error(90, "MQTT not connected"))
+        await host.shutdown()
+        refusing.stop()
+        open.stop()
+    }
+
     @Test("A broker refusing the client certificate: the TLS error, not a generic one")
     func unknownCertificate() async throws {
         let rig = try await Rig.start()
