@@ -69,7 +69,7 @@ struct Device {
         case .wifiUp(let address): print("[fw] module: +WIND:24 Wi-Fi up, \(address)")
         case .wifiFailure(let number, let text): print("[fw] module: +WIND:\(number) \(text)")
         case .pendingData, .socketClosed, .other, .commandMode, .dataMode, .serverClientConnected, .serverClientGone,
-            .serverDroppingData, .serverPendingData:
+            .serverDroppingData, .serverPendingData, .mqttMessage, .mqttClosed:
             break
         }
     }

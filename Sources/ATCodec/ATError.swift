@@ -168,6 +168,8 @@ public struct ATError: Error, Equatable, Sendable {
         .dataModeNotAvailable, .commandModeNotAvailable, .socketServerRunning, .socketServerNotRunning,
         .fileNotFound, .fileExists, .fileTooLarge, .invalidFileName, .fileSystemFull, .fileRangeInvalid,
         .httpHostNotFound, .httpResponseTooLarge, .httpReceiveTimedOut, .httpBadResponse,
+        .mqttNotConnected, .mqttAlreadyConnected, .mqttConnectionRefused, .mqttSubscribeRefused, .mqttMessageTooLong,
+        .mqttWebSocketUnsupported,
     ]
 
     /// The longest error line a module may print, in bytes, without its CR LF (a firmware reads lines into

@@ -72,6 +72,8 @@ public struct ATHostSession: Sendable {
     private var heldData: [UInt8] = []
     /// Whether data-mode bytes are held (see ``releaseHeldData()``).
     public var holdsData: Bool { !heldData.isEmpty }
+    /// The text of a `+WIND:86` whose data the framer is reading.
+    private var inlineHeader: [UInt8]?
     /// Whether a timeout left replies that cannot be matched to commands.
     public private(set) var isDesynchronized = false
 
@@ -79,6 +81,7 @@ public struct ATHostSession: Sendable {
     public init(dialect: ATDialect, maximumLineLength: Int = 1024) {
         self.dialect = dialect
         self.framer = ATReplyFramer(maximumLineLength: maximumLineLength)
+        framer.inlineDataHeaders = dialect.family == .spwf04 ? [ATMQTTMessageChunk.inlineDataHeader] : []
     }
 
     /// Commands submitted and not finished.
@@ -91,6 +94,7 @@ public struct ATHostSession: Sendable {
     public mutating func setDialect(_ dialect: ATDialect) {
         guard outstandingCount == 0 else { return }
         self.dialect = dialect
+        framer.inlineDataHeaders = dialect.family == .spwf04 ? [ATMQTTMessageChunk.inlineDataHeader] : []
     }
 
     /// Queues a command; it goes on the wire now if nothing else is.
@@ -127,6 +131,7 @@ public struct ATHostSession: Sendable {
         isDesynchronized = false
         booting = false
         framer.reset()
+        inlineHeader = nil
     }
 
     /// Fails everything outstanding (the link closed).
@@ -210,6 +215,17 @@ public struct ATHostSession: Sendable {
         case .lineTooLong(let count):
             fail(.protocolViolation("a \(count)-byte line from the module"), &effects)
         case .data(let bytes):
+            if let header = inlineHeader {
+                // The bytes of a `+WIND:86` (the framer read them by the header's length).
+                inlineHeader = nil
+                if var chunk = ATMQTTMessageChunk.parseHeader(header) {
+                    chunk.data = bytes
+                    effects.append(.indication(.mqttMessage(chunk)))
+                } else {
+                    effects.append(.indication(.other(number: 86, text: ATBytes.text(header))))
+                }
+                return
+            }
             guard var exchange = inFlight else { return }
             exchange.response.data = bytes
             exchange.dataReceived = true
@@ -229,6 +245,11 @@ public struct ATHostSession: Sendable {
     private mutating func handleLine(_ bytes: [UInt8], _ effects: inout [Effect]) {
         let reply = dialect.parseLine(bytes)
         if case .wind(let number, let text) = reply {
+            if framer.isInData {
+                // A header whose bytes follow (SPWF04's `+WIND:86`): the indication goes out with them.
+                inlineHeader = Array(text.utf8)
+                return
+            }
             let indication = ATIndication(number: number, text: text, dialect: dialect)
             effects.append(.indication(indication))
             handleBoot(indication, &effects)
@@ -350,6 +371,7 @@ public struct ATHostSession: Sendable {
     private mutating func desynchronize(_ effects: inout [Effect]) {
         isDesynchronized = true
         framer.reset()
+        inlineHeader = nil
         for exchange in queue { effects.append(.completed(exchange.id, .failure(.desynchronized))) }
         queue.removeAll()
     }

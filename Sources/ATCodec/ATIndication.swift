@@ -33,6 +33,10 @@ public enum ATIndication: Equatable, Sendable {
     /// A join failure (`+WIND:20` join failed, `+WIND:40` deauthentication, `+WIND:74` rejected network,
     /// `+WIND:33` BSS lost, `+WIND:41` disassociation, `+WIND:75`–`77` link failures).
     case wifiFailure(number: Int, text: String)
+    /// `+WIND:86` (SPWF04): a message (or one chunk of a long one) for the module's MQTT client.
+    case mqttMessage(ATMQTTMessageChunk)
+    /// `+WIND:87` (SPWF04): the broker or the network closed MQTT connection `client`.
+    case mqttClosed(client: Int)
     /// Any other WIND, as sent.
     case other(number: Int, text: String)
 
@@ -93,6 +97,10 @@ public enum ATIndication: Equatable, Sendable {
             let idBytes = rest.split(separator: 0x3A, omittingEmptySubsequences: false)[0]
             guard suffix == 0 || rest.count > idBytes.count, let socket = ATBytes.decimal(idBytes) else { return }
             self = .socketClosed(socket: socket)
+        case ATMQTTMessageChunk.closedWindNumber:
+            self =
+                ATMQTTMessageChunk.parseClosed(bytes).map { .mqttClosed(client: $0) }
+                ?? .other(number: number, text: text)
         default:
             self =
                 ATIndication.wifiFailureNumbers.contains(number)

@@ -24,6 +24,10 @@ public struct ATReplyFramer: Sendable {
     /// The longest line accepted, terminator excluded.
     public let maximumLineLength: Int
 
+    /// Lines followed by raw bytes whose length the line gives (SPWF04's `+WIND:86`): such a line comes back as
+    /// ``Event/line(_:)`` up to its last field's colon, then its bytes as ``Event/data(_:)``. Empty by default.
+    public var inlineDataHeaders: [ATInlineDataHeader] = []
+
     private var buffer: [UInt8] = []
     private var start = 0
     private var scan = 0
@@ -90,6 +94,21 @@ public struct ATReplyFramer: Sendable {
             return .data(block)
         }
         while scan < buffer.count {
+            if scan == start, !inlineDataHeaders.isEmpty {
+                switch matchInlineHeader() {
+                case .needMore:
+                    compact()
+                    return nil
+                case .header(let end, let length):
+                    let header = Array(buffer[start..<end])
+                    start = end
+                    scan = start
+                    dataCount = length
+                    return .line(header)
+                case .none:
+                    break
+                }
+            }
             if buffer[scan] != 0x0A {
                 scan += 1
                 // A CR may be the first half of the CR LF that ends the line: it counts against the limit only
@@ -118,6 +137,46 @@ public struct ATReplyFramer: Sendable {
         }
         compact()
         return nil
+    }
+
+    private enum InlineMatch {
+        case none
+        case needMore
+        case header(end: Int, length: Int)
+    }
+
+    /// Whether the line at `start` is one of ``inlineDataHeaders``: where its header ends and the data's length.
+    private func matchInlineHeader() -> InlineMatch {
+        let available = buffer.count - start
+        for rule in inlineDataHeaders where !rule.prefix.isEmpty {
+            let shown = min(rule.prefix.count, available)
+            guard buffer[start..<start + shown].elementsEqual(rule.prefix[0..<shown]) else { continue }
+            if shown < rule.prefix.count { return .needMore }
+            var field = 0
+            var fieldStart = start + rule.prefix.count
+            var length: Int? = nil
+            var index = fieldStart
+            while index < buffer.count {
+                let byte = buffer[index]
+                // A header holds no line end, and is bounded like a line.
+                if byte == 0x0A || byte == 0x0D || index - start > maximumLineLength { return .none }
+                if byte == 0x3A {
+                    if field == rule.lengthField {
+                        guard let value = ATBytes.decimal(buffer[fieldStart..<index]) else { return .none }
+                        length = value
+                    }
+                    field += 1
+                    if field == rule.fieldsBeforeData {
+                        guard let length else { return .none }
+                        return .header(end: index + 1, length: length)
+                    }
+                    fieldStart = index + 1
+                }
+                index += 1
+            }
+            return .needMore
+        }
+        return .none
     }
 
     private mutating func compact() {

@@ -122,7 +122,7 @@ extension ModuleDriver {
             wake(&socket)
             sockets[id] = socket
         case .consoleActive, .hardwareStarted, .other, .commandMode, .dataMode, .serverClientConnected,
-            .serverClientGone, .serverDroppingData, .serverPendingData:
+            .serverClientGone, .serverDroppingData, .serverPendingData, .mqttMessage, .mqttClosed:
             break
         }
     }

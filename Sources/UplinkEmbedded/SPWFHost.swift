@@ -155,7 +155,7 @@ public struct SPWFHost<Port: SPWFPort> {
         case .socketClosed(let id):
             if id >= 0 && id < Self.socketCount { peerClosed[id] = true }
         case .consoleActive, .hardwareStarted, .other, .commandMode, .dataMode, .serverClientConnected,
-            .serverClientGone, .serverDroppingData, .serverPendingData:
+            .serverClientGone, .serverDroppingData, .serverPendingData, .mqttMessage, .mqttClosed:
             break
         }
         onIndication?(indication)

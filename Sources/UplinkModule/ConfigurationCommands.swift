@@ -5,6 +5,7 @@ extension ModuleEngine {
     static var commandCatalog: [ATCommandSpec] {
         configurationCommands + wifiCommands + socketCommands + tlsCommands + dataModeCommands
             + serverSocketCommands + fileCommands + httpCommands
+            + mqttClientCommands
     }
 
     static let configurationCommands: [ATCommandSpec] = [

@@ -39,6 +39,8 @@ public final class ModuleEngine: @unchecked Sendable {
     var radio = RadioState.off
     var clockOffset: Int64 = 0
     var credentials: ModuleCredentials
+    /// The SPWF04's MQTT connection (`AT+S.MQTTCONN`), see MQTTClientCommands.swift.
+    var mqttSession: ModuleMQTTSession?
     var bootedAt = NIODeadline.now()
     /// Bumped at every reset, so work started before it is ignored when it completes.
     var generation = 0
@@ -284,6 +286,16 @@ public final class ModuleEngine: @unchecked Sendable {
         var number: Int
         var text: String
         var socket: ModuleSocket?
+        /// The whole WIND as bytes, when it carries raw data (SPWF04's `+WIND:86`); held, not dropped, while masked.
+        var raw: [UInt8]? = nil
+        /// Runs once the WIND is written (the MQTT client's buffer accounting).
+        var onSent: (() -> Void)? = nil
+    }
+
+    /// Queues a WIND given as bytes (it carries raw data); `onSent` runs when it is written.
+    func indicateRaw(_ number: Int, _ bytes: [UInt8], onSent: (() -> Void)?) {
+        pendingWinds.append(PendingWind(number: number, text: "", socket: nil, raw: bytes, onSent: onSent))
+        flushWindsIfIdle()
     }
 
     /// Queues a WIND; it goes out at once when no command is in progress, else right after the reply.
@@ -326,7 +338,19 @@ public final class ModuleEngine: @unchecked Sendable {
         guard dataMode == nil else { return }
         let winds = pendingWinds
         pendingWinds.removeAll()
+        // Run after the loop: they may queue more WINDs, which must come after these.
+        var sent: [() -> Void] = []
+        defer { for action in sent { action() } }
         for wind in winds {
+            if let raw = wind.raw {
+                if isMasked(wind.number) {
+                    pendingWinds.append(wind)
+                } else {
+                    emit(raw)
+                    if let onSent = wind.onSent { sent.append(onSent) }
+                }
+                continue
+            }
             if isMasked(wind.number) {
                 if wind.number == 55 || wind.number == 58, let socket = wind.socket, isAttached(socket) {
                     pendingWinds.append(wind)
@@ -653,6 +677,7 @@ public final class ModuleEngine: @unchecked Sendable {
         socketServer?.close()
         socketServer = nil
         closeAllServers()
+        closeMQTTSession()
         for index in sockets.indices {
             if let socket = sockets[index] {
                 sockets[index] = nil

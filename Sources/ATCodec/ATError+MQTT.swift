@@ -1,0 +1,16 @@
+// The SPWF04 MQTT client's errors (AT+S.MQTTCONN, MQTTSUB, MQTTPUB, MQTTUNSUB, MQTTDISC): codes 94–99 are Uplink's
+// choice (the SPWF04 manual's table was not available); docs/at-commands.md lists them.
+extension ATError {
+    /// MQTTSUB/PUB/UNSUB/DISC named no open MQTT connection (a wrong id, never connected, or closed).
+    public static let mqttNotConnected = ATError(code: 94, text: "MQTT not connected")
+    /// MQTTCONN while the module's one MQTT connection is open.
+    public static let mqttAlreadyConnected = ATError(code: 95, text: "MQTT already connected")
+    /// The broker answered CONNECT with a refusal (bad user or password, client id refused, not authorized).
+    public static let mqttConnectionRefused = ATError(code: 96, text: "MQTT connection refused")
+    /// The broker refused the subscription (SUBACK failure code).
+    public static let mqttSubscribeRefused = ATError(code: 97, text: "MQTT subscribe refused")
+    /// MQTTPUB's message is longer than the module takes (4096 bytes).
+    public static let mqttMessageTooLong = ATError(code: 98, text: "MQTT message too long")
+    /// MQTTCONN with a path: MQTT over WebSocket, which Uplink's module does not speak.
+    public static let mqttWebSocketUnsupported = ATError(code: 99, text: "MQTT over WebSocket not supported")
+}
