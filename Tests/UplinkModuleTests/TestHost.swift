@@ -76,7 +76,7 @@ final class TestHost: @unchecked Sendable {
     }
 
     /// Waits for the next bytes and checks they are exactly `text`.
-    func expect(_ text: String, timeout: Duration = .seconds(5), sourceLocation: SourceLocation = #_sourceLocation)
+    func expect(_ text: String, timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation)
         async throws
     {
         let expected = Array(text.utf8)
