@@ -293,6 +293,7 @@ let package = Package(
             dependencies: [
                 "UplinkIoTFront",
                 "UplinkIoTRegistry",
+                "UplinkIoTStores",
                 "UplinkTLS",
                 "UplinkMQTT",
                 "UplinkMQTTNIO",
