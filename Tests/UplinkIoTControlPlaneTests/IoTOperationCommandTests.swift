@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+import UplinkTestSupport
+
+/// `uplink iot <operation>` on the registry of a data folder, next to a running `uplink iot api` on the same
+/// folder: what one writes, the other (and the AWS CLI) reads.
+@Suite("uplink iot <operation> subcommands", .serialized, .timeLimit(.minutes(5)))
+struct IoTOperationCommandTests {
+    /// Runs `uplink iot <arguments> --data DATA`; the result's `errorType` reads the AWS CLI's error line.
+    static func uplink(_ arguments: [String], data: String) async throws -> IoTFront.Result {
+        let out = NSTemporaryDirectory() + "uplink-iot-op-\(UUID().uuidString)"
+        defer {
+            try? FileManager.default.removeItem(atPath: out + ".out")
+            try? FileManager.default.removeItem(atPath: out + ".err")
+        }
+        let child = try ChildProcess(
+            path: UplinkExecutable.path(), arguments: ["iot"] + arguments + ["--data", data],
+            standardOutput: .file(out + ".out"), standardError: .file(out + ".err"))
+        let deadline = ContinuousClock.now + .seconds(60)
+        while child.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        child.forceKill()
+        return IoTFront.Result(
+            status: child.exitStatus, output: (try? String(contentsOfFile: out + ".out", encoding: .utf8)) ?? "",
+            error: (try? String(contentsOfFile: out + ".err", encoding: .utf8)) ?? "")
+    }
+
+    @Test("Certificates: describe-certificate, update-certificate, list-certificates; errors as the AWS CLI's")
+    func certificates() async throws {
+        let front = try await IoTFront()
+        let created = try await front.aws(["create-keys-and-certificate"])
+        let id = try #require(created.json["certificateId"] as? String)
+
+        let described = try await Self.uplink(["describe-certificate", "--certificate-id", id], data: front.data)
+        #expect(described.status == 0, "\(described.error)")
+        let description = described.json["certificateDescription"] as? [String: Any] ?? [:]
+        #expect(description["certificateId"] as? String == id)
+        #expect(description["status"] as? String == "INACTIVE")
+
+        let updated = try await Self.uplink(
+            ["update-certificate", "--certificate-id", id, "--new-status", "ACTIVE"], data: front.data)
+        #expect(updated.status == 0, "\(updated.error)")
+        #expect(updated.output.isEmpty)
+        // The running control plane (another process on the same folder) sees the change.
+        let seen = try await front.aws(["describe-certificate", "--certificate-id", id])
+        #expect((seen.json["certificateDescription"] as? [String: Any])?["status"] as? String == "ACTIVE")
+
+        let listed = try await Self.uplink(["list-certificates", "--page-size", "10"], data: front.data)
+        #expect(listed.status == 0, "\(listed.error)")
+        let ids = (listed.json["certificates"] as? [[String: Any]] ?? []).compactMap { $0["certificateId"] as? String }
+        #expect(ids == [id])
+
+        let internalState = try await Self.uplink(
+            ["update-certificate", "--certificate-id", id, "--new-status", "PENDING_ACTIVATION"], data: front.data)
+        #expect(internalState.status == 254)
+        #expect(internalState.errorType == "InvalidRequestException", "\(internalState.error)")
+        let unknown = try await Self.uplink(
+            ["describe-certificate", "--certificate-id", String(repeating: "0", count: 64)], data: front.data)
+        #expect(unknown.status == 254)
+        #expect(unknown.errorType == "ResourceNotFoundException", "\(unknown.error)")
+        #expect(unknown.error.contains("when calling the DescribeCertificate operation"))
+        await front.stop()
+    }
+
+    @Test("Policies: create-policy (text and file://), get-policy, attach-policy; the AWS CLI lists the attachment")
+    func policies() async throws {
+        let front = try await IoTFront()
+        let created = try await front.aws(["create-keys-and-certificate"])
+        let arn = try #require(created.json["certificateArn"] as? String)
+        let document =
+            #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:Connect","Resource":"*"}]}"#
+
+        let made = try await Self.uplink(
+            ["create-policy", "--policy-name", "p1", "--policy-document", document], data: front.data)
+        #expect(made.status == 0, "\(made.error)")
+        #expect(made.json["policyArn"] as? String == "arn:aws:iot:us-east-1:123456789012:policy/p1")
+        let file = front.data + "-policy.json"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try Data(document.utf8).write(to: URL(fileURLWithPath: file))
+        let fromFile = try await Self.uplink(
+            ["create-policy", "--policy-name", "p2", "--policy-document", "file://" + file], data: front.data)
+        #expect(fromFile.status == 0, "\(fromFile.error)")
+        let again = try await Self.uplink(
+            ["create-policy", "--policy-name", "p1", "--policy-document", document], data: front.data)
+        #expect(again.errorType == "ResourceAlreadyExistsException", "\(again.error)")
+        let malformed = try await Self.uplink(
+            ["create-policy", "--policy-name", "p3", "--policy-document", "{}"], data: front.data)
+        #expect(malformed.errorType == "MalformedPolicyException", "\(malformed.error)")
+
+        let got = try await Self.uplink(["get-policy", "--policy-name", "p2"], data: front.data)
+        #expect(got.json["policyDocument"] as? String == document)
+
+        let attached = try await Self.uplink(
+            ["attach-policy", "--policy-name", "p1", "--target", arn], data: front.data)
+        #expect(attached.status == 0, "\(attached.error)")
+        let listed = try await front.aws(["list-attached-policies", "--target", arn])
+        #expect(
+            (listed.json["policies"] as? [[String: Any]] ?? []).compactMap { $0["policyName"] as? String } == ["p1"])
+        let missing = try await Self.uplink(
+            ["attach-policy", "--policy-name", "nope", "--target", arn], data: front.data)
+        #expect(missing.errorType == "ResourceNotFoundException", "\(missing.error)")
+        await front.stop()
+    }
+}
