@@ -100,4 +100,34 @@ struct IoTOperationCommandTests {
         #expect(missing.errorType == "ResourceNotFoundException", "\(missing.error)")
         await front.stop()
     }
+
+    @Test("Things: create-thing with attributes, describe-thing, attach-thing-principal, list-thing-principals")
+    func things() async throws {
+        let front = try await IoTFront()
+        let created = try await front.aws(["create-keys-and-certificate"])
+        let arn = try #require(created.json["certificateArn"] as? String)
+
+        let made = try await Self.uplink(
+            ["create-thing", "--thing-name", "t1", "--attribute-payload", #"{"attributes":{"serial":"42"}}"#],
+            data: front.data)
+        #expect(made.status == 0, "\(made.error)")
+        #expect(made.json["thingArn"] as? String == "arn:aws:iot:us-east-1:123456789012:thing/t1")
+        let described = try await Self.uplink(["describe-thing", "--thing-name", "t1"], data: front.data)
+        #expect(described.json["attributes"] as? [String: String] == ["serial": "42"])
+        let bad = try await Self.uplink(
+            ["create-thing", "--thing-name", "t2", "--attribute-payload", "serial=42"], data: front.data)
+        #expect(bad.status != 0)
+        #expect(bad.error.contains("--attribute-payload"))
+
+        let attached = try await Self.uplink(
+            ["attach-thing-principal", "--thing-name", "t1", "--principal", arn], data: front.data)
+        #expect(attached.status == 0, "\(attached.error)")
+        let principals = try await Self.uplink(["list-thing-principals", "--thing-name", "t1"], data: front.data)
+        #expect(principals.json["principals"] as? [String] == [arn])
+        let viaAWS = try await front.aws(["list-thing-principals", "--thing-name", "t1"])
+        #expect(viaAWS.json["principals"] as? [String] == [arn])
+        let missing = try await Self.uplink(["describe-thing", "--thing-name", "nope"], data: front.data)
+        #expect(missing.errorType == "ResourceNotFoundException", "\(missing.error)")
+        await front.stop()
+    }
 }

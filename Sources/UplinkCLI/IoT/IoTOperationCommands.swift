@@ -6,5 +6,7 @@ enum IoTOperationCommands {
     static let all: [any ParsableCommand.Type] = [
         IoTDescribeCertificateCommand.self, IoTUpdateCertificateCommand.self, IoTListCertificatesCommand.self,
         IoTCreatePolicyCommand.self, IoTGetPolicyCommand.self, IoTAttachPolicyCommand.self,
+        IoTCreateThingCommand.self, IoTDescribeThingCommand.self, IoTAttachThingPrincipalCommand.self,
+        IoTListThingPrincipalsCommand.self,
     ]
 }

@@ -9,7 +9,7 @@ import UplinkIoTControlPlane
 enum IoTOperationRunner {
     static func run(
         _ operation: String, _ options: IoTRegistryOptions, method: String, path: [String],
-        query: [(String, String)] = [], body: [String: Any]? = nil
+        query: [(String, String)] = [], headers: [String: String] = [:], body: [String: Any]? = nil
     ) async throws {
         let registry = try await options.open()
         let plane = IoTControlPlane(registry: registry, settings: options.settings)
@@ -26,7 +26,7 @@ enum IoTOperationRunner {
         }.joined(separator: "&")
         let bytes = try body.map { Array(try JSONSerialization.data(withJSONObject: $0)) } ?? []
         let response = await plane.handle(
-            IoTAPIRequest(method: method, rawPath: rawPath, rawQuery: rawQuery, body: bytes))
+            IoTAPIRequest(method: method, rawPath: rawPath, rawQuery: rawQuery, headers: headers, body: bytes))
         guard response.status < 300 else {
             let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
             let type = response.headers["x-amzn-ErrorType"] ?? "Unknown"
