@@ -130,4 +130,52 @@ struct IoTOperationCommandTests {
         #expect(missing.errorType == "ResourceNotFoundException", "\(missing.error)")
         await front.stop()
     }
+
+    @Test("CA certificates: get-registration-code, register, describe, update, list, delete")
+    func caCertificates() async throws {
+        let front = try await IoTFront()
+        let pki = try IoTAWSCLITests.PKI()
+        defer { try? FileManager.default.removeItem(atPath: pki.folder) }
+        let code = try await Self.uplink(["get-registration-code"], data: front.data)
+        let registrationCode = try #require(code.json["registrationCode"] as? String, "\(code.error)")
+        #expect(try await front.aws(["get-registration-code"]).json["registrationCode"] as? String == registrationCode)
+
+        let registered = try await Self.uplink(
+            [
+                "register-ca-certificate", "--ca-certificate", pki.file("device-ca.pem"),
+                "--verification-certificate", try pki.verification(code: registrationCode), "--set-as-active",
+                "--allow-auto-registration",
+            ], data: front.data)
+        #expect(registered.status == 0, "\(registered.error)")
+        let id = try #require(registered.json["certificateId"] as? String)
+        #expect(id == IoTAWSCLITests.PKI.id(pki.ca))
+        let wrong = try await Self.uplink(
+            [
+                "register-ca-certificate", "--ca-certificate", pki.file("device-ca.pem"),
+                "--verification-certificate", try pki.verification(code: "not-the-code"),
+            ], data: front.data)
+        #expect(wrong.status == 254)
+        #expect(wrong.errorType != nil, "\(wrong.error)")
+
+        let described = try await Self.uplink(["describe-ca-certificate", "--certificate-id", id], data: front.data)
+        let description = described.json["certificateDescription"] as? [String: Any] ?? [:]
+        #expect(description["status"] as? String == "ACTIVE")
+        #expect(description["autoRegistrationStatus"] as? String == "ENABLE")
+
+        let updated = try await Self.uplink(
+            ["update-ca-certificate", "--certificate-id", id, "--new-status", "INACTIVE"], data: front.data)
+        #expect(updated.status == 0, "\(updated.error)")
+        let viaAWS = try await front.aws(["describe-ca-certificate", "--certificate-id", id])
+        #expect((viaAWS.json["certificateDescription"] as? [String: Any])?["status"] as? String == "INACTIVE")
+        let listed = try await Self.uplink(["list-ca-certificates"], data: front.data)
+        #expect(
+            (listed.json["certificates"] as? [[String: Any]] ?? []).compactMap { $0["certificateId"] as? String }
+                == [id])
+
+        let deleted = try await Self.uplink(["delete-ca-certificate", "--certificate-id", id], data: front.data)
+        #expect(deleted.status == 0, "\(deleted.error)")
+        let gone = try await Self.uplink(["describe-ca-certificate", "--certificate-id", id], data: front.data)
+        #expect(gone.errorType == "ResourceNotFoundException", "\(gone.error)")
+        await front.stop()
+    }
 }

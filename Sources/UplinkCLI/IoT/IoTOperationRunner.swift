@@ -51,4 +51,13 @@ enum IoTOperationRunner {
             throw ValidationError("\(option) \(value): cannot read \(path): \(error.localizedDescription)")
         }
     }
+
+    /// An AWS CLI JSON-object argument (JSON text or `file://PATH`; the shorthand syntax is not read).
+    static func object(_ value: String, option: String) throws -> [String: Any] {
+        let text = try self.text(value, option: option)
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            throw ValidationError("\(option) must be a JSON object (or file://PATH of one)")
+        }
+        return object
+    }
 }
