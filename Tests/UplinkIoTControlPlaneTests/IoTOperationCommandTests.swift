@@ -178,4 +178,57 @@ struct IoTOperationCommandTests {
         #expect(gone.errorType == "ResourceNotFoundException", "\(gone.error)")
         await front.stop()
     }
+
+    @Test(
+        "Registration and the rest: register-certificate(-without-ca), create-keys-and-certificate, by CA, detach, delete, endpoint"
+    )
+    func registrationAndTheRest() async throws {
+        let front = try await IoTFront()
+        let pki = try IoTAWSCLITests.PKI()
+        defer { try? FileManager.default.removeItem(atPath: pki.folder) }
+        let caId = try await IoTAWSCLITests.registerCA(front, pki)
+        let data = front.data
+
+        let registered = try await Self.uplink(
+            ["register-certificate", "--certificate-pem", pki.file("device-0001.pem"), "--set-as-active"], data: data)
+        #expect(registered.status == 0, "\(registered.error)")
+        let id = try #require(registered.json["certificateId"] as? String)
+        let arn = try #require(registered.json["certificateArn"] as? String)
+        let byCA = try await Self.uplink(["list-certificates-by-ca", "--ca-certificate-id", caId], data: data)
+        #expect(
+            (byCA.json["certificates"] as? [[String: Any]] ?? []).compactMap { $0["certificateId"] as? String } == [id])
+        let noCA = try await Self.uplink(
+            ["register-certificate-without-ca", "--certificate-pem", pki.file("device-0002.pem")], data: data)
+        #expect(noCA.status == 0, "\(noCA.error)")
+        #expect(noCA.json["certificateId"] as? String == IoTAWSCLITests.PKI.id(pki.pki.devices[1]))
+        let keys = try await Self.uplink(["create-keys-and-certificate", "--set-as-active"], data: data)
+        #expect((keys.json["keyPair"] as? [String: Any])?["PrivateKey"] is String, "\(keys.error)")
+
+        _ = try await Self.uplink(
+            ["create-policy", "--policy-name", "p", "--policy-document", IoTAWSCLITests.policy], data: data)
+        _ = try await Self.uplink(["attach-policy", "--policy-name", "p", "--target", arn], data: data)
+        let attached = try await Self.uplink(["list-attached-policies", "--target", arn], data: data)
+        #expect(
+            (attached.json["policies"] as? [[String: Any]] ?? []).compactMap { $0["policyName"] as? String } == ["p"])
+
+        let active = try await Self.uplink(["delete-certificate", "--certificate-id", id], data: data)
+        #expect(active.errorType == "CertificateStateException", "\(active.error)")
+        _ = try await Self.uplink(
+            ["update-certificate", "--certificate-id", id, "--new-status", "INACTIVE"], data: data)
+        let conflict = try await Self.uplink(["delete-certificate", "--certificate-id", id], data: data)
+        #expect(conflict.errorType == "DeleteConflictException", "\(conflict.error)")
+        let detached = try await Self.uplink(["detach-policy", "--policy-name", "p", "--target", arn], data: data)
+        #expect(detached.status == 0, "\(detached.error)")
+        let deleted = try await Self.uplink(["delete-certificate", "--certificate-id", id], data: data)
+        #expect(deleted.status == 0, "\(deleted.error)")
+        let gone = try await front.aws(["describe-certificate", "--certificate-id", id])
+        #expect(gone.errorType == "ResourceNotFoundException")
+
+        let endpoint = try await Self.uplink(["describe-endpoint", "--endpoint-type", "iot:Data-ATS"], data: data)
+        let address = try #require(endpoint.json["endpointAddress"] as? String, "\(endpoint.error)")
+        #expect(
+            try await front.aws(["describe-endpoint", "--endpoint-type", "iot:Data-ATS"]).json["endpointAddress"]
+                as? String == address)
+        await front.stop()
+    }
 }

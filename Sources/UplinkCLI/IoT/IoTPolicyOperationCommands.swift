@@ -42,3 +42,37 @@ struct IoTGetPolicyCommand: AsyncParsableCommand {
         try await IoTOperationRunner.run("GetPolicy", registryOptions, method: "GET", path: ["policies", policyName])
     }
 }
+
+/// `uplink iot detach-policy --policy-name NAME --target ARN`.
+struct IoTDetachPolicyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "detach-policy", abstract: "Detach a policy from a target (DetachPolicy).")
+    @OptionGroup var registryOptions: IoTRegistryOptions
+    @Option(name: .long, help: "The policy's name.") var policyName: String
+    @Option(name: .long, help: "The target: a certificate ARN.") var target: String
+
+    func run() async throws {
+        try await IoTOperationRunner.run(
+            "DetachPolicy", registryOptions, method: "POST", path: ["target-policies", policyName],
+            body: ["target": target])
+    }
+}
+
+/// `uplink iot list-attached-policies --target ARN [--page-size N] [--marker M]`.
+struct IoTListAttachedPoliciesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list-attached-policies", abstract: "The policies attached to a target (ListAttachedPolicies).")
+    @OptionGroup var registryOptions: IoTRegistryOptions
+    @Option(name: .long, help: "The target: a certificate ARN.") var target: String
+    @Option(name: .long, help: "At most this many.") var pageSize: Int?
+    @Option(name: .long, help: "The nextMarker of the previous page.") var marker: String?
+
+    func run() async throws {
+        var query = [(String, String)]()
+        if let pageSize { query.append(("pageSize", String(pageSize))) }
+        if let marker { query.append(("marker", marker)) }
+        try await IoTOperationRunner.run(
+            "ListAttachedPolicies", registryOptions, method: "POST", path: ["attached-policies", target],
+            query: query)
+    }
+}
