@@ -298,6 +298,7 @@ let package = Package(
             dependencies: [
                 "UplinkIoTFront",
                 "UplinkIoTRegistry",
+                "UplinkIoTStores",
                 "UplinkTLS",
                 "UplinkMQTT",
                 "UplinkMQTTNIO",

@@ -26,6 +26,8 @@ final class IoTDeviceHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var things: [String] = []
     private var decoder: MQTTFrameDecoder
     private var clientId: String?
+    /// The accepted certificate's id, while the connection is in the front's certificate table.
+    private var certificateId: String?
     private var broker: Channel?
     private var brokerDecoder: MQTTFrameDecoder?
     /// Packets for the broker while its connection opens.
@@ -79,6 +81,13 @@ final class IoTDeviceHandler: ChannelInboundHandler, RemovableChannelHandler {
                 context: IoTPolicyContext(
                     subject: identity.subject, issuer: identity.issuer, serialNumber: identity.serialNumber))
             logger.info("\(peer): certificate \(identity.certificate.certificateId) accepted")
+            let certificate = identity.certificate.certificateId
+            certificateId = certificate
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let loop = context.eventLoop
+            front.certificateConnections.add(certificate, id: connectionId) { reason in
+                loop.execute { bound.value.close(reason) }
+            }
             let timeout = front.configuration.handshakeTimeout
             deadline = context.eventLoop.scheduleTask(in: .milliseconds(Int64(timeout * 1000))) { [weak self] in
                 self?.close("no CONNECT within \(timeout) s")
@@ -262,6 +271,7 @@ final class IoTDeviceHandler: ChannelInboundHandler, RemovableChannelHandler {
         deadline?.cancel()
         if let reason { logger.notice("\(peer) client \(clientId ?? "?"): closed: \(reason)") }
         if let clientId { front.clients.release(clientId, id: connectionId) }
+        if let certificateId { front.certificateConnections.remove(certificateId, id: connectionId) }
         broker?.close(promise: nil)
         broker = nil
         queued = []

@@ -20,9 +20,11 @@ public final class IoTFront: Sendable {
     public let registry: any IoTRegistry
     let admission: IoTAdmission
     let clients = IoTClientTable()
+    let certificateConnections = IoTCertificateConnections()
     let events: IoTEventPublisher
     let group: any EventLoopGroup
-    private let state = NIOLockedValueBox<(channels: [Channel], ports: [Int])>(([], []))
+    private let state = NIOLockedValueBox<(channels: [Channel], ports: [Int], statusCheck: Task<Void, Never>?)>(
+        ([], [], nil))
 
     /// A front over `registry`; nothing listens until ``start()``.
     public init(
@@ -49,19 +51,50 @@ public final class IoTFront: Sendable {
             channels.append(try await listen(port: alpnPort, context: context, requiredALPN: Self.alpnProtocol))
         }
         let ports = channels.map { $0.localAddress?.port ?? 0 }
-        state.withLockedValue { $0 = (channels, ports) }
+        let interval = max(0.05, configuration.statusCheckInterval)
+        let statusCheck = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(interval))
+                guard let self, !Task.isCancelled else { return }
+                await self.closeConnectionsOfInactiveCertificates()
+            }
+        }
+        state.withLockedValue { $0 = (channels, ports, statusCheck) }
         configuration.logger.info(
             "listening on \(configuration.bindHost) ports \(ports.map(String.init).joined(separator: ", "))")
     }
 
     /// Closes the listeners and the event session (open device connections end with their peers).
     public func stop() async {
-        let channels = state.withLockedValue { state in
-            defer { state.channels = [] }
-            return state.channels
+        let (channels, statusCheck) = state.withLockedValue { state in
+            defer { (state.channels, state.statusCheck) = ([], nil) }
+            return (state.channels, state.statusCheck)
         }
+        statusCheck?.cancel()
         for channel in channels { try? await channel.close() }
         await events.close()
+    }
+
+    /// How many live (accepted) connections use the certificate `certificateId`.
+    public func liveConnections(certificateId: String) -> Int { certificateConnections.count(certificateId) }
+
+    /// Closes the live connections of every certificate that is no longer `ACTIVE` in the registry (another
+    /// status, or deleted); runs every ``IoTFrontConfiguration/statusCheckInterval`` seconds. A registry error
+    /// leaves the connections open (logged): the next check tries again.
+    public func closeConnectionsOfInactiveCertificates() async {
+        for id in certificateConnections.certificateIds {
+            let status: IoTCertificateStatus?
+            do {
+                status = try await registry.certificate(id: id)?.status
+            } catch {
+                configuration.logger.error("registry error checking certificate \(id): \(error)")
+                continue
+            }
+            guard status != .active else { continue }
+            let reason = "certificate \(id) is \(status?.rawValue ?? "deleted")"
+            let count = certificateConnections.closeAll(id, reason: reason)
+            configuration.logger.notice("\(reason): \(count) live connection(s) closed")
+        }
     }
 
     /// The server context: TLS ≥ 1.2, a client certificate required and verified by the front's own callback.

@@ -21,6 +21,9 @@ public struct IoTFrontConfiguration: Sendable {
     public var limits = IoTBrokerLimits()
     /// Deadline for the TLS handshake and for the CONNECT after it, in seconds.
     public var handshakeTimeout: Double = 10
+    /// Seconds between checks that each live connection's certificate is still `ACTIVE` in the registry (AWS
+    /// closes connections of a certificate that left `ACTIVE` "within a few minutes").
+    public var statusCheckInterval: Double = 5
     /// Most packets held for the broker while its connection opens.
     public var maximumQueuedPackets = 256
     public var logger = Logger(label: "uplink.iot.front")

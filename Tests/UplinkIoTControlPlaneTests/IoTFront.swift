@@ -69,6 +69,13 @@ final class IoTFront: @unchecked Sendable {
     func aws(_ arguments: [String], accessKey: String = "AKIDUPLINKTEST", secret: String = "dummy-secret")
         async throws -> Result
     {
+        try await Self.aws(arguments, port: port, accessKey: accessKey, secret: secret)
+    }
+
+    /// Runs `aws iot <arguments> --endpoint-url http://127.0.0.1:PORT` with dummy credentials.
+    static func aws(
+        _ arguments: [String], port: Int, accessKey: String = "AKIDUPLINKTEST", secret: String = "dummy-secret"
+    ) async throws -> Result {
         let out = NSTemporaryDirectory() + "uplink-aws-\(UUID().uuidString)"
         defer {
             try? FileManager.default.removeItem(atPath: out + ".out")

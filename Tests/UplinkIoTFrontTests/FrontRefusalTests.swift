@@ -14,8 +14,8 @@ import UplinkMQTTNIO
 @Suite("IoT front: transport refusals and broker behaviours", .serialized)
 struct FrontRefusalTests {
     /// A registered, ACTIVE device with the device policy.
-    static func activeRig() async throws -> FrontRig {
-        let rig = try await FrontRig()
+    static func activeRig(_ store: FrontStore) async throws -> FrontRig {
+        let rig = try await FrontRig(store)
         try await rig.registerCA()
         let first = try rig.device()
         await #expect(throws: (any Error).self) { try await first.connect() }
@@ -23,9 +23,9 @@ struct FrontRefusalTests {
         return rig
     }
 
-    @Test("No SNI: refused before the certificate is looked at (nothing registered)")
-    func noSNI() async throws {
-        let rig = try await FrontRig()
+    @Test("No SNI: refused before the certificate is looked at (nothing registered)", arguments: FrontStore.allCases)
+    func noSNI(_ store: FrontStore) async throws {
+        let rig = try await FrontRig(store)
         try await rig.registerCA()
         let device = try rig.device(transport: try rig.transport(serverName: nil))
         await #expect(throws: (any Error).self) { try await device.connect() }
@@ -37,9 +37,9 @@ struct FrontRefusalTests {
         await rig.stop()
     }
 
-    @Test("Garbage instead of a ClientHello: the connection is closed at once")
-    func garbage() async throws {
-        let rig = try await FrontRig()
+    @Test("Garbage instead of a ClientHello: the connection is closed at once", arguments: FrontStore.allCases)
+    func garbage(_ store: FrontStore) async throws {
+        let rig = try await FrontRig(store)
         let closed = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: rig.mqttPort) { channel in
                 channel.eventLoop.makeSucceededFuture(channel)
@@ -51,9 +51,9 @@ struct FrontRefusalTests {
         await rig.stop()
     }
 
-    @Test("A chain that leads to no registered CA: refused, nothing registered")
-    func foreignChain() async throws {
-        let rig = try await FrontRig()
+    @Test("A chain that leads to no registered CA: refused, nothing registered", arguments: FrontStore.allCases)
+    func foreignChain(_ store: FrontStore) async throws {
+        let rig = try await FrontRig(store)
         try await rig.registerCA()
         let other = try DevPKI.generate(DevPKI.Options())
         let folder = rig.folder + "/other"
@@ -69,9 +69,9 @@ struct FrontRefusalTests {
         await rig.stop()
     }
 
-    @Test("The ALPN port takes only clients that negotiate x-amzn-mqtt-ca")
-    func alpnPort() async throws {
-        let rig = try await Self.activeRig()
+    @Test("The ALPN port takes only clients that negotiate x-amzn-mqtt-ca", arguments: FrontStore.allCases)
+    func alpnPort(_ store: FrontStore) async throws {
+        let rig = try await Self.activeRig(store)
         try await Task.sleep(for: .milliseconds(1100))
         let without = try rig.device(transport: try rig.transport(port: rig.alpnPort))
         await #expect(throws: (any Error).self) { try await without.connect() }

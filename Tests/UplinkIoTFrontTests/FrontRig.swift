@@ -5,12 +5,20 @@ import Testing
 import UplinkCredentials
 import UplinkIoTFront
 import UplinkIoTRegistry
+import UplinkIoTStores
 import UplinkMQTT
 import UplinkMQTTNIO
 import UplinkTestSupport
 
-/// The front between devices and a real mosquitto, on free loopback ports. The registry comes by injection
-/// (``InMemoryIoTRegistry`` here; the lead runs the same tests against the SQLite store).
+/// The registry stores the front's tests run on.
+enum FrontStore: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case memory
+    case sqlite
+    var testDescription: String { rawValue }
+}
+
+/// The front between devices and a real mosquitto, on free loopback ports, on an in-memory or an SQLite
+/// registry (the tests that touch the registry run on both).
 final class FrontRig: Sendable {
     let pki: DevPKI
     let folder: String
@@ -19,13 +27,27 @@ final class FrontRig: Sendable {
     let registry: any IoTRegistry
     let account = IoTAccount()
 
-    /// The registry the tests use; one place to swap the store.
-    static func makeRegistry() -> any IoTRegistry { InMemoryIoTRegistry() }
+    /// A new registry of that store (SQLite: in a new temporary folder, removed by ``removeRegistry(_:)``).
+    static func makeRegistry(_ store: FrontStore) throws -> any IoTRegistry {
+        switch store {
+        case .memory: return InMemoryIoTRegistry()
+        case .sqlite:
+            return try SQLiteIoTRegistry(directory: NSTemporaryDirectory() + "uplink-iot-registry-\(UUID().uuidString)")
+        }
+    }
 
+    /// Removes an SQLite registry's folder.
+    static func removeRegistry(_ registry: any IoTRegistry) {
+        guard let sqlite = registry as? SQLiteIoTRegistry else { return }
+        try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: sqlite.path).deletingLastPathComponent().path)
+    }
+
+    /// A rig on `registry`, else on a new registry of `store`.
     init(
-        registry: any IoTRegistry = FrontRig.makeRegistry(), pkiOptions: DevPKI.Options = DevPKI.Options(),
-        configure: (inout IoTFrontConfiguration) -> Void = { _ in }
+        _ store: FrontStore = .memory, registry: (any IoTRegistry)? = nil,
+        pkiOptions: DevPKI.Options = DevPKI.Options(), configure: (inout IoTFrontConfiguration) -> Void = { _ in }
     ) async throws {
+        let registry = try registry ?? Self.makeRegistry(store)
         pki = try DevPKI.generate(pkiOptions)
         folder = NSTemporaryDirectory() + "uplink-iot-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -47,6 +69,7 @@ final class FrontRig: Sendable {
         await front.stop()
         broker.stop()
         try? FileManager.default.removeItem(atPath: folder)
+        Self.removeRegistry(registry)
     }
 
     var mqttPort: Int { front.ports[0] }
@@ -68,8 +91,12 @@ final class FrontRig: Sendable {
                 IoTRegistrationConfig(templateBody: $0, roleArn: "arn:aws:iam::123456789012:role/r")
             },
             creationDate: Date(), lastModifiedDate: Date(), customerVersion: 1, generationId: "g")
-        let memory = try #require(registry as? InMemoryIoTRegistry, "CA registration in tests needs a store that can")
-        await memory.putCACertificate(ca)
+        if let control = registry as? any IoTControlRegistry {
+            try await control.createCACertificate(ca)
+        } else {
+            let memory = try #require(registry as? InMemoryIoTRegistry, "CA registration needs a store that can")
+            await memory.putCACertificate(ca)
+        }
         return ca
     }
 

@@ -9,9 +9,11 @@ import UplinkTestSupport
 /// JITR end to end with the project's MQTT client straight to the front, mosquitto behind it.
 @Suite("IoT front: JITR, JITP and refusals with mosquitto behind", .serialized)
 struct JITRTests {
-    @Test("JITR: first connect closed, event on the broker, activation, retry connects, policy allows and refuses")
-    func jitr() async throws {
-        let rig = try await FrontRig()
+    @Test(
+        "JITR: first connect closed, event on the broker, activation, retry connects, policy allows and refuses",
+        arguments: FrontStore.allCases)
+    func jitr(_ store: FrontStore) async throws {
+        let rig = try await FrontRig(store)
         let ca = try await rig.registerCA()
         let observer = try await rig.observer()
         let events = try await observer.subscribe(to: "$aws/events/certificates/registered/#", qos: .atLeastOnce)
@@ -58,9 +60,10 @@ struct JITRTests {
         await rig.stop()
     }
 
-    @Test("MQTT 5: publish outside the policy gets PUBACK 0x87 and the connection stays")
-    func mqtt5Denials() async throws {
-        let rig = try await FrontRig()
+    @Test(
+        "MQTT 5: publish outside the policy gets PUBACK 0x87 and the connection stays", arguments: FrontStore.allCases)
+    func mqtt5Denials(_ store: FrontStore) async throws {
+        let rig = try await FrontRig(store)
         try await rig.registerCA()
         let first = try rig.device(version: .v5)
         await #expect(throws: (any Error).self) { try await first.connect() }
@@ -86,9 +89,11 @@ struct JITRTests {
         await rig.stop()
     }
 
-    @Test("JITP: the template provisions thing, policy and attachments; the certificate is ACTIVE and connects")
-    func jitp() async throws {
-        let rig = try await FrontRig()
+    @Test(
+        "JITP: the template provisions thing, policy and attachments; the certificate is ACTIVE and connects",
+        arguments: FrontStore.allCases)
+    func jitp(_ store: FrontStore) async throws {
+        let rig = try await FrontRig(store)
         let arn = "arn:aws:iot:us-east-1:123456789012"
         let policyText = FrontRig.policy([
             "{\"Effect\":\"Allow\",\"Action\":\"iot:Connect\",\"Resource\":\"\(arn):client/${iot:Connection.Thing.ThingName}\"}",
@@ -119,9 +124,11 @@ struct JITRTests {
         await rig.stop()
     }
 
-    @Test("JITP: a parameter the certificate lacks leaves it PENDING_ACTIVATION with nothing created")
-    func jitpMissingParameter() async throws {
-        let rig = try await FrontRig()
+    @Test(
+        "JITP: a parameter the certificate lacks leaves it PENDING_ACTIVATION with nothing created",
+        arguments: FrontStore.allCases)
+    func jitpMissingParameter(_ store: FrontStore) async throws {
+        let rig = try await FrontRig(store)
         let template = """
             {"Parameters":{"AWS::IoT::Certificate::Country":{"Type":"String"}},
              "Resources":{"thing":{"Type":"AWS::IoT::Thing","Properties":{"ThingName":{"Ref":"AWS::IoT::Certificate::Country"}}}}}
@@ -134,10 +141,12 @@ struct JITRTests {
         await rig.stop()
     }
 
-    @Test("Refused, no event, nothing registered: CA auto-registration DISABLE, CA INACTIVE, unknown CA")
-    func refusals() async throws {
+    @Test(
+        "Refused, no event, nothing registered: CA auto-registration DISABLE, CA INACTIVE, unknown CA",
+        arguments: FrontStore.allCases)
+    func refusals(_ store: FrontStore) async throws {
         for setUp in ["disable", "inactive", "unknown"] {
-            let rig = try await FrontRig()
+            let rig = try await FrontRig(store)
             switch setUp {
             case "disable": try await rig.registerCA(autoRegistration: .disable)
             case "inactive": try await rig.registerCA(status: .inactive)
@@ -154,9 +163,9 @@ struct JITRTests {
         }
     }
 
-    @Test("Refused: INACTIVE and REVOKED certificates, no event")
-    func revoked() async throws {
-        let rig = try await FrontRig()
+    @Test("Refused: INACTIVE and REVOKED certificates, no event", arguments: FrontStore.allCases)
+    func revoked(_ store: FrontStore) async throws {
+        let rig = try await FrontRig(store)
         try await rig.registerCA()
         let first = try rig.device()
         await #expect(throws: (any Error).self) { try await first.connect() }

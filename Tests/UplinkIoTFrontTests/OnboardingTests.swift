@@ -10,9 +10,11 @@ import UplinkMQTT
 /// front's auto-activation rule (`--auto-activate POLICY --delay S`) has activated the certificate.
 @Suite("IoT front: device-side onboarding retries and --auto-activate", .serialized)
 struct OnboardingTests {
-    @Test("One connect() with the AWS onboarding retries succeeds once the rule activated the certificate")
-    func onboarding() async throws {
-        let registry = InMemoryIoTRegistry()
+    @Test(
+        "One connect() with the AWS onboarding retries succeeds once the rule activated the certificate",
+        arguments: FrontStore.allCases)
+    func onboarding(_ store: FrontStore) async throws {
+        let registry = try FrontRig.makeRegistry(store)
         let account = IoTAccount()
         let activator = IoTAutoActivator(
             registry: registry, account: account, policyName: "DevicePolicy", delay: 1.5,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import UplinkIoTControlPlane
+import UplinkIoTFront
 import UplinkIoTRegistry
 import UplinkIoTStores
 
@@ -7,36 +8,45 @@ import UplinkIoTStores
 struct IoTRegistryOptions: ParsableArguments {
     @Option(
         name: .long,
-        help: "Data folder of the SQLite registry (default $XDG_DATA_HOME/uplink/iot or ~/.local/share/uplink/iot).")
+        help: """
+            Data folder of the SQLite registry and of serve's development server certificate \
+            (default $XDG_DATA_HOME/uplink/iot or ~/.local/share/uplink/iot).
+            """)
     var data: String?
 
     @Option(name: .long, help: "A shared registry instead: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE.")
     var registry: String?
 
-    @Option(name: .long, help: "Account id in ARNs.")
-    var account = "123456789012"
+    @Option(name: .customLong("account"), help: "Account id in ARNs and events (12 digits).")
+    var accountId = "123456789012"
 
     @Option(name: .long, help: "Region in ARNs and endpoint addresses.")
     var region = "us-east-1"
 
     func validate() throws {
-        if data != nil && registry != nil { throw ValidationError("give --data or --registry, not both") }
-        guard account.count == 12, account.allSatisfy(\.isNumber) else {
-            throw ValidationError("--account must be 12 digits, not \(account)")
+        guard accountId.count == 12, accountId.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw ValidationError("--account must be 12 digits, not \(accountId)")
         }
         guard !region.isEmpty, region.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
             throw ValidationError("--region must be letters, digits and dashes, not \(region)")
         }
     }
 
-    var settings: IoTControlPlaneSettings { IoTControlPlaneSettings(accountId: account, region: region) }
+    var settings: IoTControlPlaneSettings { IoTControlPlaneSettings(accountId: accountId, region: region) }
 
-    /// Opens the registry (creating the SQLite database when missing).
+    /// The data folder: --data, or the default one.
+    var folder: String { data ?? SQLiteIoTRegistry.defaultDirectory() }
+
+    /// The account and region ARNs are made in.
+    var account: IoTAccount { IoTAccount(region: region, accountId: accountId) }
+
+    /// Opens the registry: the one at --registry, else the SQLite database in the data folder (created when
+    /// missing).
     func open() async throws -> any IoTControlRegistry {
         if let registry {
             return try await IoTRegistryURL.open(registry)
         }
-        let directory = data ?? SQLiteIoTRegistry.defaultDirectory()
+        let directory = folder
         do { return try SQLiteIoTRegistry(directory: directory) } catch {
             throw IoTCLIError("cannot open the registry in \(directory): \(error)")
         }

@@ -3,8 +3,10 @@ import Foundation
 import Logging
 import NIOSSL
 import UplinkCredentials
+import UplinkIoTControlPlane
 import UplinkIoTFront
 import UplinkIoTRegistry
+import UplinkIoTStores
 
 /// `uplink iot serve`: the AWS-IoT-like front's data plane in front of a real broker.
 struct IoTServeCommand: AsyncParsableCommand {
@@ -16,7 +18,10 @@ struct IoTServeCommand: AsyncParsableCommand {
             with ALPN x-amzn-mqtt-ca (AWS: 443); accepted connections are forwarded to --broker. Without \
             --cert/--key, a development server certificate (localhost, 127.0.0.1) is generated once into \
             --data (keys 0600) and devices trust its ca.pem. --ca registers a CA with auto-registration \
-            (JITR; with --jitp-template, JITP). See docs/iot.md.
+            (JITR; with --jitp-template, JITP). The registry is the SQLite database in --data; with \
+            --api-port the control plane (aws iot --endpoint-url) is served on the same registry, so its changes \
+            act on the running front: a certificate that leaves ACTIVE has its live connections closed at the \
+            next status check. See docs/iot.md.
             """
     )
 
@@ -38,17 +43,18 @@ struct IoTServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The front's server key (PEM).")
     var key: String?
 
-    @Option(name: .long, help: "Data folder (default $XDG_DATA_HOME/uplink/iot).")
-    var data: String?
+    @OptionGroup var registryOptions: IoTRegistryOptions
 
-    @Option(name: .long, help: "Registry: memory (SQLite and PostgreSQL come with the control plane).")
-    var registry = "memory"
+    @Option(
+        name: .long,
+        help: "Serve the control plane (the AWS CLI's calls) on this port of --api-host too (0: any free port).")
+    var apiPort: Int?
 
-    @Option(name: .long, help: "Region in ARNs.")
-    var region = "us-east-1"
+    @Option(name: .long, help: "Address the control plane listens on.")
+    var apiHost = "127.0.0.1"
 
-    @Option(name: .long, help: "Account id in ARNs and events (12 digits).")
-    var account = "123456789012"
+    @Option(name: .long, help: "Seconds between checks that live connections' certificates are still ACTIVE.")
+    var statusCheckInterval: Double = 5
 
     @Option(name: .long, help: "Register this CA certificate (PEM) with auto-registration ENABLE (repeatable).")
     var ca: [String] = []
@@ -73,11 +79,11 @@ struct IoTServeCommand: AsyncParsableCommand {
         guard delay.isFinite, (0...3600).contains(delay) else {
             throw ValidationError("--delay must be between 0 and 3600 seconds")
         }
-        guard registry == "memory" else {
-            throw ValidationError("--registry \(registry): only 'memory' is available in this build")
+        if let apiPort, !(0...65535).contains(apiPort) {
+            throw ValidationError("--api-port must be between 0 and 65535, not \(apiPort)")
         }
-        guard account.count == 12, account.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-            throw ValidationError("--account must be 12 digits, not \(account)")
+        guard statusCheckInterval.isFinite, (0.1...3600).contains(statusCheckInterval) else {
+            throw ValidationError("--status-check-interval must be between 0.1 and 3600 seconds")
         }
         guard (cert == nil) == (key == nil) else { throw ValidationError("--cert and --key go together") }
         _ = try Self.brokerAddress(broker)
@@ -102,10 +108,10 @@ struct IoTServeCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "uplink.iot")
         logger.logLevel = .info
-        let folder = data ?? Self.defaultDataFolder()
+        let folder = registryOptions.folder
         let (chain, serverKey, caPath) = try loadServerIdentity(folder: folder)
-        let store = InMemoryIoTRegistry()
-        let names = IoTAccount(region: region, accountId: account)
+        let store = try await registryOptions.open()
+        let names = registryOptions.account
         try await seed(store, account: names)
 
         var configuration = IoTFrontConfiguration(serverChain: chain, serverKey: serverKey)
@@ -115,6 +121,7 @@ struct IoTServeCommand: AsyncParsableCommand {
         configuration.alpnPort = alpnPort == 0 ? nil : alpnPort
         (configuration.brokerHost, configuration.brokerPort) = try Self.brokerAddress(broker)
         configuration.logger = logger
+        configuration.statusCheckInterval = statusCheckInterval
         if let autoActivate {
             guard try await store.policy(name: autoActivate) != nil else {
                 throw ValidationError(
@@ -129,19 +136,42 @@ struct IoTServeCommand: AsyncParsableCommand {
         var details = "uplink iot serve: MQTT on \(bind):\(front.ports[0])"
         if front.ports.count > 1 { details += ", ALPN x-amzn-mqtt-ca on \(bind):\(front.ports[1])" }
         details += " → \(broker)"
+        details += "; registry " + (registryOptions.registry ?? "\(folder)/\(SQLiteIoTRegistry.fileName)")
         if let caPath { details += "; devices trust \(caPath)" }
         FileHandle.standardError.write(Data((details + ". Ctrl-C stops it.\n").utf8))
+        let api = try await startControlPlane(store)
         await ModuleCommand.waitForTermination()
+        api?.cancel()
+        _ = await api?.result
         await front.stop()
     }
 
-    /// `$XDG_DATA_HOME/uplink/iot`, or `~/.local/share/uplink/iot`.
-    static func defaultDataFolder() -> String {
-        let environment = ProcessInfo.processInfo.environment
-        let base =
-            environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.local/share")
-        return base + "/uplink/iot"
+    /// The control plane on the front's own registry (when --api-port is given): prints `control plane on
+    /// http://HOST:PORT` on stdout once it listens; fails when it cannot listen within 30 s.
+    private func startControlPlane(_ registry: any IoTControlRegistry) async throws -> Task<Void, any Error>? {
+        guard let apiPort else { return nil }
+        let host = apiHost
+        let server = IoTControlPlaneServer(
+            plane: IoTControlPlane(registry: registry, settings: registryOptions.settings), host: host, port: apiPort)
+        let (listening, continuation) = AsyncStream.makeStream(of: Int.self)
+        let task = Task {
+            defer { continuation.finish() }
+            try await server.run { port in
+                FileHandle.standardOutput.write(Data("control plane on http://\(host):\(port)\n".utf8))
+                continuation.yield(port)
+            }
+        }
+        let deadline = Task {
+            try await Task.sleep(for: .seconds(30))
+            continuation.finish()
+        }
+        defer { deadline.cancel() }
+        for await _ in listening { return task }
+        task.cancel()
+        if case .failure(let error) = await task.result {
+            throw IoTCLIError("the control plane cannot listen on \(host):\(apiPort): \(error)")
+        }
+        throw IoTCLIError("the control plane did not start listening on \(host):\(apiPort) within 30 s")
     }
 
     /// The server chain and key from --cert/--key, or the development ones in the data folder (generated once).
@@ -173,8 +203,9 @@ struct IoTServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// Registers --ca certificates and --policy documents.
-    private func seed(_ store: InMemoryIoTRegistry, account: IoTAccount) async throws {
+    /// Registers --ca certificates and --policy documents; on a registry that already has them (a restart), the
+    /// CA's auto-registration is enabled again with the given template and a stored policy is kept as it is.
+    private func seed(_ store: any IoTControlRegistry, account: IoTAccount) async throws {
         let template = try jitpTemplate.map { path in
             do {
                 let body = try String(contentsOfFile: path, encoding: .utf8)
@@ -196,15 +227,26 @@ struct IoTServeCommand: AsyncParsableCommand {
                 throw ValidationError("--ca \(path): \(error)")
             }
             let id = IoTAccount.certificateId(der: certificate.derBytes)
-            await store.putCACertificate(
-                IoTCACertificate(
-                    certificateId: id, certificateArn: account.caCertificateArn(id),
-                    certificatePem: certificate.pemString, status: .active, autoRegistrationStatus: .enable,
-                    registrationConfig: template.map { IoTRegistrationConfig(templateBody: $0) },
-                    creationDate: Date(), lastModifiedDate: Date(), customerVersion: 1,
-                    generationId: UUID().uuidString.lowercased()))
-            FileHandle.standardError.write(
-                Data("uplink iot serve: CA \(id) registered (\(certificate.subject))\n".utf8))
+            let config = template.map { IoTRegistrationConfig(templateBody: $0) }
+            if try await store.caCertificate(id: id) == nil {
+                try await store.createCACertificate(
+                    IoTCACertificate(
+                        certificateId: id, certificateArn: account.caCertificateArn(id),
+                        certificatePem: certificate.pemString, status: .active, autoRegistrationStatus: .enable,
+                        registrationConfig: config, creationDate: Date(), lastModifiedDate: Date(),
+                        customerVersion: 1, generationId: UUID().uuidString.lowercased()))
+                FileHandle.standardError.write(
+                    Data("uplink iot serve: CA \(id) registered (\(certificate.subject))\n".utf8))
+            } else {
+                try await store.updateCACertificate(
+                    id: id,
+                    IoTCACertificateUpdate(
+                        status: .active, autoRegistrationStatus: .enable, registrationConfig: config,
+                        removeRegistrationConfig: config == nil),
+                    at: Date())
+                FileHandle.standardError.write(
+                    Data("uplink iot serve: CA \(id) was registered; ACTIVE with auto-registration\n".utf8))
+            }
         }
         for entry in policy {
             guard let equals = entry.firstIndex(of: "=") else {
@@ -219,10 +261,16 @@ struct IoTServeCommand: AsyncParsableCommand {
             } catch {
                 throw ValidationError("--policy \(name): \(path): \(error)")
             }
-            try await store.createPolicy(
-                IoTPolicy(
-                    policyName: name, policyArn: account.policyArn(name), policyDocument: text, defaultVersionId: "1",
-                    creationDate: Date(), lastModifiedDate: Date(), generationId: UUID().uuidString.lowercased()))
+            if try await store.policy(name: name) == nil {
+                try await store.createPolicy(
+                    IoTPolicy(
+                        policyName: name, policyArn: account.policyArn(name), policyDocument: text,
+                        defaultVersionId: "1", creationDate: Date(), lastModifiedDate: Date(),
+                        generationId: UUID().uuidString.lowercased()))
+            } else {
+                FileHandle.standardError.write(
+                    Data("uplink iot serve: policy \(name) exists in the registry; the stored one is kept\n".utf8))
+            }
         }
     }
 }
