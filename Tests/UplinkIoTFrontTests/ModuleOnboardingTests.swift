@@ -82,7 +82,7 @@ struct ModuleOnboardingTests {
         try await rig.activate(policy: "DevicePolicy", document: rig.devicePolicy)
         try await Task.sleep(for: .milliseconds(1100))
         let device = try Self.client(module, rig, clientId: name)
-        try await within(60, "connect after activation") { try await device.connect() }
+        try await within(60, "connect after activation") { _ = try await device.connect() }
         try await Self.publishes(device, observer, allowed: "devices/\(name)/t", refused: "other/t")
         await device.disconnect()
         await observer.disconnect()
@@ -100,7 +100,7 @@ struct ModuleOnboardingTests {
         let name = rig.pki.devices[0].name
 
         let device = try Self.client(module, rig, clientId: name)
-        try await within(60, "first connect (JITP)") { try await device.connect() }
+        try await within(60, "first connect (JITP)") { _ = try await device.connect() }
         #expect(try await rig.registry.certificate(id: rig.deviceId())?.status == .active)
         #expect(try await rig.registry.thingNames(principal: rig.account.certificateArn(rig.deviceId())) == [name])
         try await Self.publishes(device, observer, allowed: "things/\(name)/x", refused: "things/other/x")
