@@ -20,11 +20,13 @@ struct ModuleOnboardingTests {
     static let profiles: [ModuleProfile] = [.spwf04, .spwf01]
 
     /// A front whose devices are issued by a device CA (the CA registered for JITR/JITP).
-    static func front(_ algorithm: KeyAlgorithm = .ecP256) async throws -> FrontRig {
+    static func front(_ algorithm: KeyAlgorithm = .ecP256, log: FrontLogRecorder? = nil) async throws -> FrontRig {
         var options = DevPKI.Options()
         options.deviceCA = true
         options.keyAlgorithm = algorithm
-        return try await FrontRig(pkiOptions: options)
+        return try await FrontRig(pkiOptions: options) { configuration in
+            if let log { configuration.logger = log.logger }
+        }
     }
 
     /// An MQTT client through the module to the front, no automatic reconnect, generous deadlines (a loaded machine).
@@ -112,7 +114,8 @@ struct ModuleOnboardingTests {
 
     @Test("spwf01-3.5: the RSA JITR chain does not fit the slot; refused before any network traffic")
     func legacyChainDoesNotFit() async throws {
-        let rig = try await Self.front(.rsa2048)
+        let log = FrontLogRecorder()
+        let rig = try await Self.front(.rsa2048, log: log)
         let module = try await ModuleRig.start(.spwf01Legacy)
         try await rig.registerCA()
         let observer = try await rig.observer()
@@ -130,8 +133,10 @@ struct ModuleOnboardingTests {
             #expect(bytes > capacity)
             #expect("\(error)".contains("slot holds \(capacity)"))
         }
-        // Nothing reached the front: no socket was opened, nothing registered, no event.
+        // Nothing reached the front: no socket was opened, the front logged no connection (it logs every handshake
+        // it refuses or admits), nothing registered, no event.
         #expect(await module.driver.openSockets.isEmpty)
+        #expect(log.recorded.filter { !$0.contains("listening on") }.isEmpty, "\(log.recorded)")
         #expect(try await rig.registry.certificate(id: rig.deviceId()) == nil)
         #expect(try await nextMessage(events, within: 1) == nil)
         await observer.disconnect()
