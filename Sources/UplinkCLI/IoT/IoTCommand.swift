@@ -11,7 +11,7 @@ struct IoTCommand: AsyncParsableCommand {
             (--registry postgres://...). `uplink iot api` serves the control plane for \
             `aws iot ... --endpoint-url`; the other subcommands are the same operations without the AWS CLI.
             """,
-        subcommands: [IoTServeCommand.self, IoTAPICommand.self, IoTStressWriterCommand.self]
+        subcommands: [IoTServeCommand.self, IoTAPICommand.self, IoTStressWriterCommand.self, IoTBenchCommand.self]
             + IoTOperationCommands.all
     )
 }
