@@ -89,8 +89,8 @@ final class IoTDeviceHandler: ChannelInboundHandler, RemovableChannelHandler {
                 loop.execute { bound.value.close(reason) }
             }
             let timeout = front.configuration.handshakeTimeout
-            deadline = context.eventLoop.scheduleTask(in: .milliseconds(Int64(timeout * 1000))) { [weak self] in
-                self?.close("no CONNECT within \(timeout) s")
+            deadline = context.eventLoop.scheduleTask(in: .milliseconds(Int64(timeout * 1000))) {
+                bound.value.close("no CONNECT within \(timeout) s")
             }
         case nil:
             close("no admission decision")
