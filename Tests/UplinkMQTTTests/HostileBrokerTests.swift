@@ -24,7 +24,7 @@ func withFakeBroker(
     client body: @escaping @Sendable (Int) async throws -> Void
 ) async throws -> [MQTTPacket] {
     let broker = try await MQTTFakeBroker()
-    return try await mqttWithTimeout(10, "fake broker exchange") {
+    return try await mqttWithTimeout(30, "fake broker exchange") {
         try await withThrowingTaskGroup(of: [MQTTPacket]?.self) { group in
             group.addTask {
                 let seen = MQTTLockedBox<[MQTTPacket]>([])
