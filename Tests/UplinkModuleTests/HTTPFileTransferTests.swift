@@ -110,6 +110,14 @@ struct HTTPFileTransferTests {
             }
         }
         let port = peer.port
+        // The files are checked before the network: without Wi-Fi a missing file is still File not found.
+        let offline = try await TestHost(profile: wire.profile)
+        try await offline.expect(wire.boot)
+        try await offline.send("AT+S.HTTPGET=127.0.0.1,/echo,\(port),0,,,,none.bin\r")
+        try await offline.expect(wire.error(80, "File not found"))
+        try await offline.send("AT+S.HTTPGET=127.0.0.1,/echo,\(port),0,,,new.txt,\r")
+        try await offline.expect(wire.error(15, "WiFi not connected"))
+        await offline.shutdown()
         try await host.send("AT+S.HTTPPOST=127.0.0.1,/echo,,\(port),0,,,none.bin\r")
         try await host.expect(wire.error(80, "File not found"))
         try await host.send("AT+S.HTTPGET=127.0.0.1,/echo,\(port),0,,,,none.bin\r")
