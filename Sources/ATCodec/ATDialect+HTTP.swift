@@ -25,15 +25,29 @@ extension ATDialect {
         }
     }
 
-    /// `AT+S.HTTPGET`: SPWF01 `<host>,<path>,<port>`; SPWF04 `<host>,<path>,<port>,<TLS 0|1>[,<user>,<password>]`.
-    /// `tls`, `user` and `password` are SPWF04's only.
+    /// `AT+S.HTTPGET`: SPWF01 `<host>,<path>,<port>`; SPWF04 `<host>,<path>,<port>,<TLS 0|1>[,<user>,<password>]`
+    /// and, with files, `,<file down>,<file up>` (a file named in `fileDown` receives the response body; the one in
+    /// `fileUp` is sent, as a PUT). `tls`, `user`, `password` and the files are SPWF04's only.
     public func httpGetCommand(
         host: String, path: String, port: Int, tls: Bool = false, user: String? = nil, password: String? = nil,
-        limit: Int = 270_000
+        fileDown: String? = nil, fileUp: String? = nil, limit: Int = 270_000
     ) throws(ATCommandError) -> ATHostCommand {
         try httpCommand(
             "AT+S.HTTPGET", host: host, path: path, form: nil, port: port, tls: tls, user: user,
-            password: password, limit: limit)
+            password: password, files: fileDown != nil || fileUp != nil ? [fileDown ?? "", fileUp ?? ""] : [],
+            limit: limit)
+    }
+
+    /// SPWF04 `AT+S.HTTPPOST=<host>,<path>,,<port>,<TLS 0|1>,<user>,<password>,<file up>`: the module file `fileUp`
+    /// posted as the body (`application/octet-stream`) instead of a form.
+    public func httpPostFileCommand(
+        host: String, path: String, fileUp: String, port: Int, tls: Bool = false, user: String? = nil,
+        password: String? = nil, limit: Int = 270_000
+    ) throws(ATCommandError) -> ATHostCommand {
+        guard !fileUp.isEmpty else { throw .unsafeParameter(fileUp) }
+        return try httpCommand(
+            "AT+S.HTTPPOST", host: host, path: path, form: "", port: port, tls: tls, user: user, password: password,
+            files: [fileUp], limit: limit)
     }
 
     /// `AT+S.HTTPPOST` of a form (already `application/x-www-form-urlencoded`, so without commas): SPWF01
@@ -44,12 +58,12 @@ extension ATDialect {
     ) throws(ATCommandError) -> ATHostCommand {
         try httpCommand(
             "AT+S.HTTPPOST", host: host, path: path, form: form, port: port, tls: tls, user: user,
-            password: password, limit: limit)
+            password: password, files: [], limit: limit)
     }
 
     private func httpCommand(
         _ name: String, host: String, path: String, form: String?, port: Int, tls: Bool, user: String?,
-        password: String?, limit: Int
+        password: String?, files: [String], limit: Int
     ) throws(ATCommandError) -> ATHostCommand {
         guard (1...65_535).contains(port) else { throw .outOfRange("port", port) }
         guard !host.isEmpty, host.utf8.count <= 253 else { throw .unsafeParameter(host) }
@@ -57,10 +71,13 @@ extension ATDialect {
         var parameters = [host, path] + (form.map { [$0] } ?? []) + [String(port)]
         switch family {
         case .spwf01:
-            guard !tls, user == nil, password == nil else { throw .unsafeParameter("SPWF01 has no TLS or user") }
+            guard !tls, user == nil, password == nil, files.isEmpty else {
+                throw .unsafeParameter("SPWF01 has no TLS, user or files")
+            }
         case .spwf04:
             parameters.append(tls ? "1" : "0")
-            if user != nil || password != nil { parameters += [user ?? "", password ?? ""] }
+            if user != nil || password != nil || !files.isEmpty { parameters += [user ?? "", password ?? ""] }
+            parameters += files
         }
         return try ATHostCommand(name, parameters, reply: .stream(limit: limit))
     }

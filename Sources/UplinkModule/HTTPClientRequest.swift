@@ -6,7 +6,8 @@ import Foundation
 /// SPWF01: `AT+S.HTTPGET=<host>,<path>[,<port>]`, `AT+S.HTTPPOST=<host>,<path>,<form>[,<port>]`.
 /// SPWF04: `AT+S.HTTPGET=<host>,<path>,<port>,<TLS>,<user>,<password>,<file down>,<file up>` and
 /// `AT+S.HTTPPOST=<host>,<path>,<form>,<port>,<TLS>,<user>,<password>,<file up>`, where every field after the path
-/// (the form for POST) may be empty or `NULL`. The file fields need the module's file system and are refused.
+/// (the form for POST) may be empty or `NULL`. `<file down>` names the module file the response body is saved to;
+/// `<file up>` the module file sent as the request body (GET becomes PUT; POST sends it instead of a form).
 struct HTTPClientRequest: Equatable, Sendable {
     enum Method: Equatable, Sendable {
         case get
@@ -24,6 +25,10 @@ struct HTTPClientRequest: Equatable, Sendable {
     /// HTTP basic authentication (SPWF04 only).
     var user: String?
     var password: String?
+    /// SPWF04 `<file down>`: the module file the response body is saved to instead of being printed.
+    var fileDown: String?
+    /// SPWF04 `<file up>`: the module file whose content is the request body.
+    var fileUp: String?
 
     /// The longest host name taken (the resolver's own limit may be lower).
     static let maximumHostLength = 253
@@ -53,7 +58,7 @@ struct HTTPClientRequest: Equatable, Sendable {
         guard fields.count >= minimum else { throw refuse("\(fields.count) fields, at least \(minimum) needed") }
         var request = HTTPClientRequest(
             method: .get, host: String(fields[0]), path: String(fields[1]), port: 80, tls: false, user: nil,
-            password: nil)
+            password: nil, fileDown: nil, fileUp: nil)
         switch family {
         case .spwf01:
             if post {
@@ -82,9 +87,16 @@ struct HTTPClientRequest: Equatable, Sendable {
             request.port = absent(base) ? (request.tls ? 443 : 80) : try port(fields[base])
             request.user = absent(base + 2) ? nil : String(fields[base + 2])
             request.password = absent(base + 3) ? nil : String(fields[base + 3])
-            // GET: file down, file up; POST: file up.
-            for index in (base + 4)..<8 where !absent(index) {
-                throw refuse("the file fields need the module's file system, which this build lacks")
+            // GET: file down, file up; POST: file up (its last field).
+            if post {
+                request.fileUp = absent(7) ? nil : String(fields[7])
+                if request.fileUp != nil, !absent(2) {
+                    throw refuse("HTTPPOST takes a form or a <file up>, not both")
+                }
+                if request.fileUp != nil { request.method = .post(form: "") }
+            } else {
+                request.fileDown = absent(6) ? nil : String(fields[6])
+                request.fileUp = absent(7) ? nil : String(fields[7])
             }
         }
         try request.check(refuse)

@@ -32,11 +32,13 @@ extension ModuleEngine {
             errorDetail = why
             throw error
         }
+        let (download, upload) = try httpFiles(request)
         guard radio.isUp else { throw .wifiNotConnected }
         let tls: TLSClientSetup? = request.tls ? try tlsSetup(host: request.host, commonName: nil) : nil
         let idle = TimeAmount.milliseconds(Int64(max(1, config.integer("ip_http_get_recv_timeout"))))
         let effect = PendingEffect(timeoutError: .timedOut, timeout: options.effectTimeout)
-        let printer = HTTPResponsePrinter(engine: self, effect: effect, limit: Self.httpResponseLimit)
+        let printer = HTTPResponsePrinter(
+            engine: self, effect: effect, limit: Self.httpResponseLimit, download: download)
         let host = request.host
         let resolved = resolver.resolveIPv4(host, on: eventLoop).flatMapErrorThrowing { error in
             throw DetailedFailure(error: .httpHostNotFound, detail: "\(host): \(error)")
@@ -49,15 +51,16 @@ extension ModuleEngine {
                         channel.close(promise: nil)
                         return self.eventLoop.makeFailedFuture(EffectAbandoned())
                     }
-                    return self.httpSend(request, on: channel, idle: idle)
+                    return self.httpSend(request, upload: upload, on: channel, idle: idle)
                 }.nonisolated()
         }.nonisolated()
         let finished = exchanged.assumeIsolated().flatMapErrorThrowing { error in
             // Whatever was printed already stays; the error line starts on a line of its own.
             if !(error is EffectAbandoned) { printer.endLine() }
             throw error
-        }.map {
+        }.flatMapThrowing {
             guard !effect.isAbandoned else { return }
+            if let download { try self.storeDownload(download) }
             self.emit(self.dialect.httpResponseTrailer)
             self.emitOK()
         }.nonisolated()
@@ -126,8 +129,9 @@ extension ModuleEngine {
 
     /// Sends the request and waits for the relay to see the response's end. The receive timeout
     /// (`ip_http_get_recv_timeout`) runs from here: a server silent that long ends the exchange.
-    private func httpSend(_ request: HTTPClientRequest, on channel: Channel, idle: TimeAmount) -> EventLoopFuture<Void>
-    {
+    private func httpSend(
+        _ request: HTTPClientRequest, upload: [UInt8]?, on channel: Channel, idle: TimeAmount
+    ) -> EventLoopFuture<Void> {
         let relay: HTTPResponseRelay
         do {
             relay = try channel.pipeline.syncOperations.handler(type: HTTPResponseRelay.self)
@@ -148,6 +152,15 @@ extension ModuleEngine {
             headers.add(name: "Content-Length", value: String(form.utf8.count))
             body = channel.allocator.buffer(string: form)
         }
+        if let upload {
+            // <file up>: the file is the body; a GET with one is a PUT of it.
+            if method == .GET { method = .PUT }
+            headers.remove(name: "Content-Type")
+            headers.remove(name: "Content-Length")
+            headers.add(name: "Content-Type", value: "application/octet-stream")
+            headers.add(name: "Content-Length", value: String(upload.count))
+            body = channel.allocator.buffer(bytes: upload)
+        }
         let head = HTTPRequestHead(version: .http1_1, method: method, uri: request.path, headers: headers)
         channel.write(HTTPClientRequestPart.head(head), promise: nil)
         if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }
@@ -165,11 +178,14 @@ final class HTTPResponsePrinter {
     private let limit: Int
     private var printed = 0
     private var lastByte: UInt8?
+    /// SPWF04 `<file down>`: where the body goes instead of the host.
+    private let download: HTTPDownload?
 
-    init(engine: ModuleEngine, effect: PendingEffect, limit: Int) {
+    init(engine: ModuleEngine, effect: PendingEffect, limit: Int, download: HTTPDownload? = nil) {
         self.engine = engine
         self.effect = effect
         self.limit = limit
+        self.download = download
     }
 
     /// Prints one part; returns the failure that ends the exchange (the bound passed), else `nil`.
@@ -177,6 +193,7 @@ final class HTTPResponsePrinter {
         guard !effect.isAbandoned else { return nil }
         switch part {
         case .head(let head):
+            download?.begin(status: Int(head.status.code))
             var text =
                 "HTTP/\(head.version.major).\(head.version.minor) \(head.status.code) \(head.status.reasonPhrase)\r\n"
             for (name, value) in head.headers where name.lowercased() != "transfer-encoding" {
@@ -185,6 +202,7 @@ final class HTTPResponsePrinter {
             text += "\r\n"
             return write(Array(text.utf8))
         case .body(let buffer):
+            if let download { return download.take(buffer.readableBytesView) }
             return write(Array(buffer.readableBytesView))
         case .end:
             return nil

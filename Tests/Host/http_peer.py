@@ -4,7 +4,7 @@
 Listens on 127.0.0.1:PORT (HTTPS with CERT/KEY), prints "listening PORT" once ready. Fixed Server and Date
 headers, so the tests can check the module's output byte for byte. Routes:
   GET  /hello          200, "hello world\n" with Content-Length
-  GET|POST /echo       the request as received (request line, headers, body) as the body
+  GET|POST|PUT /echo   the request as received (request line, headers, body) as the body
   GET  /big?n=N        N bytes (a-z repeated) with Content-Length
   GET  /chunked        HTTP/1.1, Transfer-Encoding: chunked, "hello chunked world" in three chunks
   GET  /stall          a head announcing 100 bytes, 10 bytes, then silence (until the test stops the server)
@@ -45,6 +45,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.reply(200, text.encode() + b"\r\n" + body)
 
     def do_POST(self):
+        if self.path.startswith("/echo"):
+            self.echo()
+        else:
+            self.reply(404, b"no such page\n")
+
+    def do_PUT(self):
         if self.path.startswith("/echo"):
             self.echo()
         else:

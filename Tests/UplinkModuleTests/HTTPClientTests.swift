@@ -206,8 +206,7 @@ struct HTTPClientTests {
             lines += ["AT+S.HTTPGET=127.0.0.1,/,80,1"]
         } else {
             lines += [
-                "AT+S.HTTPGET=127.0.0.1,/,80,2", "AT+S.HTTPGET=127.0.0.1,/,80,0,,,down.txt",
-                "AT+S.HTTPGET=127.0.0.1,/,80,0,,,,up.txt", "AT+S.HTTPPOST=127.0.0.1,/,a=1,80,0,,,up.txt",
+                "AT+S.HTTPGET=127.0.0.1,/,80,2", "AT+S.HTTPPOST=127.0.0.1,/,a=1,80,0,,,up.txt",
                 "AT+S.HTTPGET=127.0.0.1,/,80,0,,,,,extra",
             ]
         }
