@@ -154,6 +154,11 @@ struct ModuleMQTTOnboardingTests {
 
         // The rule's work, through the registry; the retry (a second later: 1 CONNECT/s per client id) connects.
         try await rig.activate(policy: "DevicePolicy", document: rig.devicePolicy)
+        // A client id the policy does not allow: the front closes before CONNACK (MQTT 3.1.1), the same error.
+        let intruder = try await Self.moduleError("MQTTCONN with a client id the policy denies") {
+            _ = try await driver.mqttConnect(Self.parameters(rig, clientID: "intruder"))
+        }
+        #expect(intruder == .mqttClosedBeforeConnAck)
         try await Task.sleep(for: .milliseconds(1100))
         let id = try await within(90, "MQTTCONN after activation") { try await driver.mqttConnect(parameters) }
         #expect(id == 0)
