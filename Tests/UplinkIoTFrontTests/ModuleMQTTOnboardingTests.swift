@@ -1,5 +1,6 @@
 import ATCodec
 import Foundation
+import Logging
 import MQTTCodec
 import Synchronization
 import Testing
@@ -230,6 +231,51 @@ struct ModuleMQTTOnboardingTests {
         #expect(Set(try await module.driver.listFiles().map(\.name)) == Set(files.map(\.1)))
         #expect(try module.wrote("AT-S.OK\r\n"))
         try await Self.jitrFlow(module, rig)
+        await module.stop()
+        await rig.stop()
+    }
+
+    @Test("JITR with an activation rule: mqttConnectOnboarding sends MQTTCONN again until the certificate is active")
+    func onboardingRetries() async throws {
+        let registry = InMemoryIoTRegistry()
+        let account = IoTAccount()
+        let activator = IoTAutoActivator(
+            registry: registry, account: account, policyName: "DevicePolicy", delay: 1.5, logger: Logger(label: "test"))
+        var options = DevPKI.Options()
+        options.deviceCA = true
+        let rig = try await FrontRig(registry: registry, pkiOptions: options) { configuration in
+            configuration.onRegistration = { activator.registered($0) }
+        }
+        try await rig.registerCA()
+        try await registry.createPolicy(
+            IoTPolicy(
+                policyName: "DevicePolicy", policyArn: account.policyArn("DevicePolicy"),
+                policyDocument: rig.devicePolicy, defaultVersionId: "1", creationDate: Date(),
+                lastModifiedDate: Date(), generationId: "g"))
+        let module = try await TracedModule.start(rig.folder)
+        try await module.rig.load(rig.pki, capacity: ModuleSlotCapacity.byProfile[ModuleProfile.spwf04.name])
+        let name = rig.pki.devices[0].name
+        let driver = module.driver
+        let parameters = Self.parameters(rig, clientID: name)
+        let id = try await within(120, "MQTTCONN with onboarding retries") {
+            try await driver.mqttConnectOnboarding(parameters, attempts: 10, interval: .seconds(1))
+        }
+        #expect(id == 0)
+        // At least one close before the rule's activation, then the connection.
+        let output = try module.output()
+        let refused = try #require(try module.position(of: Self.closedBeforeConnAck), "\(output)")
+        let opened = try #require(try module.position(of: "AT-S.On:127.0.0.1:0\r\nAT-S.OK\r\n"), "\(output)")
+        #expect(refused < opened)
+        #expect(try await registry.certificate(id: rig.deviceId())?.status == .active)
+        try await within(60, "allowed MQTTPUB") {
+            try await driver.mqttPublish(client: id, topic: "devices/\(name)/up", payload: Array("1".utf8), qos: 1)
+        }
+        // A refusal that is not the onboarding close is thrown at once: a second MQTTCONN while connected.
+        let again = try await Self.moduleError("MQTTCONN while connected") {
+            _ = try await driver.mqttConnectOnboarding(parameters, attempts: 10, interval: .seconds(1))
+        }
+        #expect(again == .mqttAlreadyConnected)
+        try await driver.mqttDisconnect(client: id)
         await module.stop()
         await rig.stop()
     }
