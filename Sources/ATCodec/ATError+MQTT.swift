@@ -1,4 +1,4 @@
-// The SPWF04 MQTT client's errors (AT+S.MQTTCONN, MQTTSUB, MQTTPUB, MQTTUNSUB, MQTTDISC): codes 94–99 are Uplink's
+// The SPWF04 MQTT client's errors (AT+S.MQTTCONN, MQTTSUB, MQTTPUB, MQTTUNSUB, MQTTDISC): codes 94–100 are Uplink's
 // choice (the SPWF04 manual's table was not available); docs/at-commands.md lists them.
 extension ATError {
     /// MQTTSUB/PUB/UNSUB/DISC named no open MQTT connection (a wrong id, never connected, or closed).
@@ -13,4 +13,9 @@ extension ATError {
     public static let mqttMessageTooLong = ATError(code: 98, text: "MQTT message too long")
     /// MQTTCONN with a path: MQTT over WebSocket, which Uplink's module does not speak.
     public static let mqttWebSocketUnsupported = ATError(code: 99, text: "MQTT over WebSocket not supported")
+    /// MQTTCONN: the broker (or a front before it) closed the connection after TCP and TLS succeeded, before any
+    /// CONNACK — how AWS IoT answers a certificate pending activation (JITR) and, in MQTT 3.1.1, a CONNECT its policy
+    /// denies. Its text starts with ``mqttConnectionRefused``'s, so a host comparing prefixes takes it as a refusal.
+    public static let mqttClosedBeforeConnAck = ATError(
+        code: 100, text: "MQTT connection refused: closed before CONNACK")
 }

@@ -169,7 +169,7 @@ public struct ATError: Error, Equatable, Sendable {
         .fileNotFound, .fileExists, .fileTooLarge, .invalidFileName, .fileSystemFull, .fileRangeInvalid,
         .httpHostNotFound, .httpResponseTooLarge, .httpReceiveTimedOut, .httpBadResponse,
         .mqttNotConnected, .mqttAlreadyConnected, .mqttConnectionRefused, .mqttSubscribeRefused, .mqttMessageTooLong,
-        .mqttWebSocketUnsupported,
+        .mqttWebSocketUnsupported, .mqttClosedBeforeConnAck,
     ]
 
     /// The longest error line a module may print, in bytes, without its CR LF (a firmware reads lines into

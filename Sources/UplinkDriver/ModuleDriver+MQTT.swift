@@ -25,7 +25,9 @@ public enum ModuleMQTTEvent: Equatable, Sendable {
 extension ModuleDriver {
     /// Connects the module's own MQTT client (SPWF04 `AT+S.MQTTCONN`) and returns the connection's id. TLS uses the
     /// module's credential slots, the host name its resolver. Waits up to
-    /// ``ModuleDriverConfiguration/socketOpenTimeout``.
+    /// ``ModuleDriverConfiguration/socketOpenTimeout``. A broker that closes the connection before CONNACK — AWS IoT
+    /// with a certificate pending activation (JITR), or a denied CONNECT — throws a module error
+    /// ``ATCodec/ATError/mqttClosedBeforeConnAck``: retry, no faster than once a second per client id.
     public func mqttConnect(_ parameters: ATMQTTConnectParameters) async throws -> Int {
         let dialect = await self.dialect
         let connect = try command { () throws(ATCommandError) in try dialect.mqttConnectCommand(parameters) }

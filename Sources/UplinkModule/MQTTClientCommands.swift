@@ -187,8 +187,7 @@ extension ModuleEngine {
                         promise.fail(DetailedFailure(error: .mqttConnectionRefused, detail: "CONNACK \(code)"))
                     } catch {
                         await client.disconnect()
-                        promise.fail(
-                            transport.lastFailure ?? DetailedFailure(error: .connectionFailed, detail: "\(error)"))
+                        promise.fail(Self.mqttConnectFailure(error, transport: transport))
                     }
                 }
                 let address = addresses.first?.description ?? host
@@ -211,6 +210,27 @@ extension ModuleEngine {
     /// The largest packet the module's client takes from the broker: a message of ``ModuleMQTTSession/heldByteLimit``
     /// bytes with its topic and header.
     static let heldByteLimitForPackets = ModuleMQTTSession.heldByteLimit + 1024
+
+    /// What MQTTCONN reports when the client's connect failed other than by a CONNACK refusal: the transport's own
+    /// failure (resolve, TCP, TLS: the precise entry); a close after the broker was reached and before any CONNACK —
+    /// AWS IoT's answer to a certificate pending activation (JITR) or a denied CONNECT — as
+    /// ``ATError/mqttClosedBeforeConnAck``; anything else (no CONNACK in time, a broker breaking the protocol) as
+    /// `Failed to connect`.
+    static func mqttConnectFailure(_ error: any Error, transport: ModuleMQTTBrokerTransport) -> DetailedFailure {
+        if let failure = transport.lastFailure { return failure }
+        if transport.reachedBroker, let clientError = error as? MQTTClientError {
+            switch clientError {
+            case .connectionClosed, .transportFailed, .transportError:
+                return DetailedFailure(
+                    error: .mqttClosedBeforeConnAck,
+                    detail: "the broker closed the connection after the handshake, before CONNACK (AWS IoT does this "
+                        + "to a certificate pending activation, or a CONNECT its policy denies): \(clientError)")
+            default:
+                break
+            }
+        }
+        return DetailedFailure(error: .connectionFailed, detail: "\(error)")
+    }
 
     // MARK: - Helpers
 

@@ -18,6 +18,7 @@ final class ModuleMQTTBrokerTransport: MQTTTransport {
     let eventLoop: any EventLoop
     let connectTimeout: TimeAmount
     private let failure = Mutex<DetailedFailure?>(nil)
+    private let reached = Mutex(false)
 
     init(
         addresses: [IPv4Address], port: Int, tls: TLSClientSetup?, eventLoop: any EventLoop, connectTimeout: TimeAmount
@@ -32,7 +33,12 @@ final class ModuleMQTTBrokerTransport: MQTTTransport {
     /// Why the last connect failed, as the host sees it.
     var lastFailure: DetailedFailure? { failure.withLock { $0 } }
 
+    /// Whether the last connect reached the broker: TCP connected and, with TLS, the handshake completed. A connect
+    /// that then fails before CONNACK was closed by the broker (``ATError/mqttClosedBeforeConnAck``).
+    var reachedBroker: Bool { reached.withLock { $0 } }
+
     func connect() async throws -> any MQTTTransportConnection {
+        reached.withLock { $0 = false }
         var last = DetailedFailure(error: .connectionFailed, detail: "no address")
         for address in addresses {
             let channel: any Channel
@@ -64,6 +70,7 @@ final class ModuleMQTTBrokerTransport: MQTTTransport {
                 }
             }
             failure.withLock { $0 = nil }
+            reached.withLock { $0 = true }
             return try await MQTTNIOChannelConnection.attach(to: channel)
         }
         failure.withLock { $0 = last }

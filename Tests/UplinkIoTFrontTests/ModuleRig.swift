@@ -17,14 +17,18 @@ struct ModuleRig {
     /// The name the module opens the front by.
     static let frontName = "localhost"
 
-    static func start(_ profile: ModuleProfile) async throws -> ModuleRig {
+    /// A module of `profile` (its options changed by `configure`), its bytes to and from the host in `trace`.
+    static func start(
+        _ profile: ModuleProfile, trace: ModuleTrace? = nil, configure: (inout ModuleOptions) -> Void = { _ in }
+    ) async throws -> ModuleRig {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var options = ModuleOptions(profile: profile)
         options.step = .milliseconds(1)
         options.dhcpAddress = IPv4Address(10, 0, 0, 2)
+        configure(&options)
         let engine = ModuleEngine(
             eventLoop: group.next(), options: options, flash: MemoryFlash(),
-            resolver: LoopbackResolver(), trace: nil)
+            resolver: LoopbackResolver(), trace: trace)
         let server = try await ModuleServer.start(engine: engine, link: .pseudoTerminal(linkPath: nil), paceBaud: nil)
         let path = try #require(server.devicePath)
         // The boot WINDs are out before the driver opens the port.
