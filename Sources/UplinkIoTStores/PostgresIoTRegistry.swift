@@ -26,22 +26,39 @@ public final class PostgresIoTRegistry: IoTControlRegistry {
     public init(location: PostgresRegistryLocation, connectTimeout: Duration = .seconds(30))
         async throws(IoTRegistryError)
     {
+        var logger = Logger(label: "uplink.iot.registry.postgres")
+        logger.logLevel = .warning
+        // One connection first: a wrong password or an unreachable server is a clear error here, and the tables
+        // are made (or found) before any front uses them.
+        var single = PostgresConnection.Configuration(
+            host: location.host, port: location.port, username: location.username, password: location.password,
+            database: location.database, tls: .disable)
+        let milliseconds = connectTimeout.components.seconds * 1000 + connectTimeout.components.attoseconds / 1_000_000_000_000_000
+        single.options.connectTimeout = .milliseconds(milliseconds)
+        do {
+            let connection = try await PostgresConnection.connect(configuration: single, id: 1, logger: logger)
+            do {
+                try await Self.transaction(connection, logger) { connection, logger in
+                    try await Self.createTablesIfMissing(connection, logger)
+                }
+                try? await connection.close()
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+        } catch {
+            throw .storage("cannot open the registry \(location): \(Self.registryError(error).message)")
+        }
         var configuration = PostgresClient.Configuration(
             host: location.host, port: location.port, username: location.username, password: location.password,
             database: location.database, tls: .disable)
         configuration.options.connectTimeout = connectTimeout
         configuration.options.maximumConnections = 8
-        var logger = Logger(label: "uplink.iot.registry.postgres")
-        logger.logLevel = .warning
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.location = location
         self.client = client
         self.logger = logger
         self.runner = Task { await client.run() }
-        do { try await createTablesIfMissing() } catch {
-            runner.cancel()
-            throw .storage("cannot open the registry \(location): \(error)")
-        }
     }
 
     deinit { runner.cancel() }
@@ -52,41 +69,47 @@ public final class PostgresIoTRegistry: IoTControlRegistry {
         await runner.value
     }
 
-    private func createTablesIfMissing() async throws(IoTRegistryError) {
-        try await write { connection, logger in
-            let found = try await Self.rows(
-                "SELECT to_regclass('uplink_schema') IS NOT NULL AS present", connection, logger)
-            if try found.first?["present"].decode(Bool.self) == true {
-                let versions = try await Self.rows("SELECT version FROM uplink_schema", connection, logger)
-                let version = try versions.first?["version"].decode(Int.self)
-                guard version == Self.schemaVersion else {
-                    throw IoTRegistryError.storage(
-                        "the database's registry schema is version \(version.map(String.init) ?? "none"), this uplink reads \(Self.schemaVersion)"
-                    )
-                }
-                return
+    private static func createTablesIfMissing(_ connection: PostgresConnection, _ logger: Logger) async throws {
+        let found = try await rows("SELECT to_regclass('uplink_schema') IS NOT NULL AS present", connection, logger)
+        if try found.first?["present"].decode(Bool.self) == true {
+            let versions = try await rows("SELECT version FROM uplink_schema", connection, logger)
+            let version = try versions.first?["version"].decode(Int.self)
+            guard version == schemaVersion else {
+                throw IoTRegistryError.storage(
+                    "the database's registry schema is version \(version.map(String.init) ?? "none"), this uplink reads \(schemaVersion)"
+                )
             }
-            try await connection.query("CREATE TABLE uplink_schema (version INTEGER NOT NULL)", logger: logger)
-            try await connection.query(
-                "INSERT INTO uplink_schema (version) VALUES (\(Self.schemaVersion))", logger: logger)
-            for statement in IoTRegistrySchema.version1(autoIncrement: "BIGSERIAL PRIMARY KEY") {
-                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
-            }
+            return
+        }
+        try await connection.query("CREATE TABLE uplink_schema (version INTEGER NOT NULL)", logger: logger)
+        try await connection.query("INSERT INTO uplink_schema (version) VALUES (\(schemaVersion))", logger: logger)
+        for statement in IoTRegistrySchema.version1(autoIncrement: "BIGSERIAL PRIMARY KEY") {
+            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
         }
     }
 
     // MARK: Transactions
 
     private func write<T: Sendable>(
-        _ body: (PostgresConnection, Logger) async throws -> T
+        _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T
     ) async throws(IoTRegistryError) -> T {
         let logger = logger
         do {
-            return try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.writeLock))", logger: logger)
-                return try await body(connection, logger)
+            return try await client.withConnection { connection in
+                try await Self.transaction(connection, logger, body)
             }
         } catch { throw Self.registryError(error) }
+    }
+
+    /// `body` in one transaction that holds the write lock: committed when it returns, rolled back when it throws.
+    private static func transaction<T: Sendable>(
+        _ connection: PostgresConnection, _ logger: Logger,
+        _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T
+    ) async throws -> T {
+        try await connection.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(writeLock))", logger: logger)
+            return try await body(connection, logger)
+        }
     }
 
     private func read<T: Sendable>(
@@ -570,6 +593,18 @@ public final class PostgresIoTRegistry: IoTControlRegistry {
                     .first
             else { throw IoTRegistryError.storage("setting \(key) vanished") }
             return try row["value"].decode(String.self)
+        }
+    }
+}
+
+extension IoTRegistryError {
+    /// The error's text alone (the case says what kind it is).
+    var message: String {
+        switch self {
+        case .notFound(let text), .invalidState(let text), .deleteConflict(let text), .invalidRequest(let text),
+            .limitExceeded(let text), .storage(let text):
+            return text
+        case .alreadyExists(let id, let arn): return "\(id) (\(arn)) already exists"
         }
     }
 }
