@@ -54,7 +54,10 @@ public final class PostgresIoTRegistry: IoTControlRegistry {
             database: location.database, tls: .disable)
         configuration.options.connectTimeout = connectTimeout
         configuration.options.maximumConnections = 8
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        // The pool warns when a lease comes before its run task started (harmless: the lease waits).
+        var poolLogger = logger
+        poolLogger.logLevel = .error
+        let client = PostgresClient(configuration: configuration, backgroundLogger: poolLogger)
         self.location = location
         self.client = client
         self.logger = logger
