@@ -101,4 +101,42 @@ import UplinkTestSupport
             #expect(text.contains("password"), "\(text)")
         }
     }
+
+    /// Runs `uplink iot <arguments>` (no --data).
+    static func uplink(_ arguments: [String]) async throws -> IoTFront.Result {
+        let out = NSTemporaryDirectory() + "uplink-iot-pg-\(UUID().uuidString)"
+        defer {
+            try? FileManager.default.removeItem(atPath: out + ".out")
+            try? FileManager.default.removeItem(atPath: out + ".err")
+        }
+        let child = try ChildProcess(
+            path: UplinkExecutable.path(), arguments: ["iot"] + arguments,
+            standardOutput: .file(out + ".out"), standardError: .file(out + ".err"))
+        let deadline = ContinuousClock.now + .seconds(60)
+        while child.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        child.forceKill()
+        return IoTFront.Result(
+            status: child.exitStatus, output: (try? String(contentsOfFile: out + ".out", encoding: .utf8)) ?? "",
+            error: (try? String(contentsOfFile: out + ".err", encoding: .utf8)) ?? "")
+    }
+
+    @Test func operationCommandsTakeTheRegistryURL() async throws {
+        let server = try await PostgresServer.shared()
+        let url = server.url(database: try await server.makeDatabase())
+        let created = try await Self.uplink(["create-thing", "--thing-name", "shared-thing", "--registry", url])
+        #expect(created.status == 0, "\(created.error)")
+        let registry = try await PostgresIoTRegistry(location: PostgresRegistryLocation(url: url))
+        #expect(try await registry.thing(name: "shared-thing") != nil)
+        await registry.close()
+        let described = try await Self.uplink(["describe-thing", "--thing-name", "shared-thing", "--registry", url])
+        #expect(described.status == 0, "\(described.error)")
+        #expect(described.json["thingName"] as? String == "shared-thing")
+
+        let wrong = url.replacingOccurrences(of: PostgresServer.password, with: "not-the-password-42")
+        let refused = try await Self.uplink(["describe-thing", "--thing-name", "shared-thing", "--registry", wrong])
+        #expect(refused.status != 0)
+        #expect(refused.error.contains("password authentication failed"), "\(refused.error)")
+        #expect(!refused.error.contains("not-the-password-42"), "\(refused.error)")
+        #expect(!refused.output.contains("not-the-password-42"))
+    }
 }

@@ -136,7 +136,9 @@ struct IoTServeCommand: AsyncParsableCommand {
         var details = "uplink iot serve: MQTT on \(bind):\(front.ports[0])"
         if front.ports.count > 1 { details += ", ALPN x-amzn-mqtt-ca on \(bind):\(front.ports[1])" }
         details += " → \(broker)"
-        details += "; registry " + (registryOptions.registry ?? "\(folder)/\(SQLiteIoTRegistry.fileName)")
+        // The PostgreSQL location's description has no password.
+        let shared = (store as? PostgresIoTRegistry).map { "\($0.location)" }
+        details += "; registry " + (shared ?? "\(folder)/\(SQLiteIoTRegistry.fileName)")
         if let caPath { details += "; devices trust \(caPath)" }
         FileHandle.standardError.write(Data((details + ". Ctrl-C stops it.\n").utf8))
         let api = try await startControlPlane(store)
