@@ -33,7 +33,8 @@ public final class PostgresIoTRegistry: IoTControlRegistry {
         var single = PostgresConnection.Configuration(
             host: location.host, port: location.port, username: location.username, password: location.password,
             database: location.database, tls: .disable)
-        let milliseconds = connectTimeout.components.seconds * 1000 + connectTimeout.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds =
+            connectTimeout.components.seconds * 1000 + connectTimeout.components.attoseconds / 1_000_000_000_000_000
         single.options.connectTimeout = .milliseconds(milliseconds)
         do {
             let connection = try await PostgresConnection.connect(configuration: single, id: 1, logger: logger)

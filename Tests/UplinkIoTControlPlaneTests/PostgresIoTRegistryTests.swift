@@ -36,7 +36,8 @@ import UplinkTestSupport
         #expect(stored.caCertificateId == "ca1")
         #expect(stored.creationDate == certificate.creationDate)
         #expect(try await reopened.attachedPolicies(target: certificate.certificateArn).map(\.policyName) == ["p"])
-        #expect(try await reopened.policy(name: "p")?.policyDocument == SQLiteIoTRegistryTests.policy("p").policyDocument)
+        #expect(
+            try await reopened.policy(name: "p")?.policyDocument == SQLiteIoTRegistryTests.policy("p").policyDocument)
         let thing = try #require(try await reopened.thing(name: "t"))
         #expect(thing.attributes == ["a": "b"] && thing.thingTypeName == "type")
         #expect(try await reopened.thingNames(principal: certificate.certificateArn) == ["t"])

@@ -63,7 +63,9 @@ import UplinkTestSupport
         #expect(try await reopened.consistencyProblem() == nil)
     }
 
-    @Test(arguments: RegistryStore.allCases) func pagingWalksEveryCertificateOnceInBothOrders(_ store: RegistryStore) async throws {
+    @Test(arguments: RegistryStore.allCases) func pagingWalksEveryCertificateOnceInBothOrders(_ store: RegistryStore)
+        async throws
+    {
         let opened = try await store.open()
         defer { opened.remove() }
         let registry = opened.registry

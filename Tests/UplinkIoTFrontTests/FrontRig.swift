@@ -38,7 +38,8 @@ final class FrontRig: Sendable {
         case .postgres:
             let server = try await PostgresServer.shared()
             let database = try await server.makeDatabase()
-            return try await PostgresIoTRegistry(location: PostgresRegistryLocation(url: server.url(database: database)))
+            return try await PostgresIoTRegistry(
+                location: PostgresRegistryLocation(url: server.url(database: database)))
         }
     }
 
@@ -57,7 +58,8 @@ final class FrontRig: Sendable {
     /// A rig on `registry`, else on a new registry of `store`.
     init(
         _ store: FrontStore = .memory, registry: (any IoTRegistry)? = nil,
-        pki given: DevPKI? = nil, pkiOptions: DevPKI.Options = DevPKI.Options(), configure: (inout IoTFrontConfiguration) -> Void = { _ in }
+        pki given: DevPKI? = nil, pkiOptions: DevPKI.Options = DevPKI.Options(),
+        configure: (inout IoTFrontConfiguration) -> Void = { _ in }
     ) async throws {
         let store: any IoTRegistry = try await Self.registry(registry, else: store)
         pki = try given ?? DevPKI.generate(pkiOptions)

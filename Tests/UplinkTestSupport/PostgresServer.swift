@@ -162,7 +162,8 @@ public final class PostgresServer: Sendable {
                 arguments: ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", path] + arguments,
                 standardOutput: .file(log), standardError: .standardOutput)
         }
-        return try ChildProcess(path: path, arguments: arguments, standardOutput: .file(log), standardError: .standardOutput)
+        return try ChildProcess(
+            path: path, arguments: arguments, standardOutput: .file(log), standardError: .standardOutput)
     }
 }
 
