@@ -18,10 +18,10 @@ struct IoTServeCommand: AsyncParsableCommand {
             with ALPN x-amzn-mqtt-ca (AWS: 443); accepted connections are forwarded to --broker. Without \
             --cert/--key, a development server certificate (localhost, 127.0.0.1) is generated once into \
             --data (keys 0600) and devices trust its ca.pem. --ca registers a CA with auto-registration \
-            (JITR; with --jitp-template, JITP). The registry is the SQLite database in --data, or the PostgreSQL one at \
-            --registry (several fronts may share it); with \
-            --api-port the control plane (aws iot --endpoint-url) is served on the same registry, so its changes \
-            act on the running front: a certificate that leaves ACTIVE has its live connections closed at the \
+            (JITR; with --jitp-template, JITP). The registry is the SQLite database in --data, or the \
+            PostgreSQL one at --registry (several fronts may share it); with --api-port the control plane \
+            (aws iot --endpoint-url) is served on the same registry, so its changes act on the running front: \
+            a certificate that leaves ACTIVE has its live connections closed at the \
             next status check. See docs/iot.md.
             """
     )
