@@ -22,12 +22,31 @@ public final class PostgresServer: Sendable {
     public let folder: String
     let binaries: String
     let process: ChildProcess
+    /// Stops this server if the test process dies without running ``stop()`` (kill -9, a CI timeout).
+    let watchdog: ChildProcess?
 
-    private init(port: Int, folder: String, binaries: String, process: ChildProcess) {
+    private init(port: Int, folder: String, binaries: String, process: ChildProcess, watchdog: ChildProcess?) {
         self.port = port
         self.folder = folder
         self.binaries = binaries
         self.process = process
+        self.watchdog = watchdog
+    }
+
+    /// A shell that polls once a second: when this test process is gone while the server (still a `postgres`)
+    /// runs, it sends the server SIGINT (fast shutdown), waits up to 30 s for it, and removes the folder.
+    static func startWatchdog(serverPid: pid_t, folder: String) -> ChildProcess? {
+        let script = """
+            while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done
+            kill -0 "$1" 2>/dev/null && exit 0
+            [ "$(cat /proc/$2/comm 2>/dev/null)" = postgres ] || exit 0
+            kill -INT "$2"
+            n=0; while kill -0 "$2" 2>/dev/null && [ $n -lt 150 ]; do sleep 0.2; n=$((n+1)); done
+            rm -rf -- "$3"
+            """
+        return try? ChildProcess(
+            path: "/bin/sh", arguments: ["-c", script, "sh", String(getpid()), String(serverPid), folder],
+            standardOutput: .discard, standardError: .discard)
     }
 
     /// The URL of database `name` on this server, with the password.
@@ -55,6 +74,7 @@ public final class PostgresServer: Sendable {
 
     /// Fast shutdown (SIGINT: clients are disconnected), SIGKILL after 10 s; removes the folder.
     public func stop() {
+        watchdog?.forceKill()
         if process.isRunning {
             kill(process.pid, SIGINT)
             let deadline = ContinuousClock.now + .seconds(10)
@@ -140,7 +160,9 @@ public final class PostgresServer: Sendable {
                 try await Task.sleep(for: .milliseconds(20))
             }
             if process.isRunning && TestPorts.isListening(port) {
-                let server = PostgresServer(port: port, folder: folder, binaries: binaries, process: process)
+                let server = PostgresServer(
+                    port: port, folder: folder, binaries: binaries, process: process,
+                    watchdog: startWatchdog(serverPid: process.pid, folder: folder))
                 running.withLock { $0 = server }
                 atexit { PostgresServer.running.withLock { $0 }?.stop() }
                 return server
