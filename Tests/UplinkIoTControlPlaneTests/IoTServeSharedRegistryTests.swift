@@ -1,11 +1,13 @@
 import Foundation
 import Testing
 import UplinkCredentials
+import UplinkIoTStores
 import UplinkTestSupport
 
 /// Two `uplink iot serve` processes on one PostgreSQL registry (`--registry postgres://...`): a device onboarded
-/// through one (JITR with --auto-activate) connects through the other. Devices are mosquitto_pub.
-@Suite("uplink iot serve: two fronts on one PostgreSQL registry", .serialized, .timeLimit(.minutes(5)))
+/// through one (JITR with --auto-activate) connects through the other. Devices are mosquitto_pub. `uplink iot api
+/// --registry`: the AWS CLI works on the shared database.
+@Suite("uplink iot serve and api on a PostgreSQL registry", .serialized, .timeLimit(.minutes(5)))
 struct IoTServeSharedRegistryTests {
     /// Starts `uplink iot serve` with `arguments`; waits up to 30 s for `control plane on`.
     static func serve(_ arguments: [String], log: String) async throws -> ChildProcess {
@@ -74,5 +76,21 @@ struct IoTServeSharedRegistryTests {
             #expect(text.contains("postgres://uplink:***@127.0.0.1"), "\(text)")
             #expect(!text.contains(PostgresServer.password))
         }
+    }
+
+    @Test("uplink iot api --registry postgres://...: the AWS CLI's changes are in the shared database")
+    func apiOnTheSharedRegistry() async throws {
+        let server = try await PostgresServer.shared()
+        let url = server.url(database: try await server.makeDatabase())
+        let front = try await IoTFront(extra: ["--registry", url])
+        let created = try await front.aws(["create-keys-and-certificate", "--set-as-active"])
+        let id = try #require(created.json["certificateId"] as? String, "\(created.error)")
+        let registry = try await PostgresIoTRegistry(location: PostgresRegistryLocation(url: url))
+        #expect(try await registry.certificate(id: id)?.status == .active)
+        try await registry.updateCertificateStatus(id: id, to: .inactive)
+        await registry.close()
+        let described = try await front.aws(["describe-certificate", "--certificate-id", id])
+        #expect((described.json["certificateDescription"] as? [String: Any])?["status"] as? String == "INACTIVE")
+        await front.stop()
     }
 }
