@@ -53,12 +53,15 @@ struct SharedRegistryTests {
     func concurrentFirstConnects() async throws {
         let (a, b) = try await Self.twoFronts()
         try await a.registerCA()
-        let deviceA = try a.device()
-        let deviceB = try b.device()
-        async let first: Bool = (try? await deviceA.connect()) != nil
-        async let second: Bool = (try? await deviceB.connect()) != nil
-        let connected = await [first, second]
-        #expect(connected == [false, false], "JITR closes the first connection at either front")
+        // Three connects of the same new device at each front, all at once.
+        let devices = try (0..<6).map { index in
+            try (index % 2 == 0 ? a : b).device(clientId: "race-\(index)")
+        }
+        let connected = await withTaskGroup(of: Bool.self) { group in
+            for device in devices { group.addTask { (try? await device.connect()) != nil } }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(connected == Array(repeating: false, count: 6), "JITR closes the first connections at either front")
         let control = try #require(a.registry as? any IoTControlRegistry)
         let page = try await control.listCertificates(caCertificateId: nil, IoTPaging(pageSize: 250))
         #expect(page.items.count == 1)

@@ -54,22 +54,28 @@ public final class PostgresServer: Sendable {
         "postgres://\(Self.user):\(Self.password)@127.0.0.1:\(port)/\(database)"
     }
 
-    /// A new empty database (CREATE DATABASE via `createdb`); returns its name.
+    /// A new empty database (CREATE DATABASE via `createdb`, from template0, which no session uses); returns its
+    /// name. Tries up to five times (CREATE DATABASE refuses while its template is being copied by another).
     public func makeDatabase() async throws -> String {
         let name = "registry_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        let log = folder + "/createdb.log"
-        let createdb = try ChildProcess(
-            path: binaries + "/createdb",
-            arguments: ["-h", "127.0.0.1", "-p", String(port), "-U", Self.user, name],
-            standardOutput: .file(log), standardError: .standardOutput, environment: ["PGPASSWORD": Self.password])
-        let deadline = ContinuousClock.now + .seconds(60)
-        while createdb.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        createdb.forceKill()
-        guard createdb.exitStatus == 0 else {
-            throw PostgresServerError(
-                "createdb \(name) failed: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "no log")")
+        let log = folder + "/createdb-\(name).log"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        for attempt in 1...5 {
+            let createdb = try ChildProcess(
+                path: binaries + "/createdb",
+                arguments: ["-h", "127.0.0.1", "-p", String(port), "-U", Self.user, "-T", "template0", name],
+                standardOutput: .file(log), standardError: .standardOutput,
+                environment: ["PGPASSWORD": Self.password])
+            let deadline = ContinuousClock.now + .seconds(60)
+            while createdb.isRunning && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            createdb.forceKill()
+            if createdb.exitStatus == 0 { return name }
+            if attempt < 5 { try await Task.sleep(for: .milliseconds(200 * attempt)) }
         }
-        return name
+        throw PostgresServerError(
+            "createdb \(name) failed: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "no log")")
     }
 
     /// Fast shutdown (SIGINT: clients are disconnected), SIGKILL after 10 s; removes the folder.
