@@ -103,6 +103,19 @@ import UplinkTestSupport
         }
     }
 
+    @Test func anUnreachableServerIsAClearError() async throws {
+        let port = try TestPorts.free()
+        let location = PostgresRegistryLocation(
+            host: "127.0.0.1", port: port, username: "u", password: "pw-not-shown", database: "d")
+        do {
+            _ = try await PostgresIoTRegistry(location: location, connectTimeout: .seconds(30))
+            Issue.record("opened a registry on a port nothing listens on")
+        } catch {
+            #expect(error.message.contains("cannot open the registry postgres://u:***@127.0.0.1:\(port)/d"))
+            #expect(!error.message.contains("pw-not-shown"))
+        }
+    }
+
     /// Runs `uplink iot <arguments>` (no --data).
     static func uplink(_ arguments: [String]) async throws -> IoTFront.Result {
         let out = NSTemporaryDirectory() + "uplink-iot-pg-\(UUID().uuidString)"
