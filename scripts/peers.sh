@@ -3,7 +3,7 @@
 
 # Debian packages the tests use as real peers: NSD (DNS server), dnsmasq and unbound (the forwarders
 # Wi-Fi modules sit behind), mosquitto (MQTT broker and its C clients), RabbitMQ (the second MQTT broker: its MQTT
-# plugin; pulls in Erlang), dig, openssl.
+# plugin; pulls in Erlang), dig, openssl, PostgreSQL (the shared IoT registry's tests: initdb and postgres).
 packages=()
 command -v python3 >/dev/null 2>&1 || packages+=(python3 python3-venv)
 [ -x /usr/sbin/nsd ] || packages+=(nsd)
@@ -14,6 +14,7 @@ command -v mosquitto_pub >/dev/null 2>&1 || packages+=(mosquitto-clients)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || packages+=(rabbitmq-server)
 command -v dig >/dev/null 2>&1 || packages+=(dnsutils)
 command -v openssl >/dev/null 2>&1 || packages+=(openssl)
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || packages+=(postgresql)
 # The firmware (Embedded Swift on an emulated STM32): QEMU's netduinoplus2, picolibc's memcpy/memset and
 # libgcc's 64-bit helpers (gcc-arm-none-eabi, which picolibc pulls in).
 command -v qemu-system-arm >/dev/null 2>&1 || packages+=(qemu-system-arm)

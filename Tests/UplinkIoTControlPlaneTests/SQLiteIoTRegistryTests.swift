@@ -63,10 +63,12 @@ import UplinkTestSupport
         #expect(try await reopened.consistencyProblem() == nil)
     }
 
-    @Test func pagingWalksEveryCertificateOnceInBothOrders() async throws {
-        let directory = Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let registry = try SQLiteIoTRegistry(directory: directory)
+    @Test(arguments: RegistryStore.allCases) func pagingWalksEveryCertificateOnceInBothOrders(_ store: RegistryStore)
+        async throws
+    {
+        let opened = try await store.open()
+        defer { opened.remove() }
+        let registry = opened.registry
         for n in 1...7 { try await registry.createCertificate(Self.certificate(n, ca: n % 2 == 0 ? "ca" : nil)) }
         for ascending in [true, false] {
             var seen = [String]()
@@ -92,10 +94,10 @@ import UplinkTestSupport
         }
     }
 
-    @Test func deleteGuardsAreAWSs() async throws {
-        let directory = Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let registry = try SQLiteIoTRegistry(directory: directory)
+    @Test(arguments: RegistryStore.allCases) func deleteGuardsAreAWSs(_ store: RegistryStore) async throws {
+        let opened = try await store.open()
+        defer { opened.remove() }
+        let registry = opened.registry
         let certificate = Self.certificate(3, status: .active)
         try await registry.createCertificate(certificate)
         try await registry.createPolicy(Self.policy("p"))
@@ -128,10 +130,10 @@ import UplinkTestSupport
         #expect(try await registry.attachedPolicies(target: certificate.certificateArn).count == 1)
     }
 
-    @Test func provisionIsAllOrNothing() async throws {
-        let directory = Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let registry = try SQLiteIoTRegistry(directory: directory)
+    @Test(arguments: RegistryStore.allCases) func provisionIsAllOrNothing(_ store: RegistryStore) async throws {
+        let opened = try await store.open()
+        defer { opened.remove() }
+        let registry = opened.registry
         let certificate = Self.certificate(9, status: .active)
         let thing = IoTThing(
             thingName: "dev9", thingArn: "arn:dev9", thingId: "9", thingTypeName: nil, attributes: [:], version: 1)
@@ -151,14 +153,14 @@ import UplinkTestSupport
         #expect(try await registry.thingPrincipals(thingName: "dev9") == [certificate.certificateArn])
     }
 
-    @Test func settingsAreMadeOnceAndKept() async throws {
-        let directory = Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let registry = try SQLiteIoTRegistry(directory: directory)
+    @Test(arguments: RegistryStore.allCases) func settingsAreMadeOnceAndKept(_ store: RegistryStore) async throws {
+        let opened = try await store.open()
+        defer { opened.remove() }
+        let registry = opened.registry
         let first = try await registry.setting("code") { "one" }
         let second = try await registry.setting("code") { "two" }
         #expect(first == "one" && second == "one")
-        #expect(try await SQLiteIoTRegistry(directory: directory).setting("code") { "three" } == "one")
+        #expect(try await opened.reopen().setting("code") { "three" } == "one")
     }
 
     /// kill -9 of a process writing to the registry at random moments, many times: every write it reported

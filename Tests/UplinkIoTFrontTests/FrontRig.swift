@@ -14,6 +14,7 @@ import UplinkTestSupport
 enum FrontStore: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case memory
     case sqlite
+    case postgres
     var testDescription: String { rawValue }
 }
 
@@ -27,13 +28,25 @@ final class FrontRig: Sendable {
     let registry: any IoTRegistry
     let account = IoTAccount()
 
-    /// A new registry of that store (SQLite: in a new temporary folder, removed by ``removeRegistry(_:)``).
-    static func makeRegistry(_ store: FrontStore) throws -> any IoTRegistry {
+    /// A new registry of that store (SQLite: in a new temporary folder, removed by ``removeRegistry(_:)``;
+    /// PostgreSQL: a new database in the test process's server).
+    static func makeRegistry(_ store: FrontStore) async throws -> any IoTRegistry {
         switch store {
         case .memory: return InMemoryIoTRegistry()
         case .sqlite:
             return try SQLiteIoTRegistry(directory: NSTemporaryDirectory() + "uplink-iot-registry-\(UUID().uuidString)")
+        case .postgres:
+            let server = try await PostgresServer.shared()
+            let database = try await server.makeDatabase()
+            return try await PostgresIoTRegistry(
+                location: PostgresRegistryLocation(url: server.url(database: database)))
         }
+    }
+
+    /// `given`, else a new registry of `store`.
+    static func registry(_ given: (any IoTRegistry)?, else store: FrontStore) async throws -> any IoTRegistry {
+        if let given { return given }
+        return try await makeRegistry(store)
     }
 
     /// Removes an SQLite registry's folder.
@@ -45,10 +58,11 @@ final class FrontRig: Sendable {
     /// A rig on `registry`, else on a new registry of `store`.
     init(
         _ store: FrontStore = .memory, registry: (any IoTRegistry)? = nil,
-        pkiOptions: DevPKI.Options = DevPKI.Options(), configure: (inout IoTFrontConfiguration) -> Void = { _ in }
+        pki given: DevPKI? = nil, pkiOptions: DevPKI.Options = DevPKI.Options(),
+        configure: (inout IoTFrontConfiguration) -> Void = { _ in }
     ) async throws {
-        let registry = try registry ?? Self.makeRegistry(store)
-        pki = try DevPKI.generate(pkiOptions)
+        let store: any IoTRegistry = try await Self.registry(registry, else: store)
+        pki = try given ?? DevPKI.generate(pkiOptions)
         folder = NSTemporaryDirectory() + "uplink-iot-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         _ = try pki.write(to: folder)
@@ -59,9 +73,9 @@ final class FrontRig: Sendable {
         configuration.mqttPort = 0
         configuration.alpnPort = 0
         configuration.brokerPort = broker.port
-        self.registry = registry
+        self.registry = store
         configure(&configuration)
-        front = IoTFront(configuration: configuration, registry: registry)
+        front = IoTFront(configuration: configuration, registry: store)
         try await front.start()
     }
 
@@ -70,6 +84,7 @@ final class FrontRig: Sendable {
         broker.stop()
         try? FileManager.default.removeItem(atPath: folder)
         Self.removeRegistry(registry)
+        if let postgres = registry as? PostgresIoTRegistry { await postgres.close() }
     }
 
     var mqttPort: Int { front.ports[0] }

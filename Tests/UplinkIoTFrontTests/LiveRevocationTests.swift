@@ -65,10 +65,12 @@ struct LiveRevocationTests {
         await rig.stop()
     }
 
-    @Test("DeleteCertificate (after INACTIVE, with force) leaves no connection; another device stays connected")
-    func deletion() async throws {
-        let (rig, device) = try await Self.connected(.sqlite)
-        let registry = try #require(rig.registry as? SQLiteIoTRegistry)
+    @Test(
+        "DeleteCertificate (after INACTIVE, with force) leaves no connection; another device stays connected",
+        arguments: [FrontStore.sqlite, .postgres])
+    func deletion(_ store: FrontStore) async throws {
+        let (rig, device) = try await Self.connected(store)
+        let registry = try #require(rig.registry as? any IoTControlRegistry)
         // A second device, ACTIVE and connected, is not touched.
         let second = try rig.device(1)
         await #expect(throws: (any Error).self) { try await second.connect() }

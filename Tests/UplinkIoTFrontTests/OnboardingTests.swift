@@ -14,7 +14,7 @@ struct OnboardingTests {
         "One connect() with the AWS onboarding retries succeeds once the rule activated the certificate",
         arguments: FrontStore.allCases)
     func onboarding(_ store: FrontStore) async throws {
-        let registry = try FrontRig.makeRegistry(store)
+        let registry = try await FrontRig.makeRegistry(store)
         let account = IoTAccount()
         let activator = IoTAutoActivator(
             registry: registry, account: account, policyName: "DevicePolicy", delay: 1.5,

@@ -1,8 +1,15 @@
 import UplinkIoTRegistry
+import UplinkIoTStores
 
-/// Opens a registry from `--registry URL`.
+/// Opens a registry from `--registry URL`: a shared PostgreSQL database.
 enum IoTRegistryURL {
     static func open(_ url: String) async throws -> any IoTControlRegistry {
-        throw IoTCLIError("--registry \(url): only postgres:// URLs are registries, and PostgreSQL is not wired yet")
+        let location: PostgresRegistryLocation
+        do { location = try PostgresRegistryLocation(url: url) } catch {
+            throw IoTCLIError("--registry: \(error.message)")
+        }
+        do { return try await PostgresIoTRegistry(location: location) } catch {
+            throw IoTCLIError(error.message)
+        }
     }
 }

@@ -18,9 +18,10 @@ struct IoTServeCommand: AsyncParsableCommand {
             with ALPN x-amzn-mqtt-ca (AWS: 443); accepted connections are forwarded to --broker. Without \
             --cert/--key, a development server certificate (localhost, 127.0.0.1) is generated once into \
             --data (keys 0600) and devices trust its ca.pem. --ca registers a CA with auto-registration \
-            (JITR; with --jitp-template, JITP). The registry is the SQLite database in --data; with \
-            --api-port the control plane (aws iot --endpoint-url) is served on the same registry, so its changes \
-            act on the running front: a certificate that leaves ACTIVE has its live connections closed at the \
+            (JITR; with --jitp-template, JITP). The registry is the SQLite database in --data, or the \
+            PostgreSQL one at --registry (several fronts may share it); with --api-port the control plane \
+            (aws iot --endpoint-url) is served on the same registry, so its changes act on the running front: \
+            a certificate that leaves ACTIVE has its live connections closed at the \
             next status check. See docs/iot.md.
             """
     )
@@ -136,7 +137,9 @@ struct IoTServeCommand: AsyncParsableCommand {
         var details = "uplink iot serve: MQTT on \(bind):\(front.ports[0])"
         if front.ports.count > 1 { details += ", ALPN x-amzn-mqtt-ca on \(bind):\(front.ports[1])" }
         details += " → \(broker)"
-        details += "; registry " + (registryOptions.registry ?? "\(folder)/\(SQLiteIoTRegistry.fileName)")
+        // The PostgreSQL location's description has no password.
+        let shared = (store as? PostgresIoTRegistry).map { "\($0.location)" }
+        details += "; registry " + (shared ?? "\(folder)/\(SQLiteIoTRegistry.fileName)")
         if let caPath { details += "; devices trust \(caPath)" }
         FileHandle.standardError.write(Data((details + ". Ctrl-C stops it.\n").utf8))
         let api = try await startControlPlane(store)
