@@ -83,7 +83,7 @@ extension ModuleDriver {
         let dialect = await self.dialect
         guard
             let rename = try optionalCommand({ () throws(ATCommandError) in try dialect.fileRenameCommand(old, to: new)
-                })
+            })
         else { throw ModuleDriverError.invalidParameter("a rename: \(dialect) has no FSR") }
         try await send(rename)
     }

@@ -88,7 +88,7 @@ struct EffectDeadlineTests {
         try await host.expect(wire.error(78, "Socket not connected"))
         try await host.send("AT+S.SOCKC=0\r")
         try await host.expect(wire.ok)
-        try await peer.awaitAllClosed(timeout: .seconds(20))
+        try await peer.awaitAllClosed(timeout: .seconds(60))
     }
 
     @Test(

@@ -166,8 +166,9 @@ final class FloodPeer: @unchecked Sendable {
                 var poller = pollfd(fd: connection, events: Int16(POLLOUT), revents: 0)
                 guard poll(&poller, 1, 50) > 0 else { continue }
                 let start = offset % 251
-                let n = pattern.withUnsafeBytes {
-                    send(connection, $0.baseAddress! + start, $0.count - 251, Int32(MSG_DONTWAIT))
+                let n = pattern.withUnsafeBytes { raw -> Int in
+                    guard let base = raw.baseAddress else { return -1 }
+                    return send(connection, base + start, raw.count - 251, Int32(MSG_DONTWAIT))
                 }
                 if n > 0 {
                     offset += n
