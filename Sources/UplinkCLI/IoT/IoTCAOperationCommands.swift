@@ -77,17 +77,11 @@ struct IoTListCACertificatesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list-ca-certificates", abstract: "List CA certificates, one page (ListCACertificates).")
     @OptionGroup var registryOptions: IoTRegistryOptions
-    @Option(name: .long, help: "At most this many (1 to 250).") var pageSize: Int?
-    @Option(name: .long, help: "The nextMarker of the previous page.") var marker: String?
-    @Flag(name: .long, help: "Oldest first.") var ascendingOrder = false
+    @OptionGroup var page: IoTPageOptions
 
     func run() async throws {
-        var query = [(String, String)]()
-        if let pageSize { query.append(("pageSize", String(pageSize))) }
-        if let marker { query.append(("marker", marker)) }
-        if ascendingOrder { query.append(("isAscendingOrder", "true")) }
         try await IoTOperationRunner.run(
-            "ListCACertificates", registryOptions, method: "GET", path: ["cacertificates"], query: query)
+            "ListCACertificates", registryOptions, method: "GET", path: ["cacertificates"], query: page.query)
     }
 }
 

@@ -33,17 +33,11 @@ struct IoTListCertificatesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list-certificates", abstract: "List device certificates, one page (ListCertificates).")
     @OptionGroup var registryOptions: IoTRegistryOptions
-    @Option(name: .long, help: "At most this many (1 to 250).") var pageSize: Int?
-    @Option(name: .long, help: "The nextMarker of the previous page.") var marker: String?
-    @Flag(name: .long, help: "Oldest first.") var ascendingOrder = false
+    @OptionGroup var page: IoTPageOptions
 
     func run() async throws {
-        var query = [(String, String)]()
-        if let pageSize { query.append(("pageSize", String(pageSize))) }
-        if let marker { query.append(("marker", marker)) }
-        if ascendingOrder { query.append(("isAscendingOrder", "true")) }
         try await IoTOperationRunner.run(
-            "ListCertificates", registryOptions, method: "GET", path: ["certificates"], query: query)
+            "ListCertificates", registryOptions, method: "GET", path: ["certificates"], query: page.query)
     }
 }
 
@@ -111,18 +105,12 @@ struct IoTListCertificatesByCACommand: AsyncParsableCommand {
         commandName: "list-certificates-by-ca", abstract: "The device certificates of one CA, one page.")
     @OptionGroup var registryOptions: IoTRegistryOptions
     @Option(name: .long, help: "The CA certificate's id.") var caCertificateId: String
-    @Option(name: .long, help: "At most this many (1 to 250).") var pageSize: Int?
-    @Option(name: .long, help: "The nextMarker of the previous page.") var marker: String?
-    @Flag(name: .long, help: "Oldest first.") var ascendingOrder = false
+    @OptionGroup var page: IoTPageOptions
 
     func run() async throws {
-        var query = [(String, String)]()
-        if let pageSize { query.append(("pageSize", String(pageSize))) }
-        if let marker { query.append(("marker", marker)) }
-        if ascendingOrder { query.append(("isAscendingOrder", "true")) }
         try await IoTOperationRunner.run(
             "ListCertificatesByCA", registryOptions, method: "GET", path: ["certificates-by-ca", caCertificateId],
-            query: query)
+            query: page.query)
     }
 }
 
