@@ -113,8 +113,10 @@ extension ModuleEngine {
             return
         }
         if session.escape.isHolding {
-            session.guardTimer = eventLoop.scheduleTask(in: options.escapeGuardTime) { [weak self, weak session] in
-                guard let self, let session, self.dataMode === session else { return }
+            let bound = NIOLoopBound(session, eventLoop: eventLoop)
+            session.guardTimer = eventLoop.scheduleTask(in: options.escapeGuardTime) { [weak self] in
+                let session = bound.value
+                guard let self, self.dataMode === session else { return }
                 session.guardTimer = nil
                 self.writeToPeer(session.escape.flush())
             }
@@ -137,8 +139,10 @@ extension ModuleEngine {
         }
         guard let written else { return }
         session.backlog += bytes.count
-        written.whenComplete { [weak self, weak session] _ in
-            guard let self, let session else { return }
+        let bound = NIOLoopBound(session, eventLoop: eventLoop)
+        written.whenComplete { [weak self] _ in
+            let session = bound.value
+            guard let self else { return }
             session.backlog -= bytes.count
             if self.dataMode === session { self.updateInputFlow() }
         }
