@@ -8,7 +8,8 @@ import NIOTLS
 
 /// One device connection after TLS: acts on the handshake's admission decision, runs the ``IoTSessionGate`` on
 /// every packet both ways, and carries the allowed ones to and from the broker. Everything runs on the device
-/// channel's event loop (the broker connection shares it).
+/// channel's event loop (the broker connection shares it). Packets are written as they are decoded and flushed
+/// once per read cycle of the side they came from (and before a close), so a burst costs one write each way.
 final class IoTDeviceHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -33,6 +34,9 @@ final class IoTDeviceHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Packets for the broker while its connection opens.
     private var queued: [MQTTPacket] = []
     private var closed = false
+    /// Written to the broker or the device since the last flush.
+    private var brokerUnflushed = false
+    private var deviceUnflushed = false
 
     init(
         front: IoTFront, peer: String, requiredALPN: String?, decision: NIOLockedValueBox<IoTAdmittedConnection?>,
@@ -114,6 +118,24 @@ final class IoTDeviceHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flushBroker()
+        flushDevice()
+        context.fireChannelReadComplete()
+    }
+
+    private func flushBroker() {
+        guard brokerUnflushed else { return }
+        brokerUnflushed = false
+        broker?.flush()
+    }
+
+    private func flushDevice() {
+        guard deviceUnflushed else { return }
+        deviceUnflushed = false
+        context?.flush()
+    }
+
     private func handleDevice(_ packet: MQTTPacket) {
         guard var gate else { return }
         if case .connect(let connect) = packet, !gate.connected {
@@ -174,7 +196,8 @@ final class IoTDeviceHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard let context, !closed else { return }
         do {
             let bytes = try packet.encode(version: version)
-            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+            context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+            deviceUnflushed = true
         } catch {
             close("cannot encode \(packet.packetType) for the device: \(error)")
         }
@@ -191,7 +214,8 @@ final class IoTDeviceHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         do {
             let bytes = try packet.encode(version: gate?.version ?? .v3_1_1)
-            broker.writeAndFlush(broker.allocator.buffer(bytes: bytes), promise: nil)
+            broker.write(broker.allocator.buffer(bytes: bytes), promise: nil)
+            brokerUnflushed = true
         } catch {
             close("cannot encode \(packet.packetType) for the broker: \(error)")
         }
@@ -224,6 +248,7 @@ final class IoTDeviceHandler: ChannelInboundHandler, RemovableChannelHandler {
                     let pending = handler.queued
                     handler.queued = []
                     for packet in pending { handler.toBroker(packet) }
+                    handler.flushBroker()
                 case .failure(let error):
                     handler.close(
                         "cannot reach the broker \(configuration.brokerHost):\(configuration.brokerPort): \(error)")
@@ -251,6 +276,9 @@ final class IoTDeviceHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    /// The end of a read cycle on the broker's connection.
+    fileprivate func brokerReadComplete() { flushDevice() }
+
     fileprivate func brokerClosed() {
         close("the broker closed the connection")
     }
@@ -267,6 +295,8 @@ final class IoTDeviceHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Closes both sides once; `reason` goes to the log.
     private func close(_ reason: String?) {
         guard !closed else { return }
+        flushBroker()
+        flushDevice()
         closed = true
         deadline?.cancel()
         if let reason { logger.notice("\(peer) client \(clientId ?? "?"): closed: \(reason)") }
@@ -290,6 +320,11 @@ final class IoTBrokerSideHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         device.value.fromBroker(buffer.readBytes(length: buffer.readableBytes) ?? [])
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        device.value.brokerReadComplete()
+        context.fireChannelReadComplete()
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -26,6 +26,8 @@ public struct IoTSessionGate: Sendable {
     private var appliedKeepAlive: UInt16?
     /// SUBSCRIBE packet id → (positions of the denied filters, filter count), to merge 0x87 into the SUBACK.
     private var deniedFilters: [UInt16: (denied: [Int], count: Int)] = [:]
+    /// Decisions taken on this connection; forgotten when the context changes.
+    private var decisions = IoTDecisionCache()
 
     public init(
         evaluator: IoTPolicyEvaluator, limits: IoTBrokerLimits, policies: [IoTPolicyDocument],
@@ -38,10 +40,16 @@ public struct IoTSessionGate: Sendable {
     }
 
     /// Sets `${iot:Connection.Thing.ThingName}`: the thing attached to the certificate named as the client id.
-    public mutating func setThingName(_ name: String?) { context.thingName = name }
+    public mutating func setThingName(_ name: String?) {
+        context.thingName = name
+        decisions.removeAll()
+    }
 
-    private func allowed(_ action: IoTAction, _ name: String) -> Bool {
-        evaluator.evaluate(action, on: name, policies: policies, context: context).isAllowed
+    private mutating func allowed(_ action: IoTAction, _ name: String) -> Bool {
+        let (evaluator, policies, context) = (evaluator, policies, context)
+        return decisions.decision(action, name) {
+            evaluator.evaluate(action, on: name, policies: policies, context: context).isAllowed
+        }
     }
 
     /// Refuses with 0x87 on MQTT 5, by closing on 3.1.1.
@@ -61,6 +69,7 @@ public struct IoTSessionGate: Sendable {
             connected = true
             version = decodedVersion
             context.clientId = connect.clientIdentifier
+            decisions.removeAll()
             if connect.clientIdentifier.utf8.count > limits.maximumClientIdBytes {
                 return deny(
                     .connack(ConnAckPacket(reasonCode: .clientIdentifierNotValid)),

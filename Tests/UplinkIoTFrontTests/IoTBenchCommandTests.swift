@@ -10,7 +10,7 @@ struct IoTBenchCommandTests {
         let (status, output) = try await UplinkExecutable.run(
             [
                 "iot", "bench", "--devices", "8", "--module-devices", "2", "--modules", "1", "--concurrency", "4",
-                "--publishes", "80", "--publishers", "2",
+                "--publishes", "80", "--publishers", "2", "--window", "4", "--latency-publishes", "20", "--rounds", "2",
             ], timeout: 180)
         #expect(status == 0, "\(output)")
         // The progress bars (standard error) reach the end.
@@ -26,6 +26,11 @@ struct IoTBenchCommandTests {
         #expect(try #require(line("through modules")).contains("(2 in "))
         #expect(line("the front adds")?.contains("per CONNECT") == true)
         #expect(lines.contains { $0.contains("per PUBLISH (p50)") })
+        #expect(line("QoS 1 PUBLISH latency")?.contains("2 connections") == true, "\(output)")
+        #expect(
+            line("QoS 1 PUBLISH throughput")?.contains("4 in flight on each; median of 2 rounds") == true, "\(output)")
+        #expect(lines.filter { $0.contains("(80 in ") }.count == 2, "\(output)")
+        #expect(lines.filter { $0.contains("(20 in ") }.count == 2, "\(output)")
         let throughput = try #require(line("front's cost in QoS 1 publish throughput"), "\(output)")
         #expect(throughput.hasSuffix(": met") || throughput.hasSuffix(": not met"))
         let onboarding = try #require(line("onboarding rate / mutual-TLS connect rate"), "\(output)")
@@ -37,5 +42,9 @@ struct IoTBenchCommandTests {
         let (status, output) = try await UplinkExecutable.run(["iot", "bench", "--devices", "0"], timeout: 60)
         #expect(status != 0)
         #expect(output.contains("--devices must be between 1 and 9000"), "\(output)")
+        let (windowStatus, windowOutput) = try await UplinkExecutable.run(
+            ["iot", "bench", "--publishes", "100", "--publishers", "8", "--window", "20"], timeout: 60)
+        #expect(windowStatus != 0)
+        #expect(windowOutput.contains("--publishes must be between --publishers × --window"), "\(windowOutput)")
     }
 }

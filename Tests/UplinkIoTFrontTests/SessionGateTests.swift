@@ -83,6 +83,39 @@ struct SessionGateTests {
         #expect(Self.isClose(zero))
     }
 
+    @Test("Decisions are kept per connection, bounded: more topics than the cache holds are each decided right")
+    func decisionCache() throws {
+        var evaluations = 0
+        var cache = IoTDecisionCache()
+        for _ in 0..<3 {
+            #expect(
+                cache.decision(.publish, "a") {
+                    evaluations += 1; return true
+                })
+        }
+        #expect(evaluations == 1)
+        for index in 0..<IoTDecisionCache.capacity {
+            _ = cache.decision(.publish, "t\(index)") { index.isMultiple(of: 2) }
+        }
+        // Full: it started over, so "a" is evaluated again — and with the new answer.
+        #expect(
+            !cache.decision(.publish, "a") {
+                evaluations += 1; return false
+            })
+        #expect(evaluations == 2)
+        #expect(cache.decision(.receive, "a") { true }, "another action is another decision")
+
+        var gate = try Self.connected(.v3_1_1)
+        for index in 0..<(IoTDecisionCache.capacity * 2 + 10) {
+            let packet = MQTTPacket.publish(PublishPacket(topic: "ok/\(index)", payload: [], qos: .atMostOnce))
+            #expect(gate.fromDevice(packet, decodedAs: .v3_1_1) == [.toBroker(packet)])
+        }
+        #expect(
+            Self.isClose(
+                gate.fromDevice(.publish(PublishPacket(topic: "no", payload: [], qos: .atMostOnce)), decodedAs: .v3_1_1)
+            ))
+    }
+
     @Test("RETAIN needs iot:RetainPublish as well as iot:Publish")
     func retain() throws {
         var gate = try Self.connected(.v3_1_1)

@@ -32,11 +32,21 @@ struct IoTBenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Direct clients at work at the same time.")
     var concurrency = 32
 
-    @Option(name: .long, help: "QoS 1 publishes per path (straight to mosquitto, through the front).")
-    var publishes = 5000
+    @Option(
+        name: .long, help: "QoS 1 publishes per path for the throughput (straight to mosquitto, through the front).")
+    var publishes = 100_000
+
+    @Option(name: .long, help: "QoS 1 publishes per path for the latency, one in flight per connection.")
+    var latencyPublishes = 5000
 
     @Option(name: .long, help: "Connections the publishes are spread over.")
     var publishers = 8
+
+    @Option(name: .long, help: "QoS 1 publishes each connection keeps in flight for the throughput.")
+    var window = 20
+
+    @Option(name: .long, help: "Publish rounds per path, alternating the paths; the median round is reported.")
+    var rounds = 3
 
     @Flag(name: .long, help: "No progress bar.")
     var noProgress = false
@@ -53,8 +63,13 @@ struct IoTBenchCommand: AsyncParsableCommand {
         guard (1...devices).contains(publishers) else {
             throw ValidationError("--publishers must be between 1 and --devices (\(devices))")
         }
-        guard (publishers...1_000_000).contains(publishes) else {
-            throw ValidationError("--publishes must be between --publishers and 1000000")
+        guard (1...15).contains(rounds) else { throw ValidationError("--rounds must be between 1 and 15") }
+        guard (1...100).contains(window) else { throw ValidationError("--window must be between 1 and 100") }
+        guard (publishers * window...1_000_000).contains(publishes) else {
+            throw ValidationError("--publishes must be between --publishers × --window and 1000000")
+        }
+        guard (publishers...1_000_000).contains(latencyPublishes) else {
+            throw ValidationError("--latency-publishes must be between --publishers and 1000000")
         }
     }
 
@@ -97,21 +112,38 @@ struct IoTBenchCommand: AsyncParsableCommand {
             progress: IoTBenchProgress("mTLS CONNECT to the front", total: devices, enabled: progress)
         ) { index in try await Self.timedConnect(lab.directClient(index, toFront: true)) }
 
-        let topics = (0..<publishers).map(lab.topic)
-        let publishesToBroker = try await IoTBenchPublishing.run(
-            clients: try (0..<publishers).map { try lab.directClient($0, toFront: false) }, topics: topics,
-            count: publishes,
-            progress: IoTBenchProgress("QoS 1 PUBLISH to mosquitto", total: publishes, enabled: progress))
-        try await Task.sleep(for: .milliseconds(1100))
-        let publishesToFront = try await IoTBenchPublishing.run(
-            clients: try (0..<publishers).map { try lab.directClient($0, toFront: true) }, topics: topics,
-            count: publishes,
-            progress: IoTBenchProgress("QoS 1 PUBLISH to the front", total: publishes, enabled: progress))
+        // Publish rounds: one in flight per connection (latency), then `window` (throughput); in each round
+        // both paths, the order alternating from round to round, so that the machine's drift hits both.
+        var latency: (broker: [IoTBenchSample], front: [IoTBenchSample]) = ([], [])
+        var throughput: (broker: [IoTBenchSample], front: [IoTBenchSample]) = ([], [])
+        for (count, window) in [(latencyPublishes, 1), (publishes, window)] {
+            for round in 0..<rounds {
+                for toFront in round.isMultiple(of: 2) ? [false, true] : [true, false] {
+                    // One CONNECT per second per client id.
+                    try await Task.sleep(for: .milliseconds(1100))
+                    let label =
+                        "QoS 1 PUBLISH \(window == 1 ? "one at a time" : "\(window) in flight") "
+                        + (toFront ? "to the front" : "to mosquitto") + " (round \(round + 1)/\(rounds))"
+                    let sample = try await IoTBenchPublishing.run(
+                        clients: try (0..<publishers).map { try lab.directClient($0, toFront: toFront) },
+                        topics: (0..<publishers).map(lab.topic), count: count, window: window,
+                        progress: IoTBenchProgress(label, total: count, enabled: progress))
+                    switch (window == 1, toFront) {
+                    case (true, false): latency.broker.append(sample)
+                    case (true, true): latency.front.append(sample)
+                    case (false, false): throughput.broker.append(sample)
+                    case (false, true): throughput.front.append(sample)
+                    }
+                }
+            }
+        }
 
         return IoTBenchReport(
             devices: devices, moduleDevices: moduleDevices, modules: modules, concurrency: concurrency,
-            onboarding: direct, moduleOnboarding: throughModules, connectsToBroker: connectsToBroker,
-            connectsToFront: connectsToFront, publishesToBroker: publishesToBroker, publishesToFront: publishesToFront)
+            publishers: publishers, window: window, rounds: rounds, onboarding: direct,
+            moduleOnboarding: throughModules, connectsToBroker: connectsToBroker, connectsToFront: connectsToFront,
+            latencyToBroker: .median(latency.broker), latencyToFront: .median(latency.front),
+            publishesToBroker: .median(throughput.broker), publishesToFront: .median(throughput.front))
     }
 
     /// Devices `devices..<devices + moduleDevices`, shared among the modules; each module onboards its devices one

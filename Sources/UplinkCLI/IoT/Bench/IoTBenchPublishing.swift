@@ -1,21 +1,24 @@
 import MQTTCodec
 import UplinkMQTT
 
-/// QoS 1 publish throughput: `clients` publishers, connected first, share `count` publishes, each awaiting its
-/// PUBACK before its next; every publish is timed and so is the whole.
+/// QoS 1 publish throughput: `clients` publishers, connected first, share `count` publishes; each client keeps up
+/// to `window` of them in flight (each of its `window` senders awaits its PUBACK before its next). Every publish
+/// is timed (send to PUBACK) and so is the whole.
 enum IoTBenchPublishing {
-    static func run(clients: [MQTTClient], topics: [String], count: Int, progress: IoTBenchProgress?) async throws
-        -> IoTBenchSample
-    {
+    static func run(
+        clients: [MQTTClient], topics: [String], count: Int, window: Int, progress: IoTBenchProgress?
+    ) async throws -> IoTBenchSample {
         for client in clients { _ = try await client.connect() }
         let payload = [UInt8](repeating: 0x55, count: 64)
+        let senders = clients.count * window
         let start = ContinuousClock.now
         var durations: [Duration] = []
         durations.reserveCapacity(count)
         try await withThrowingTaskGroup(of: [Duration].self) { group in
-            for (slot, client) in clients.enumerated() {
-                let share = count / clients.count + (slot < count % clients.count ? 1 : 0)
-                let topic = topics[slot]
+            for sender in 0..<senders {
+                let client = clients[sender % clients.count]
+                let topic = topics[sender % clients.count]
+                let share = count / senders + (sender < count % senders ? 1 : 0)
                 group.addTask {
                     var timings: [Duration] = []
                     timings.reserveCapacity(share)

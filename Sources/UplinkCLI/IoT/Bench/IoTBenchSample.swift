@@ -17,6 +17,13 @@ struct IoTBenchSample: Sendable {
     var p50: Double { percentile(0.5) }
     var p99: Double { percentile(0.99) }
 
+    /// The sample of median rate among rounds of one phase (the lower middle of an even count).
+    static func median(_ rounds: [IoTBenchSample]) -> IoTBenchSample {
+        let sorted = rounds.sorted { $0.rate < $1.rate }
+        guard !sorted.isEmpty else { return IoTBenchSample(durations: [], elapsed: .zero) }
+        return sorted[(sorted.count - 1) / 2]
+    }
+
     /// Runs `body` for `0..<count`, at most `width` at a time, timing each call and the whole.
     static func run(
         _ count: Int, width: Int, progress: IoTBenchProgress? = nil,
