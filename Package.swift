@@ -50,6 +50,7 @@ let package = Package(
                 "UplinkIoTRegistry",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -359,6 +360,7 @@ let package = Package(
             name: "UplinkTestSupport",
             dependencies: [
                 "UplinkProcess",
+                "UplinkCredentials",
                 "UplinkDNS",
                 "DNSCodec",
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -32,7 +32,7 @@ public final class PostgresIoTRegistry: IoTControlRegistry {
         // are made (or found) before any front uses them.
         var single = PostgresConnection.Configuration(
             host: location.host, port: location.port, username: location.username, password: location.password,
-            database: location.database, tls: .disable)
+            database: location.database, tls: try location.tls.connectionTLS())
         let milliseconds =
             connectTimeout.components.seconds * 1000 + connectTimeout.components.attoseconds / 1_000_000_000_000_000
         single.options.connectTimeout = .milliseconds(milliseconds)
@@ -52,7 +52,7 @@ public final class PostgresIoTRegistry: IoTControlRegistry {
         }
         var configuration = PostgresClient.Configuration(
             host: location.host, port: location.port, username: location.username, password: location.password,
-            database: location.database, tls: .disable)
+            database: location.database, tls: try location.tls.clientTLS())
         configuration.options.connectTimeout = connectTimeout
         configuration.options.maximumConnections = 8
         // The pool warns when a lease comes before its run task started (harmless: the lease waits).

@@ -1,7 +1,8 @@
 import Foundation
 import UplinkIoTRegistry
 
-/// Where a shared PostgreSQL registry is: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
+/// Where a shared PostgreSQL registry is: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?OPTIONS]`, the options
+/// being libpq's TLS ones (``PostgresRegistryTLS``: `sslmode`, `sslrootcert`, `sslcert`, `sslkey`).
 ///
 /// The password is kept for connecting only: `description` leaves it out, so the location can be logged.
 public struct PostgresRegistryLocation: Sendable, Equatable, CustomStringConvertible {
@@ -10,13 +11,20 @@ public struct PostgresRegistryLocation: Sendable, Equatable, CustomStringConvert
     public var username: String
     public var password: String?
     public var database: String
+    /// How the connections use TLS.
+    public var tls: PostgresRegistryTLS
 
-    public init(host: String, port: Int = 5432, username: String, password: String?, database: String) {
+    /// A location; `tls` defaults to the host's default mode (``PostgresRegistryTLS/defaultMode(host:)``).
+    public init(
+        host: String, port: Int = 5432, username: String, password: String?, database: String,
+        tls: PostgresRegistryTLS? = nil
+    ) {
         self.host = host
         self.port = port
         self.username = username
         self.password = password
         self.database = database
+        self.tls = tls ?? PostgresRegistryTLS(mode: PostgresRegistryTLS.defaultMode(host: host))
     }
 
     /// Parses a `postgres://` (or `postgresql://`) URL; user, password and database may be percent-encoded.
@@ -40,17 +48,21 @@ public struct PostgresRegistryLocation: Sendable, Equatable, CustomStringConvert
             throw .invalidRequest(
                 "\(Self.redacting(url)) names no database: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE")
         }
-        guard components.query == nil, components.fragment == nil else {
-            throw .invalidRequest("\(Self.redacting(url)): options (?...) are not supported")
+        guard components.fragment == nil else {
+            throw .invalidRequest("\(Self.redacting(url)): a registry URL has no #fragment")
         }
+        let bareHost = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        let options = (components.queryItems ?? []).map { (name: $0.name, value: $0.value ?? "") }
         self.init(
-            host: host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host, port: port, username: user,
-            password: components.password, database: database.removingPercentEncoding ?? database)
+            host: bareHost, port: port, username: user, password: components.password,
+            database: database.removingPercentEncoding ?? database,
+            tls: try PostgresRegistryTLS(options: options, host: bareHost))
     }
 
     /// The URL without its password.
     public var description: String {
         "postgres://\(username)\(password == nil ? "" : ":***")@\(host.contains(":") ? "[\(host)]" : host):\(port)/\(database)"
+            + tls.query(host: host)
     }
 
     /// `url` with anything between `//user:` and `@` replaced, for error messages.

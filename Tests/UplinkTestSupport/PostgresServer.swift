@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import UplinkCredentials
 import UplinkProcess
 
 #if canImport(Glibc)
@@ -9,6 +10,11 @@ import UplinkProcess
 /// A real PostgreSQL (Debian's `postgresql` package), started by the tests as an unprivileged user on 127.0.0.1
 /// with a free port, its data and unix sockets in a temporary folder; never any other PostgreSQL.
 ///
+/// It offers TLS (`ssl=on`) with a certificate for `localhost`/127.0.0.1 from its own development PKI
+/// (``caFile``), and takes plain connections too. Password (SCRAM) authentication for ``user``; certificate
+/// authentication, over TLS only, for ``certificateUser`` (``clientCertificateFile``/``clientKeyFile``, issued by
+/// the same CA).
+///
 /// One server serves a whole test process (``shared()``): each test makes its own database in it
 /// (``makeDatabase()``). The server is stopped (fast shutdown, then SIGKILL) and its folder removed when the
 /// process exits, or by ``stop()``.
@@ -16,6 +22,8 @@ public final class PostgresServer: Sendable {
     /// The superuser the cluster is made with, and its password (SCRAM over TCP).
     public static let user = "uplink"
     public static let password = "uplink-test-secret"
+    /// The role that logs in with a client certificate (its common name) and nothing else.
+    public static let certificateUser = "uplink_cert0001"
 
     public let port: Int
     /// The temporary folder: `data/` (the cluster), the sockets, `postgres.log`.
@@ -49,6 +57,12 @@ public final class PostgresServer: Sendable {
             standardOutput: .discard, standardError: .discard)
     }
 
+    /// The CA that issued the server's and the client's certificates (PEM).
+    public var caFile: String { folder + "/tls/ca.pem" }
+    /// ``certificateUser``'s certificate and key (PEM).
+    public var clientCertificateFile: String { folder + "/tls/\(Self.certificateUser).pem" }
+    public var clientKeyFile: String { folder + "/tls/\(Self.certificateUser).key" }
+
     /// The URL of database `name` on this server, with the password.
     public func url(database: String) -> String {
         "postgres://\(Self.user):\(Self.password)@127.0.0.1:\(port)/\(database)"
@@ -56,14 +70,15 @@ public final class PostgresServer: Sendable {
 
     /// A new empty database (CREATE DATABASE via `createdb`, from template0, which no session uses); returns its
     /// name. Tries up to five times (CREATE DATABASE refuses while its template is being copied by another).
-    public func makeDatabase() async throws -> String {
+    public func makeDatabase(owner: String? = nil) async throws -> String {
         let name = "registry_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         let log = folder + "/createdb-\(name).log"
         defer { try? FileManager.default.removeItem(atPath: log) }
         for attempt in 1...5 {
             let createdb = try ChildProcess(
                 path: binaries + "/createdb",
-                arguments: ["-h", "127.0.0.1", "-p", String(port), "-U", Self.user, "-T", "template0", name],
+                arguments: ["-h", "127.0.0.1", "-p", String(port), "-U", Self.user, "-T", "template0"]
+                    + (owner.map { ["-O", $0] } ?? []) + [name],
                 standardOutput: .file(log), standardError: .standardOutput,
                 environment: ["PGPASSWORD": Self.password])
             let deadline = ContinuousClock.now + .seconds(60)
@@ -76,6 +91,26 @@ public final class PostgresServer: Sendable {
         }
         throw PostgresServerError(
             "createdb \(name) failed: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "no log")")
+    }
+
+    /// Runs `sql` with psql as the superuser in `database` (over TCP, plain); returns its unaligned, tuples-only
+    /// output.
+    public func query(_ sql: String, database: String) async throws -> String {
+        let log = folder + "/psql-\(UUID().uuidString).out"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let psql = try ChildProcess(
+            path: binaries + "/psql",
+            arguments: [
+                "-h", "127.0.0.1", "-p", String(port), "-U", Self.user, "-d", database, "-At", "-v", "ON_ERROR_STOP=1",
+                "-c", sql,
+            ], standardOutput: .file(log), standardError: .standardOutput,
+            environment: ["PGPASSWORD": Self.password, "PGSSLMODE": "disable"])
+        let deadline = ContinuousClock.now + .seconds(60)
+        while psql.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        psql.forceKill()
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        guard psql.exitStatus == 0 else { throw PostgresServerError("psql failed: \(output)") }
+        return output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Fast shutdown (SIGINT: clients are disconnected), SIGKILL after 10 s; removes the folder.
@@ -152,6 +187,7 @@ public final class PostgresServer: Sendable {
             try? FileManager.default.removeItem(atPath: folder)
             throw PostgresServerError("initdb failed: \(text)")
         }
+        let tls = try writeTLSFiles(folder: folder, owner: owner)
         var lastError = "no attempt"
         for _ in 0..<5 {
             let port = try TestPorts.free()
@@ -160,6 +196,8 @@ public final class PostgresServer: Sendable {
                 [
                     "-D", folder + "/data", "-h", "127.0.0.1", "-p", String(port), "-k", folder, "-c", "fsync=off",
                     "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200",
+                    "-c", "ssl=on", "-c", "ssl_cert_file=\(tls)/server.pem", "-c", "ssl_key_file=\(tls)/server.key",
+                    "-c", "ssl_ca_file=\(tls)/ca.pem", "-c", "hba_file=\(tls)/pg_hba.conf",
                 ], log: log)
             let ready = ContinuousClock.now + .seconds(60)
             while process.isRunning && ContinuousClock.now < ready && !TestPorts.isListening(port) {
@@ -171,6 +209,7 @@ public final class PostgresServer: Sendable {
                     watchdog: startWatchdog(serverPid: process.pid, folder: folder))
                 running.withLock { $0 = server }
                 atexit { PostgresServer.running.withLock { $0 }?.stop() }
+                try await server.createCertificateUser()
                 return server
             }
             process.forceKill()
@@ -178,6 +217,45 @@ public final class PostgresServer: Sendable {
         }
         try? FileManager.default.removeItem(atPath: folder)
         throw PostgresServerError("postgres did not start: \(lastError.suffix(2000))")
+    }
+
+    /// The development PKI (server certificate for localhost/127.0.0.1/::1, a client certificate for
+    /// ``certificateUser``) and the authentication rules, in `folder`/tls, owned by the server's user (PostgreSQL
+    /// wants its key 0600 and its own); returns that folder.
+    private static func writeTLSFiles(folder: String, owner: (uid_t, gid_t)?) throws -> String {
+        var options = DevPKI.Options()
+        options.devicePrefix = String(certificateUser.dropLast(4))
+        let tls = folder + "/tls"
+        let paths = try DevPKI.generate(options).write(to: tls)
+        let rules = """
+            local all all trust
+            hostssl all \(certificateUser) 127.0.0.1/32 cert
+            host all \(certificateUser) all reject
+            host all all 127.0.0.1/32 scram-sha-256
+            host all all ::1/128 scram-sha-256
+
+            """
+        try rules.write(toFile: tls + "/pg_hba.conf", atomically: false, encoding: .utf8)
+        if let owner {
+            for path in [tls, tls + "/pg_hba.conf"] + paths { chown(path, owner.0, owner.1) }
+        }
+        return tls
+    }
+
+    /// Creates ``certificateUser`` (LOGIN, no password).
+    private func createCertificateUser() async throws {
+        let log = folder + "/createuser.log"
+        let createuser = try ChildProcess(
+            path: binaries + "/createuser",
+            arguments: ["-h", "127.0.0.1", "-p", String(port), "-U", Self.user, Self.certificateUser],
+            standardOutput: .file(log), standardError: .standardOutput, environment: ["PGPASSWORD": Self.password])
+        let deadline = ContinuousClock.now + .seconds(60)
+        while createuser.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        createuser.forceKill()
+        guard createuser.exitStatus == 0 else {
+            throw PostgresServerError(
+                "createuser failed: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "no log")")
+        }
     }
 
     /// Runs `path` directly, or as nobody through setpriv (which execs it: the pid is the program's).

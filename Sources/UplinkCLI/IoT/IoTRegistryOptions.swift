@@ -14,7 +14,12 @@ struct IoTRegistryOptions: ParsableArguments {
             """)
     var data: String?
 
-    @Option(name: .long, help: "A shared registry instead: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE.")
+    @Option(
+        name: .long,
+        help: """
+            A shared registry instead: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE\
+            &sslrootcert=CA.pem&sslcert=CERT.pem&sslkey=KEY.pem] (TLS verified by default, except on loopback).
+            """)
     var registry: String?
 
     @Option(name: .customLong("account"), help: "Account id in ARNs and events (12 digits).")
