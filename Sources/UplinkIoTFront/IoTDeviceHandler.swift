@@ -9,7 +9,10 @@ import NIOTLS
 /// One device connection after TLS: acts on the handshake's admission decision, runs the ``IoTSessionGate`` on
 /// every packet both ways, and carries the allowed ones to and from the broker. Everything runs on the device
 /// channel's event loop (the broker connection shares it). Packets are written as they are decoded and flushed
-/// once per read cycle of the side they came from (and before a close), so a burst costs one write each way.
+/// once per read cycle of the side they came from (and before a close), so a burst costs one write each way. While
+/// one side does not take what is written to it, the other side is not read (TCP backpressure to the sender), so
+/// a device flooding a stalled broker, or a broker flooding a device that does not read, cannot make the front
+/// buffer without bound.
 final class IoTDeviceHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -122,6 +125,20 @@ final class IoTDeviceHandler: ChannelInboundHandler, RemovableChannelHandler {
         flushBroker()
         flushDevice()
         context.fireChannelReadComplete()
+    }
+
+    /// The device stopped (or resumed) taking what the front writes: the broker is read only while it does.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        broker?.setOption(ChannelOptions.autoRead, value: context.channel.isWritable).whenFailure { _ in }
+        if context.channel.isWritable, let broker { broker.read() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// The broker stopped (or resumed) taking what the front writes: the device is read only while it does.
+    fileprivate func brokerWritabilityChanged(_ writable: Bool) {
+        guard let channel = context?.channel else { return }
+        channel.setOption(ChannelOptions.autoRead, value: writable).whenFailure { _ in }
+        if writable { channel.read() }
     }
 
     private func flushBroker() {
@@ -245,6 +262,9 @@ final class IoTDeviceHandler: ChannelInboundHandler, RemovableChannelHandler {
                         return
                     }
                     handler.broker = channel
+                    if handler.context?.channel.isWritable == false {
+                        channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+                    }
                     let pending = handler.queued
                     handler.queued = []
                     for packet in pending { handler.toBroker(packet) }
@@ -325,6 +345,11 @@ final class IoTBrokerSideHandler: ChannelInboundHandler {
     func channelReadComplete(context: ChannelHandlerContext) {
         device.value.brokerReadComplete()
         context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        device.value.brokerWritabilityChanged(context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -85,6 +85,17 @@ public final class MosquittoBroker: @unchecked Sendable {
         process.forceKill()
     }
 
+    /// SIGSTOP: a broker that stalls — it reads and answers nothing, its connections stay open — until
+    /// ``resume()``.
+    public func pause() {
+        if process.isRunning { Glibc.kill(process.pid, SIGSTOP) }
+    }
+
+    /// SIGCONT after ``pause()``.
+    public func resume() {
+        if process.isRunning { Glibc.kill(process.pid, SIGCONT) }
+    }
+
     /// Starts it again (after ``kill()`` or a crash) with the same configuration and ports; waits until every
     /// listener accepts connections.
     public func launch() async throws {
