@@ -60,7 +60,10 @@ enum IoTOperationRunner {
         var object = [String: Any]()
         for pair in text.split(separator: ",") {
             let parts = pair.split(separator: "=", maxSplits: 1)
-            guard !text.hasPrefix("{"), parts.count == 2, !parts[0].isEmpty else {
+            // Flat string values only: the nested shorthand (`attributes={k=v}`) is refused with the message.
+            guard !text.hasPrefix("{"), parts.count == 2, !parts[0].isEmpty,
+                !parts[1].contains(where: { "{}[]".contains($0) })
+            else {
                 throw ValidationError("\(option) must be a JSON object, file://PATH of one, or key=value[,key=value]")
             }
             object[String(parts[0]).trimmingCharacters(in: .whitespaces)] = String(parts[1])
