@@ -47,11 +47,8 @@ extension Call {
         }
     }
 
-    private func roleArn(_ input: [String: Any], required: Bool) throws(IoTAPIError) -> String? {
-        guard let role = try IoTJSON.string(input, "provisioningRoleArn") else {
-            if required { throw .invalidRequest("provisioningRoleArn is required.") }
-            return nil
-        }
+    /// `provisioningRoleArn`: an IAM ARN of 20 to 2048 characters.
+    private func roleArn(_ role: String) throws(IoTAPIError) -> String {
         guard role.hasPrefix("arn:aws:iam::"), (20...2048).contains(role.count) else {
             throw .invalidRequest("provisioningRoleArn \(role) is not an IAM role ARN.")
         }
@@ -73,9 +70,7 @@ extension Call {
         let input = try body()
         let name = try templateName(try IoTJSON.requiredString(input, "templateName"))
         let templateBody = try IoTJSON.requiredString(input, "templateBody")
-        guard let role = try roleArn(input, required: true) else {
-            throw .invalidRequest("provisioningRoleArn is required.")
-        }
+        let role = try roleArn(try IoTJSON.requiredString(input, "provisioningRoleArn"))
         let typeText = try IoTJSON.string(input, "type") ?? IoTProvisioningTemplateType.fleetProvisioning.rawValue
         guard let type = IoTProvisioningTemplateType(rawValue: typeText) else {
             throw .invalidRequest("type must be FLEET_PROVISIONING or JITP, not \(typeText).")
@@ -144,9 +139,11 @@ extension Call {
                 throw .notFound("Version \(number) of provisioning template \(name) does not exist.")
             }
         }
-        let update = IoTProvisioningTemplateUpdate(
-            description: try description(input), enabled: try IoTJSON.bool(input, "enabled"),
-            provisioningRoleArn: try roleArn(input, required: false))
+        var update = IoTProvisioningTemplateUpdate(
+            description: try description(input), enabled: try IoTJSON.bool(input, "enabled"))
+        if let role = try IoTJSON.string(input, "provisioningRoleArn") {
+            update.provisioningRoleArn = try roleArn(role)
+        }
         try await store { () throws(IoTRegistryError) in
             try await registry.updateProvisioningTemplate(name: name, update, at: Date())
         }
