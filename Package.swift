@@ -59,6 +59,7 @@ let package = Package(
             name: "UplinkIoTControlPlane",
             dependencies: [
                 "UplinkIoTRegistry",
+                "UplinkIoTFront",
                 "UplinkCredentials",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

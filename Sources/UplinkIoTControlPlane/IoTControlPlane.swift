@@ -38,6 +38,11 @@ public struct IoTControlPlane: Sendable {
         ("AttachThingPrincipal", "PUT", ["things", "{}", "principals"]),
         ("ListThingPrincipals", "GET", ["things", "{}", "principals"]),
         ("DescribeEndpoint", "GET", ["endpoint"]),
+        ("CreateProvisioningTemplate", "POST", ["provisioning-templates"]),
+        ("DescribeProvisioningTemplate", "GET", ["provisioning-templates", "{}"]),
+        ("ListProvisioningTemplates", "GET", ["provisioning-templates"]),
+        ("UpdateProvisioningTemplate", "PATCH", ["provisioning-templates", "{}"]),
+        ("DeleteProvisioningTemplate", "DELETE", ["provisioning-templates", "{}"]),
     ]
 
     /// Answers one request; never throws: every failure is an AWS error response.
@@ -91,6 +96,11 @@ public struct IoTControlPlane: Sendable {
         case "AttachThingPrincipal": return try await call.attachThingPrincipal()
         case "ListThingPrincipals": return try await call.listThingPrincipals()
         case "DescribeEndpoint": return try await call.describeEndpoint()
+        case "CreateProvisioningTemplate": return try await call.createProvisioningTemplate()
+        case "DescribeProvisioningTemplate": return try await call.describeProvisioningTemplate()
+        case "ListProvisioningTemplates": return try await call.listProvisioningTemplates()
+        case "UpdateProvisioningTemplate": return try await call.updateProvisioningTemplate()
+        case "DeleteProvisioningTemplate": return try await call.deleteProvisioningTemplate()
         default: throw IoTAPIError.unknownOperation
         }
     }

@@ -16,13 +16,13 @@ struct Call {
         do { return try await body() } catch { throw IoTAPIError(error) }
     }
 
-    private func store<T>(_ body: () async throws(IoTRegistryError) -> T) async throws(IoTAPIError) -> T {
+    func store<T>(_ body: () async throws(IoTRegistryError) -> T) async throws(IoTAPIError) -> T {
         try await Self.registry(body)
     }
 
     // MARK: Inputs
 
-    private func body() throws(IoTAPIError) -> [String: Any] { try IoTJSON.object(request.body) }
+    func body() throws(IoTAPIError) -> [String: Any] { try IoTJSON.object(request.body) }
 
     private func queryBool(_ name: String) throws(IoTAPIError) -> Bool? {
         guard let value = request.query[name] else { return nil }
@@ -82,7 +82,7 @@ struct Call {
         try name(text, what: "Thing name") { $0.isASCII && ($0.isLetter || $0.isNumber || ":_-".contains($0)) }
     }
 
-    private func registrationConfig(_ object: [String: Any]?) throws(IoTAPIError) -> IoTRegistrationConfig? {
+    private func registrationConfig(_ object: [String: Any]?) async throws(IoTAPIError) -> IoTRegistrationConfig? {
         guard let object else { return nil }
         let config = IoTRegistrationConfig(
             templateBody: try IoTJSON.string(object, "templateBody"), roleArn: try IoTJSON.string(object, "roleArn"),
@@ -96,10 +96,7 @@ struct Call {
         if let role = config.roleArn, !(role.hasPrefix("arn:aws:iam::") && role.count <= 2048) {
             throw .invalidRequest("roleArn \(role) is not an IAM role ARN.")
         }
-        if let template = config.templateName {
-            throw .notFound(
-                "Provisioning template \(template) does not exist (this front keeps none: use templateBody).")
-        }
+        if let name = config.templateName { try await checkJITPTemplate(name, with: config) }
         return config
     }
 
@@ -135,7 +132,7 @@ struct Call {
             throw .certificateValidation("The verification certificate was not signed by the CA's key: \(why).")
         }
         try verification.checkValidity(at: now, field: "verificationCertificate")
-        let config = try registrationConfig(try IoTJSON.dictionary(input, "registrationConfig"))
+        let config = try await registrationConfig(try IoTJSON.dictionary(input, "registrationConfig"))
         let record = IoTCACertificate(
             certificateId: ca.id, certificateArn: settings.arn("cacert/\(ca.id)"), certificatePem: ca.pem,
             status: setAsActive ? .active : .inactive, autoRegistrationStatus: allowAuto ? .enable : .disable,
@@ -151,7 +148,7 @@ struct Call {
         var update = IoTCACertificateUpdate(
             status: try queryEnum("newStatus", IoTCACertificateStatus.self),
             autoRegistrationStatus: try queryEnum("newAutoRegistrationStatus", IoTAutoRegistrationStatus.self))
-        update.registrationConfig = try registrationConfig(try IoTJSON.dictionary(input, "registrationConfig"))
+        update.registrationConfig = try await registrationConfig(try IoTJSON.dictionary(input, "registrationConfig"))
         update.removeRegistrationConfig = try IoTJSON.bool(input, "removeAutoRegistration") ?? false
         if update.removeRegistrationConfig && update.registrationConfig != nil {
             throw .invalidRequest("registrationConfig and removeAutoRegistration cannot be given together.")

@@ -93,8 +93,15 @@ public struct IoTAdmission: Sendable {
             guard let caId = record.caCertificateId, let ca = try await registry.caCertificate(id: caId) else {
                 return .pending(certificateId: record.certificateId, event: nil, reason: "PENDING_ACTIVATION")
             }
-            if let body = ca.registrationConfig?.templateBody {
+            switch try await IoTJITPTemplateSource.of(ca, in: registry) {
+            case .body(let body)?:
                 return try await provision(record.certificateId, leaf: leaf, ca: ca, body: body, now: now)
+            case .unusable(let why)?:
+                return .pending(
+                    certificateId: record.certificateId, event: nil,
+                    reason: "JITP not possible: \(why); left PENDING_ACTIVATION")
+            case nil:
+                break
             }
             return .pending(
                 certificateId: record.certificateId, event: event(record, now: now),
@@ -132,21 +139,23 @@ public struct IoTAdmission: Sendable {
             certificateId: id, certificateArn: account.certificateArn(id), certificatePem: pem,
             status: .pendingActivation, caCertificateId: ca.certificateId, creationDate: now, lastModifiedDate: now,
             customerVersion: 1, generationId: UUID().uuidString.lowercased())
-        if let body = ca.registrationConfig?.templateBody {
+        switch try await IoTJITPTemplateSource.of(ca, in: registry) {
+        case .body(let body)?:
             return try await provision(id, leaf: leaf, ca: ca, body: body, now: now, pending: record)
-        }
-        if ca.registrationConfig?.templateName != nil {
+        case .unusable(let why)?:
             _ = try await registry.registerCertificate(record)
             return .pending(
-                certificateId: id, event: nil,
-                reason: "JITP by templateName is not supported by this front; left PENDING_ACTIVATION")
+                certificateId: id, event: nil, reason: "JITP not possible: \(why); left PENDING_ACTIVATION")
+        case nil:
+            break
         }
         let stored = try await registry.registerCertificate(record)
         return .pending(certificateId: id, event: event(stored, now: now), reason: "registered PENDING_ACTIVATION")
     }
 
-    /// JITP: evaluates the CA's template; on success the plan is applied and the certificate accepted; when the
-    /// certificate lacks a parameter it stays PENDING_ACTIVATION with nothing else created.
+    /// JITP: evaluates the CA's template (its body, or the named template's); on success the plan is applied and the
+    /// certificate accepted; when the certificate lacks a parameter it stays PENDING_ACTIVATION with nothing else
+    /// created.
     private func provision(
         _ id: String, leaf: Certificate, ca: IoTCACertificate, body: String, now: Date, pending: IoTCertificate? = nil
     ) async throws(IoTRegistryError) -> IoTAdmissionDecision {

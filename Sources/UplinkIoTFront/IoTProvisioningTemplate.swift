@@ -17,11 +17,14 @@ public struct IoTProvisioningTemplate: Sendable {
         case malformed(String)
         /// A declared parameter the certificate does not carry.
         case missingParameter(String)
+        /// `Fn::Select` past the end of its list for this certificate's values (the path and the index).
+        case selectOutOfRange(String)
 
         public var description: String {
             switch self {
             case .malformed(let reason): return "malformed provisioning template: \(reason)"
             case .missingParameter(let name): return "the certificate has no value for template parameter \(name)"
+            case .selectOutOfRange(let what): return "\(what) is out of range for this certificate's values"
             }
         }
     }
@@ -209,8 +212,11 @@ public struct IoTProvisioningTemplate: Sendable {
                 }
                 let indexText = try string(pair[0], parameters, at: path)
                 let list = try self.list(pair[1], parameters, at: path)
-                guard let index = Int(indexText), list.indices.contains(index) else {
-                    throw .malformed("\(path): Fn::Select index \(indexText) out of range")
+                guard let index = Int(indexText), index >= 0 else {
+                    throw .malformed("\(path): Fn::Select index \(indexText) is not a number from 0")
+                }
+                guard list.indices.contains(index) else {
+                    throw .selectOutOfRange("\(path): Fn::Select index \(index)")
                 }
                 return list[index]
             default:

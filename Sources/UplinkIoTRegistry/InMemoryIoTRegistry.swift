@@ -11,6 +11,8 @@ public actor InMemoryIoTRegistry: IoTRegistry {
     private var policyTargets: [String: [String]] = [:]
     /// Thing name → principals.
     private var thingPrincipals: [String: [String]] = [:]
+    /// Template name → provisioning template (see `InMemoryIoTRegistry+ProvisioningTemplates.swift`).
+    var provisioningTemplates: [String: IoTProvisioningTemplateRecord] = [:]
 
     public init() {}
 

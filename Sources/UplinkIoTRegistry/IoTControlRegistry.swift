@@ -56,7 +56,7 @@ public struct IoTCACertificateUpdate: Sendable, Equatable {
 
 /// The registry as the control plane needs it: the data plane's operations plus listing, describing,
 /// updating and deleting, with AWS's guards. Every write is one transaction.
-public protocol IoTControlRegistry: IoTRegistry {
+public protocol IoTControlRegistry: IoTRegistry, IoTProvisioningTemplateStore {
     /// Registers a CA certificate, or fails with `alreadyExists`.
     func createCACertificate(_ certificate: IoTCACertificate) async throws(IoTRegistryError)
     /// Changes a CA certificate's status, auto-registration or registration configuration; `notFound` if absent.

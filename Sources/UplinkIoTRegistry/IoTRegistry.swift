@@ -50,4 +50,6 @@ public protocol IoTRegistry: Sendable {
     func thingNames(principal: String) async throws(IoTRegistryError) -> [String]
     /// Applies a JITP plan in one transaction: all of it or nothing.
     func provision(_ plan: IoTProvisioningPlan) async throws(IoTRegistryError)
+    /// The provisioning template with this name, if any (JITP by a CA's `registrationConfig.templateName`).
+    func provisioningTemplate(name: String) async throws(IoTRegistryError) -> IoTProvisioningTemplateRecord?
 }

@@ -44,4 +44,16 @@ enum IoTRegistrySchema {
             "CREATE INDEX thing_principals_by_principal ON thing_principals (principal)",
         ]
     }
+
+    /// Version 2 adds the named provisioning templates (JITP by `registrationConfig.templateName`). `enabled` is 0 or
+    /// 1; `default_version_id` is always 1 (one version per template).
+    static func version2(autoIncrement: String) -> [String] {
+        [
+            """
+            CREATE TABLE provisioning_templates (seq \(autoIncrement), name TEXT NOT NULL UNIQUE, arn TEXT NOT NULL,
+            body TEXT NOT NULL, role_arn TEXT NOT NULL, type TEXT NOT NULL, enabled INTEGER NOT NULL, description TEXT,
+            created DOUBLE PRECISION NOT NULL, modified DOUBLE PRECISION NOT NULL, default_version_id INTEGER NOT NULL)
+            """
+        ]
+    }
 }

@@ -12,8 +12,8 @@ import UplinkIoTRegistry
 public final class PostgresIoTRegistry: IoTControlRegistry {
     /// The advisory lock key every write transaction holds ("UPLK").
     static let writeLock: Int64 = 0x5550_4C4B
-    /// The schema version this code writes and reads.
-    static let schemaVersion = 1
+    /// The schema version this code writes and reads (2: provisioning templates); a version-1 database is upgraded.
+    static let schemaVersion = 2
 
     /// Where the database is (its description has no password).
     public let location: PostgresRegistryLocation
@@ -78,6 +78,14 @@ public final class PostgresIoTRegistry: IoTControlRegistry {
         if try found.first?["present"].decode(Bool.self) == true {
             let versions = try await rows("SELECT version FROM uplink_schema", connection, logger)
             let version = try versions.first?["version"].decode(Int.self)
+            if version == 1 {
+                // Version 1 → 2: the provisioning templates' table (under the same lock, in the same transaction).
+                for statement in IoTRegistrySchema.version2(autoIncrement: "BIGSERIAL PRIMARY KEY") {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query("UPDATE uplink_schema SET version = \(schemaVersion)", logger: logger)
+                return
+            }
             guard version == schemaVersion else {
                 throw IoTRegistryError.storage(
                     "the database's registry schema is version \(version.map(String.init) ?? "none"), this uplink reads \(schemaVersion)"
@@ -87,14 +95,16 @@ public final class PostgresIoTRegistry: IoTControlRegistry {
         }
         try await connection.query("CREATE TABLE uplink_schema (version INTEGER NOT NULL)", logger: logger)
         try await connection.query("INSERT INTO uplink_schema (version) VALUES (\(schemaVersion))", logger: logger)
-        for statement in IoTRegistrySchema.version1(autoIncrement: "BIGSERIAL PRIMARY KEY") {
+        for statement in IoTRegistrySchema.version1(autoIncrement: "BIGSERIAL PRIMARY KEY")
+            + IoTRegistrySchema.version2(autoIncrement: "BIGSERIAL PRIMARY KEY")
+        {
             try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
         }
     }
 
     // MARK: Transactions
 
-    private func write<T: Sendable>(
+    func write<T: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T
     ) async throws(IoTRegistryError) -> T {
         let logger = logger
@@ -116,7 +126,7 @@ public final class PostgresIoTRegistry: IoTControlRegistry {
         }
     }
 
-    private func read<T: Sendable>(
+    func read<T: Sendable>(
         _ body: (PostgresConnection, Logger) async throws -> T
     ) async throws(IoTRegistryError) -> T {
         let logger = logger
@@ -145,7 +155,7 @@ public final class PostgresIoTRegistry: IoTControlRegistry {
         return .storage("\(error)")
     }
 
-    private static func rows(_ query: PostgresQuery, _ connection: PostgresConnection, _ logger: Logger)
+    static func rows(_ query: PostgresQuery, _ connection: PostgresConnection, _ logger: Logger)
         async throws -> [PostgresRandomAccessRow]
     {
         var rows = [PostgresRandomAccessRow]()
@@ -153,7 +163,7 @@ public final class PostgresIoTRegistry: IoTControlRegistry {
         return rows
     }
 
-    private static func exists(_ query: PostgresQuery, _ connection: PostgresConnection, _ logger: Logger)
+    static func exists(_ query: PostgresQuery, _ connection: PostgresConnection, _ logger: Logger)
         async throws -> Bool
     {
         try await !rows(query, connection, logger).isEmpty
@@ -505,7 +515,7 @@ public final class PostgresIoTRegistry: IoTControlRegistry {
     }
 
     /// The condition's text (completed by the marker's bind) and the order: every row when there is no marker.
-    private static func pageClause(_ paging: IoTPaging, after: Int64?) -> (String, String) {
+    static func pageClause(_ paging: IoTPaging, after: Int64?) -> (String, String) {
         if after == nil { return ("seq >", paging.ascending ? "ASC" : "DESC") }
         return paging.ascending ? ("seq >", "ASC") : ("seq <", "DESC")
     }

@@ -78,12 +78,17 @@ public final class SQLiteIoTRegistry: IoTControlRegistry {
                 try db.execute(sql: statement)
             }
         }
+        migrator.registerMigration("v2") { db in
+            for statement in IoTRegistrySchema.version2(autoIncrement: "INTEGER PRIMARY KEY AUTOINCREMENT") {
+                try db.execute(sql: statement)
+            }
+        }
         return migrator
     }
 
     // MARK: Transactions
 
-    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T)
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T)
         async throws(IoTRegistryError) -> T
     {
         do { return try await pool.write(body) } catch let error as IoTRegistryError { throw error } catch {
@@ -91,7 +96,7 @@ public final class SQLiteIoTRegistry: IoTControlRegistry {
         }
     }
 
-    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T)
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T)
         async throws(IoTRegistryError) -> T
     {
         do { return try await pool.read(body) } catch let error as IoTRegistryError { throw error } catch {
@@ -435,7 +440,7 @@ public final class SQLiteIoTRegistry: IoTControlRegistry {
         }
     }
 
-    private static func pageClause(_ paging: IoTPaging, after: Int64?) -> (String, String) {
+    static func pageClause(_ paging: IoTPaging, after: Int64?) -> (String, String) {
         if after == nil { return ("? = ?", paging.ascending ? "ASC" : "DESC") }
         return paging.ascending ? ("seq > ?", "ASC") : ("seq < ?", "DESC")
     }

@@ -11,7 +11,9 @@ struct IoTRegisterCACertificateCommand: AsyncParsableCommand {
     @Flag(name: .long, inversion: .prefixedNo, help: "Register it ACTIVE.") var setAsActive = false
     @Flag(name: .long, inversion: .prefixedNo, help: "Auto-registration ENABLE (JITR).")
     var allowAutoRegistration = false
-    @Option(name: .long, help: #"JSON {"templateBody":...,"roleArn":...} or file://PATH (JITP)."#)
+    @Option(
+        name: .long,
+        help: #"JITP: JSON {"templateBody":...,"roleArn":...}, file://PATH, or templateName=NAME (a JITP template)."#)
     var registrationConfig: String?
 
     func run() async throws {
@@ -52,7 +54,8 @@ struct IoTUpdateCACertificateCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The CA certificate's id.") var certificateId: String
     @Option(name: .long, help: "ACTIVE or INACTIVE.") var newStatus: String?
     @Option(name: .long, help: "ENABLE or DISABLE.") var newAutoRegistrationStatus: String?
-    @Option(name: .long, help: "JSON registration configuration or file://PATH.") var registrationConfig: String?
+    @Option(name: .long, help: "JSON registration configuration, file://PATH, or templateName=NAME.")
+    var registrationConfig: String?
     @Flag(name: .long, inversion: .prefixedNo, help: "Remove the registration configuration.")
     var removeAutoRegistration = false
 

@@ -15,5 +15,8 @@ enum IoTOperationCommands {
         IoTListAttachedPoliciesCommand.self,
         IoTCreateThingCommand.self, IoTDescribeThingCommand.self, IoTAttachThingPrincipalCommand.self,
         IoTListThingPrincipalsCommand.self,
+        IoTCreateProvisioningTemplateCommand.self, IoTDescribeProvisioningTemplateCommand.self,
+        IoTListProvisioningTemplatesCommand.self, IoTUpdateProvisioningTemplateCommand.self,
+        IoTDeleteProvisioningTemplateCommand.self,
     ]
 }

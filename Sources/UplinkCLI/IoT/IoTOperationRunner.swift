@@ -52,12 +52,23 @@ enum IoTOperationRunner {
         }
     }
 
-    /// An AWS CLI JSON-object argument (JSON text or `file://PATH`; the shorthand syntax is not read).
+    /// An AWS CLI JSON-object argument: JSON text, `file://PATH`, or the shorthand `key=value[,key=value]` of
+    /// string values (`--registration-config templateName=NAME`).
     static func object(_ value: String, option: String) throws -> [String: Any] {
         let text = try self.text(value, option: option)
-        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
-            throw ValidationError("\(option) must be a JSON object (or file://PATH of one)")
+        if let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] { return object }
+        var object = [String: Any]()
+        for pair in text.split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            // Flat string values only: the nested shorthand (`attributes={k=v}`) is refused with the message.
+            guard !text.hasPrefix("{"), parts.count == 2, !parts[0].isEmpty,
+                !parts[1].contains(where: { "{}[]".contains($0) })
+            else {
+                throw ValidationError("\(option) must be a JSON object, file://PATH of one, or key=value[,key=value]")
+            }
+            object[String(parts[0]).trimmingCharacters(in: .whitespaces)] = String(parts[1])
         }
+        guard !object.isEmpty else { throw ValidationError("\(option) is empty") }
         return object
     }
 }
