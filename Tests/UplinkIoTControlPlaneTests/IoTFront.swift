@@ -12,17 +12,23 @@ final class IoTFront: @unchecked Sendable {
     private let server: ChildProcess
     private let log: String
 
-    /// Starts the server (waits up to 20 s for `listening on`); `extra` are more `uplink iot api` options.
+    /// Starts the server on a port the system picks (`--port 0`: no race for a free port) and reads it from the
+    /// `listening on http://127.0.0.1:PORT` line (waits up to 20 s); `extra` are more `uplink iot api` options.
     init(data: String? = nil, extra: [String] = []) async throws {
         self.data = data ?? NSTemporaryDirectory() + "uplink-iot-front-\(UUID().uuidString)"
-        port = try TestPorts.free()
         log = NSTemporaryDirectory() + "uplink-iot-api-\(UUID().uuidString).log"
         server = try ChildProcess(
             path: UplinkExecutable.path(),
-            arguments: ["iot", "api", "--port", String(port), "--data", self.data] + extra, outputPath: log)
+            arguments: ["iot", "api", "--port", "0", "--data", self.data] + extra, outputPath: log)
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
-            if let text = try? String(contentsOfFile: log, encoding: .utf8), text.contains("listening on") { return }
+            if let text = try? String(contentsOfFile: log, encoding: .utf8),
+                let line = text.split(separator: "\n").first(where: { $0.hasPrefix("listening on http://") }),
+                let colon = line.lastIndex(of: ":"), let port = Int(line[line.index(after: colon)...])
+            {
+                self.port = port
+                return
+            }
             guard server.isRunning else { break }
             try await Task.sleep(for: .milliseconds(20))
         }

@@ -203,7 +203,15 @@ public final class PostgresServer: Sendable {
             while process.isRunning && ContinuousClock.now < ready && !TestPorts.isListening(port) {
                 try await Task.sleep(for: .milliseconds(20))
             }
-            if process.isRunning && TestPorts.isListening(port) {
+            // Listening is not ready: until its startup ends, the server answers "the database system is
+            // starting up". pg_isready says when it accepts sessions.
+            var accepting = false
+            while process.isRunning && ContinuousClock.now < ready {
+                accepting = await isReady(binaries, port)
+                if accepting { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            if process.isRunning && accepting {
                 let server = PostgresServer(
                     port: port, folder: folder, binaries: binaries, process: process,
                     watchdog: startWatchdog(serverPid: process.pid, folder: folder))
@@ -217,6 +225,19 @@ public final class PostgresServer: Sendable {
         }
         try? FileManager.default.removeItem(atPath: folder)
         throw PostgresServerError("postgres did not start: \(lastError.suffix(2000))")
+    }
+
+    /// Whether the server on `port` accepts sessions (`pg_isready` exits 0), asked for at most 10 s.
+    private static func isReady(_ binaries: String, _ port: Int) async -> Bool {
+        guard
+            let probe = try? ChildProcess(
+                path: binaries + "/pg_isready", arguments: ["-h", "127.0.0.1", "-p", String(port), "-t", "5"],
+                standardOutput: .discard, standardError: .discard)
+        else { return false }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while probe.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        probe.forceKill()
+        return probe.exitStatus == 0
     }
 
     /// The development PKI (server certificate for localhost/127.0.0.1/::1, a client certificate for
