@@ -70,7 +70,9 @@ extension ATDialect {
     }
 
     private func parseError(_ rest: ArraySlice<UInt8>) -> ATError {
-        guard errorsCarryCodes else { return ATError.catalogueEntry(text: ATBytes.text(rest)) }
+        guard errorsCarryCodes else {
+            return rest.withUnsafeBufferPointer { ATError.catalogueEntry(bytes: $0, text: ATBytes.text(rest)) }
+        }
         // `AT-S.ERROR`, `AT-S.ERROR:<code>`, `AT-S.ERROR:<code>:<text>`.
         guard let fields = ATBytes.after(":", in: rest) else { return ATError(code: 0, text: ATBytes.text(rest)) }
         let (head, tail) = ATBytes.split(fields, at: 0x3A)
