@@ -36,6 +36,27 @@ public struct MQTTFrameDecoder: Sendable {
 
     /// Returns the next complete packet, or `nil` if more bytes are needed.
     public mutating func next() throws(MQTTDecodeError) -> MQTTPacket? {
+        try nextPacket { (bytes, start, header, version) throws(MQTTDecodeError) in
+            try MQTTDecoder.decodeBody(bytes, at: start, header: header, version: version)
+        }
+    }
+
+    /// A client's ``next()``: returns the next complete packet a server sends, or `nil` if more bytes are needed. A
+    /// packet only a client sends (CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ) throws
+    /// ``MQTTDecodeError/unexpectedPacketType(_:)``; every other packet decodes as ``next()`` decodes it. A client
+    /// that reads with this alone does not carry the decoders of those packets (a firmware's image is smaller).
+    public mutating func nextFromServer() throws(MQTTDecodeError) -> MQTTPacket? {
+        try nextPacket { (bytes, start, header, version) throws(MQTTDecodeError) in
+            (try MQTTDecoder.decodeServerBody(bytes, at: start, header: header, version: version), version)
+        }
+    }
+
+    /// The framing of ``next()`` and ``nextFromServer()``, with the body decoded by `decodeBody`.
+    private mutating func nextPacket(
+        _ decodeBody: ([UInt8], Int, MQTTFixedHeader, MQTTProtocolVersion) throws(MQTTDecodeError) -> (
+            MQTTPacket, MQTTProtocolVersion
+        )
+    ) throws(MQTTDecodeError) -> MQTTPacket? {
         if let failure { throw failure }
         do {
             guard
@@ -47,12 +68,7 @@ public struct MQTTFrameDecoder: Sendable {
                 )
             else { return nil }
             guard buffer.count - readIndex >= header.packetLength else { return nil }
-            let (packet, packetVersion) = try MQTTDecoder.decodeBody(
-                buffer,
-                at: readIndex,
-                header: header,
-                version: version
-            )
+            let (packet, packetVersion) = try decodeBody(buffer, readIndex, header, version)
             readIndex += header.packetLength
             version = packetVersion
             return packet

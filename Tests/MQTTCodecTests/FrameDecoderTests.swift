@@ -127,6 +127,50 @@ import Testing
         #expect(decoder.bufferedByteCount == 0)
     }
 
+    @Test(
+        "a client's decoder: what a server sends decodes as next() decodes it",
+        arguments: [
+            MQTTProtocolVersion.v3_1_1, .v5,
+        ])
+    func serverPackets(version: MQTTProtocolVersion) throws {
+        let serverTypes: Set<MQTTPacketType> = [
+            .connack, .publish, .puback, .pubrec, .pubrel, .pubcomp, .suback, .unsuback, .pingresp, .disconnect, .auth,
+        ]
+        let (all, _) = try Self.stream(version)
+        let packets = all.filter { serverTypes.contains($0.packetType) }
+        #expect(Set(packets.map(\.packetType)).count >= (version == .v5 ? 11 : 9))
+        var bytes: [UInt8] = []
+        for packet in packets { try packet.encode(version: version, into: &bytes) }
+        var decoder = MQTTFrameDecoder(version: version)
+        var received: [MQTTPacket] = []
+        for byte in bytes {
+            decoder.append(CollectionOfOne(byte))
+            while let packet = try decoder.nextFromServer() { received.append(packet) }
+        }
+        #expect(received == packets)
+        #expect(decoder.bufferedByteCount == 0)
+    }
+
+    @Test(
+        "a client's decoder refuses what only a client sends, and the error is sticky",
+        arguments: [
+            MQTTPacket.connect(ConnectPacket(clientIdentifier: "c")), .pingreq,
+            .subscribe(SubscribePacket(packetIdentifier: 1, subscriptions: [MQTTSubscription(topicFilter: "a/#")])),
+            .unsubscribe(UnsubscribePacket(packetIdentifier: 2, topicFilters: ["a/#"])),
+        ])
+    func clientPackets(packet: MQTTPacket) throws {
+        var decoder = MQTTFrameDecoder(version: .v3_1_1)
+        decoder.append(try packet.encode(version: .v3_1_1))
+        decoder.append(try MQTTPacket.pingresp.encode(version: .v3_1_1))
+        #expect(throws: MQTTDecodeError.unexpectedPacketType(packet.packetType)) { try decoder.nextFromServer() }
+        #expect(throws: MQTTDecodeError.unexpectedPacketType(packet.packetType)) { try decoder.nextFromServer() }
+        #expect(MQTTDecodeError.unexpectedPacketType(packet.packetType).disconnectReasonCode == .protocolError)
+        // The same bytes are a packet for a server's decoder.
+        var server = MQTTFrameDecoder(version: .v3_1_1)
+        server.append(try packet.encode(version: .v3_1_1))
+        #expect(try server.next() == packet)
+    }
+
     @Test func fixedHeaderParsing() throws {
         let header = try MQTTDecoder.parseFixedHeader(hex("aa 3b 80 01"), at: 1, version: .v5)
         #expect(header == MQTTFixedHeader(packetType: .publish, flags: 0x0B, remainingLength: 128, headerLength: 3))
