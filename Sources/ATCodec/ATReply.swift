@@ -118,7 +118,9 @@ enum ATBytes {
         return value
     }
 
-    /// The bytes as text (invalid UTF-8 repaired).
+    /// The bytes as text (invalid UTF-8 repaired). Never inlined: the decoding is a few hundred bytes of code in a
+    /// firmware's image, and the parsers call it at many places.
+    @inline(never)
     static func text(_ bytes: some Collection<UInt8>) -> String {
         String(decoding: bytes, as: UTF8.self)
     }
