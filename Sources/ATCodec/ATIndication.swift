@@ -41,7 +41,11 @@ public enum ATIndication: Equatable, Sendable {
     case other(number: Int, text: String)
 
     /// The WIND numbers that mean the station lost (or never got) its link.
-    public static let wifiFailureNumbers: Set<Int> = [20, 33, 40, 41, 74, 75, 76, 77]
+    public static var wifiFailureNumbers: Set<Int> { Set(wifiFailureNumberList) }
+
+    /// ``wifiFailureNumbers`` as a list: what the parser looks in, so a firmware carries no `Set` (its hashing and
+    /// floating-point sizing) for eight numbers.
+    private static let wifiFailureNumberList = [20, 33, 40, 41, 74, 75, 76, 77]
 
     /// Reads a WIND's number and text with the fields of `dialect`; malformed fields give ``other(number:text:)``.
     public init(number: Int, text: String, dialect: ATDialect) {
@@ -103,7 +107,7 @@ public enum ATIndication: Equatable, Sendable {
                 ?? .other(number: number, text: text)
         default:
             self =
-                ATIndication.wifiFailureNumbers.contains(number)
+                ATIndication.wifiFailureNumberList.contains(number)
                 ? .wifiFailure(number: number, text: text) : .other(number: number, text: text)
         }
     }
