@@ -204,7 +204,7 @@ struct Device {
         case .published:
             break
         case .message(let topic, let payload, _):
-            guard topic.elementsEqual(commandTopic.utf8) else { return }
+            guard topic == Array(commandTopic.utf8) else { return }
             print("[fw] command: \(String(decoding: payload, as: UTF8.self))")
             try publish(replyTopic, Array("ack:".utf8) + payload)
         case .failed(let error):

@@ -261,7 +261,8 @@ public struct ATHostSession: Sendable {
             return
         }
         if case .information(let text) = reply,
-            text.utf8.elementsEqual(exchange.command.line.utf8) || bytes.elementsEqual(exchange.command.line.utf8)
+            ATBytes.withBytes(text, { ATBytes.equal($0, exchange.command.line) })
+                || ATBytes.equal(bytes, exchange.command.line)
         {
             return  // the command's echo
         }

@@ -83,11 +83,24 @@ extension ATDialect {
 
 /// Byte helpers for protocol text: prefixes, splits and decimals compared as UTF-8 bytes.
 enum ATBytes {
+    /// Calls `body` with the UTF-8 bytes of `text` in place. Comparing on the buffer walks no `String` indexes:
+    /// in a firmware's image, the generic algorithms on `String.UTF8View` are several kilobytes.
+    static func withBytes<R>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        var copy = text
+        return copy.withUTF8 { body($0) }
+    }
+
+    /// Whether `bytes` are the UTF-8 bytes of `text`.
+    static func equal(_ bytes: some Collection<UInt8>, _ text: String) -> Bool {
+        withBytes(text) { bytes.elementsEqual($0) }
+    }
+
     /// The bytes after `prefix`, or `nil` when `bytes` does not start with it.
     static func after(_ prefix: String, in bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
-        let count = prefix.utf8.count
-        guard bytes.count >= count, bytes.starts(with: prefix.utf8) else { return nil }
-        return bytes.dropFirst(count)
+        withBytes(prefix) { prefix in
+            guard bytes.count >= prefix.count, bytes.starts(with: prefix) else { return nil }
+            return bytes.dropFirst(prefix.count)
+        }
     }
 
     /// The bytes before the first `separator`, and those after it (`nil` when there is none).

@@ -139,7 +139,8 @@ public struct SPWFHost<Port: SPWFPort> {
     }
 
     private static func name(of command: ATHostCommand) -> String {
-        String(decoding: command.line.utf8.prefix { $0 != 0x3D }, as: UTF8.self)
+        let line = Array(command.line.utf8)
+        return String(decoding: line[..<(line.firstIndex(of: 0x3D) ?? line.endIndex)], as: UTF8.self)
     }
 
     private mutating func handle(_ indication: ATIndication) {
@@ -205,8 +206,11 @@ public struct SPWFHost<Port: SPWFPort> {
         try run(session.dialect.echoCommand(on: false))
         let dialect = session.dialect
         let status = try run(command { () throws(ATCommandError) in try dialect.statusCommand("ip_ipaddr") })
+        // Compared as byte arrays: no String comparison (nor String index walking) in a firmware's image.
         for case .variable(let name, let value) in status.lines
-        where name.utf8.elementsEqual("ip_ipaddr".utf8) && !value.isEmpty && !value.utf8.elementsEqual("0.0.0.0".utf8) {
+        where Array(name.utf8) == Array("ip_ipaddr".utf8) && !value.isEmpty
+            && Array(value.utf8) != Array("0.0.0.0".utf8)
+        {
             wifiAddress = value
         }
     }
