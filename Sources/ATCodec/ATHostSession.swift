@@ -80,8 +80,10 @@ public struct ATHostSession: Sendable {
     /// Creates a session; `maximumLineLength` bounds one reply line.
     public init(dialect: ATDialect, maximumLineLength: Int = 1024) {
         self.dialect = dialect
-        self.framer = ATReplyFramer(maximumLineLength: maximumLineLength)
+        // The framer is made whole before it is stored: mutating `self` once every property is set copies it.
+        var framer = ATReplyFramer(maximumLineLength: maximumLineLength)
         framer.inlineDataHeaders = dialect.family == .spwf04 ? [ATMQTTMessageChunk.inlineDataHeader] : []
+        self.framer = framer
     }
 
     /// Commands submitted and not finished.
