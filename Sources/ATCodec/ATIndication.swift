@@ -65,7 +65,7 @@ public enum ATIndication: Equatable, Sendable {
         case 55:
             self = .other(number: number, text: text)
             guard let rest = ATBytes.after(dialect.pendingDataPrefix, in: bytes) else { return }
-            let fields = rest.split(separator: 0x3A, omittingEmptySubsequences: false)
+            let fields = ATBytes.fields(rest)
             let expected = dialect.pendingDataCarriesReceived ? 3 : 2
             guard fields.count == expected, let socket = ATBytes.decimal(fields[0]),
                 let unread = ATBytes.decimal(fields[expected - 1])
@@ -77,18 +77,18 @@ public enum ATIndication: Equatable, Sendable {
             self = .other(number: number, text: text)
             let prefix = number == 61 ? "Incoming Socket Client:" : "Socket Client Gone:"
             guard let rest = ATBytes.after(prefix, in: bytes), !rest.isEmpty else { return }
-            let address = ATBytes.text(rest.split(separator: 0x3A, omittingEmptySubsequences: false)[0])
+            let address = ATBytes.text(ATBytes.fields(rest)[0])
             self = number == 61 ? .serverClientConnected(address: address) : .serverClientGone(address: address)
         case 63 where dialect.family == .spwf01:
             self = .other(number: number, text: text)
             guard let rest = ATBytes.after("Sockd Dropping Data:", in: bytes),
-                let count = ATBytes.decimal(rest.split(separator: 0x3A, omittingEmptySubsequences: false)[0])
+                let count = ATBytes.decimal(ATBytes.fields(rest)[0])
             else { return }
             self = .serverDroppingData(bytes: count)
         case 64 where dialect.family == .spwf01:
             self = .other(number: number, text: text)
             guard let rest = ATBytes.after("Sockd Pending Data:", in: bytes) else { return }
-            let fields = rest.split(separator: 0x3A, omittingEmptySubsequences: false)
+            let fields = ATBytes.fields(rest)
             guard fields.count == 3, let messages = ATBytes.decimal(fields[0]), let last = ATBytes.decimal(fields[1]),
                 let total = ATBytes.decimal(fields[2])
             else { return }
@@ -98,7 +98,7 @@ public enum ATIndication: Equatable, Sendable {
             guard let rest = ATBytes.after("Socket Closed:", in: bytes) else { return }
             let suffix = dialect.socketClosedSuffix.utf8.count
             // The suffix (`:0` on SPWF04) is not checked: only the socket id matters.
-            let idBytes = rest.split(separator: 0x3A, omittingEmptySubsequences: false)[0]
+            let idBytes = ATBytes.fields(rest)[0]
             guard suffix == 0 || rest.count > idBytes.count, let socket = ATBytes.decimal(idBytes) else { return }
             self = .socketClosed(socket: socket)
         case ATMQTTMessageChunk.closedWindNumber:

@@ -109,6 +109,19 @@ enum ATBytes {
         return (bytes[..<index], bytes[(index + 1)...])
     }
 
+    /// Every field between the `separator`s, empty ones included (`a::b` has three; an empty text has one), as
+    /// `split(separator:omittingEmptySubsequences: false)` gives them, without its generic code in a firmware's image.
+    static func fields(_ bytes: ArraySlice<UInt8>, separator: UInt8 = 0x3A) -> [ArraySlice<UInt8>] {
+        var fields: [ArraySlice<UInt8>] = []
+        var start = bytes.startIndex
+        for index in bytes.indices where bytes[index] == separator {
+            fields.append(bytes[start..<index])
+            start = index + 1
+        }
+        fields.append(bytes[start...])
+        return fields
+    }
+
     /// The first range where `needle` occurs.
     static func firstRange(of needle: [UInt8], in bytes: ArraySlice<UInt8>) -> Range<Int>? {
         guard !needle.isEmpty, bytes.count >= needle.count else { return nil }
