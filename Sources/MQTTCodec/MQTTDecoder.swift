@@ -103,7 +103,10 @@ public enum MQTTDecoder {
     /// Decodes the body of a packet a server sends to a client: CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP,
     /// SUBACK, UNSUBACK, PINGRESP, DISCONNECT and AUTH. The packets only a client sends (CONNECT, SUBSCRIBE,
     /// UNSUBSCRIBE, PINGREQ) throw ``MQTTDecodeError/unexpectedPacketType(_:)``: a client that decodes with this
-    /// alone (``MQTTFrameDecoder/nextFromServer()``) does not carry their decoders.
+    /// alone (``MQTTFrameDecoder/nextFromServer()``) does not carry their decoders. Always inlined, with the packets'
+    /// decoders, so that a caller that passes a constant `version` (``MQTTFrameDecoder/nextFrom311Server()``) keeps
+    /// only that version's code.
+    @inline(__always)
     static func decodeServerBody(
         from reader: inout ByteReader,
         header: MQTTFixedHeader,
@@ -132,6 +135,9 @@ public enum MQTTDecoder {
         case .disconnect:
             return .disconnect(try DisconnectPacket.decode(from: &reader, version: version))
         case .auth:
+            // MQTT 3.1.1 has no AUTH (its fixed header is refused first; checked here too, so that a 3.1.1 client's
+            // decoding carries no AUTH decoder).
+            guard version == .v5 else { throw .reservedPacketType(MQTTPacketType.auth.rawValue) }
             return .auth(try AuthPacket.decode(from: &reader))
         case .connect, .subscribe, .unsubscribe, .pingreq:
             throw .unexpectedPacketType(header.packetType)
@@ -140,6 +146,7 @@ public enum MQTTDecoder {
 
     /// ``decodeServerBody(from:header:version:)`` for a packet whose fixed header was parsed at `start` and whose
     /// bytes are all present.
+    @inline(__always)
     static func decodeServerBody(
         _ bytes: [UInt8],
         at start: Int,

@@ -51,7 +51,19 @@ public struct MQTTFrameDecoder: Sendable {
         }
     }
 
-    /// The framing of ``next()`` and ``nextFromServer()``, with the body decoded by `decodeBody`.
+    /// A 3.1.1 client's ``nextFromServer()``: decodes with MQTT 3.1.1's rules, whatever ``version`` held (it is set to
+    /// 3.1.1). The rules are fixed where the client calls this, not read from ``version`` at run time, so a client
+    /// that reads with it alone carries none of MQTT 5's decoding (properties, reason codes, AUTH): the firmware's
+    /// `MQTTDeviceClient` does.
+    public mutating func nextFrom311Server() throws(MQTTDecodeError) -> MQTTPacket? {
+        version = .v3_1_1
+        return try nextPacket { (bytes, start, header, _) throws(MQTTDecodeError) in
+            (try MQTTDecoder.decodeServerBody(bytes, at: start, header: header, version: .v3_1_1), .v3_1_1)
+        }
+    }
+
+    /// The framing of ``next()``, ``nextFromServer()`` and ``nextFrom311Server()``, with the body decoded by
+    /// `decodeBody`.
     private mutating func nextPacket(
         _ decodeBody: ([UInt8], Int, MQTTFixedHeader, MQTTProtocolVersion) throws(MQTTDecodeError) -> (
             MQTTPacket, MQTTProtocolVersion

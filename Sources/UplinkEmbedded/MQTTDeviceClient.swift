@@ -149,7 +149,7 @@ public struct MQTTDeviceClient {
         while true {
             let packet: MQTTPacket?
             do {
-                packet = try decoder.nextFromServer()
+                packet = try decoder.nextFrom311Server()
             } catch {
                 // A packet only a client sends is well formed, but never comes from a broker.
                 if case .unexpectedPacketType = error {

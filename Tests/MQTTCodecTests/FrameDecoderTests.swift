@@ -171,6 +171,47 @@ import Testing
         #expect(try server.next() == packet)
     }
 
+    @Test("a 3.1.1 client's decoder: what a 3.1.1 server sends decodes as next() decodes it; AUTH does not exist")
+    func mqtt311ServerPackets() throws {
+        let serverTypes: Set<MQTTPacketType> = [
+            .connack, .publish, .puback, .pubrec, .pubrel, .pubcomp, .suback, .unsuback, .pingresp, .disconnect,
+        ]
+        let (all, _) = try Self.stream(.v3_1_1)
+        let packets = all.filter { serverTypes.contains($0.packetType) }
+        #expect(Set(packets.map(\.packetType)).count == 10)
+        var bytes: [UInt8] = []
+        for packet in packets { try packet.encode(version: .v3_1_1, into: &bytes) }
+        // Made for MQTT 5, the decoder reads as a 3.1.1 client, and says so.
+        var decoder = MQTTFrameDecoder(version: .v5)
+        var received: [MQTTPacket] = []
+        for byte in bytes {
+            decoder.append(CollectionOfOne(byte))
+            while let packet = try decoder.nextFrom311Server() { received.append(packet) }
+        }
+        #expect(received == packets)
+        #expect(decoder.version == .v3_1_1)
+        // 3.1.1's rules: no AUTH, no MQTT 5 reason code in a SUBACK, no properties after a CONNACK's code.
+        for (hexBytes, error) in [
+            ("f0 00", MQTTDecodeError.reservedPacketType(15)),
+            ("90 03 00 01 87", .invalidReasonCode(packetType: .suback, code: 0x87)),
+            ("20 03 00 00 00", .trailingBytes(packetType: .connack, count: 1)),
+        ] {
+            var client = MQTTFrameDecoder(version: .v3_1_1)
+            client.append(hex(hexBytes))
+            #expect(throws: error) { try client.nextFrom311Server() }
+            var general = MQTTFrameDecoder(version: .v3_1_1)
+            general.append(hex(hexBytes))
+            #expect(throws: error) { try general.next() }
+        }
+        for packet in [MQTTPacket.pingreq, .connect(ConnectPacket(clientIdentifier: "c"))] {
+            var client = MQTTFrameDecoder(version: .v3_1_1)
+            client.append(try packet.encode(version: .v3_1_1))
+            #expect(throws: MQTTDecodeError.unexpectedPacketType(packet.packetType)) {
+                try client.nextFrom311Server()
+            }
+        }
+    }
+
     @Test func fixedHeaderParsing() throws {
         let header = try MQTTDecoder.parseFixedHeader(hex("aa 3b 80 01"), at: 1, version: .v5)
         #expect(header == MQTTFixedHeader(packetType: .publish, flags: 0x0B, remainingLength: 128, headerLength: 3))
