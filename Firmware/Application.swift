@@ -4,11 +4,11 @@ import UplinkEmbedded
 
 /// The module's UART as the AT driver's port: polled, with the SysTick clock.
 struct ModulePort: SPWFPort {
-    mutating func write(_ bytes: [UInt8]) {
+    func write(_ bytes: [UInt8]) {
         for byte in bytes { UART.module.write(byte) }
     }
 
-    mutating func read(into buffer: inout [UInt8]) {
+    func read(into buffer: inout [UInt8]) {
         // Up to a line's worth per call, so a long reply does not starve the rest of the loop.
         while buffer.count < 256, let byte = UART.module.read() { buffer.append(byte) }
     }
@@ -31,12 +31,13 @@ enum Application {
     static func run() {
         UART.configure()
         print("[fw] uplink firmware \(FirmwareConfig.clientID.string): Embedded Swift on STM32F4")
-        var device = Device()
+        let device = Device()
         device.main()
     }
 }
 
-struct Device {
+/// A class: the device's state (the driver, its session, the client) is large, and as a class it is never copied.
+final class Device {
     var host = SPWFHost(port: ModulePort())
     var mqtt: MQTTDeviceClient
     var socket: Int?
@@ -76,7 +77,7 @@ struct Device {
 
     static func error(_ text: String) { print("[fw] error: \(text)") }
 
-    mutating func main() {
+    func main() {
         bringUp()
         while true {
             if socket == nil { connect() }
@@ -91,7 +92,7 @@ struct Device {
     }
 
     /// Boot sync, Wi-Fi, clock and credentials; each step tried until it works.
-    mutating func bringUp() {
+    func bringUp() {
         step("boot sync") { (host: inout SPWFHost<ModulePort>) throws(SPWFHostError) in try host.synchronize() }
         if host.wifiAddress == nil {
             step("Wi-Fi join") { (host: inout SPWFHost<ModulePort>) throws(SPWFHostError) in
@@ -115,7 +116,7 @@ struct Device {
         seenReboots = host.reboots
     }
 
-    mutating func step(_ name: StaticString, _ body: (inout SPWFHost<ModulePort>) throws(SPWFHostError) -> Void) {
+    func step(_ name: StaticString, _ body: (inout SPWFHost<ModulePort>) throws(SPWFHostError) -> Void) {
         while true {
             do throws(SPWFHostError) {
                 try body(&host)
@@ -128,7 +129,7 @@ struct Device {
     }
 
     /// SOCKON by name, CONNECT, SUBSCRIBE; on failure, waits a second and returns (the loop tries again).
-    mutating func connect() {
+    func connect() {
         print("[fw] connecting to \(FirmwareConfig.brokerHost.string):\(FirmwareConfig.brokerPort)")
         do throws(SPWFHostError) {
             socket = try host.openTLS(host: FirmwareConfig.brokerHost.string, port: FirmwareConfig.brokerPort)
@@ -154,7 +155,7 @@ struct Device {
     }
 
     /// One turn of the connected loop: read, tick, telemetry, write.
-    mutating func serve() {
+    func serve() {
         guard let id = socket else { return }
         do throws(SPWFHostError) {
             let now = host.port.milliseconds()
@@ -179,7 +180,7 @@ struct Device {
         }
     }
 
-    mutating func publish(_ topic: String, _ payload: [UInt8]) throws(SPWFHostError) {
+    func publish(_ topic: String, _ payload: [UInt8]) throws(SPWFHostError) {
         do throws(MQTTDeviceError) {
             try mqtt.publish(topic: topic, payload: payload, qos: .atLeastOnce, now: host.port.milliseconds())
         } catch {
@@ -187,7 +188,7 @@ struct Device {
         }
     }
 
-    mutating func handle(_ event: MQTTDeviceClient.Event) throws(SPWFHostError) {
+    func handle(_ event: MQTTDeviceClient.Event) throws(SPWFHostError) {
         switch event {
         case .connected(let sessionPresent):
             print("[fw] MQTT connected (session present: \(sessionPresent ? "yes" : "no"))")
@@ -204,7 +205,7 @@ struct Device {
         case .published:
             break
         case .message(let topic, let payload, _):
-            guard topic.elementsEqual(commandTopic.utf8) else { return }
+            guard topic == Array(commandTopic.utf8) else { return }
             print("[fw] command: \(String(decoding: payload, as: UTF8.self))")
             try publish(replyTopic, Array("ack:".utf8) + payload)
         case .failed(let error):
@@ -213,14 +214,14 @@ struct Device {
         }
     }
 
-    mutating func flush() throws(SPWFHostError) {
+    func flush() throws(SPWFHostError) {
         let output = mqtt.takeOutput()
         guard !output.isEmpty, let id = socket else { return }
         try host.write(socket: id, output)
     }
 
     /// Closes the socket (draining it first when the module asks) and tells MQTT the connection is gone.
-    mutating func dropConnection() {
+    func dropConnection() {
         mqtt.connectionLost()
         guard let id = socket else { return }
         socket = nil

@@ -3,7 +3,8 @@ import MQTTCodec
 /// libFuzzer entry point for the MQTT codec.
 ///
 /// Every input must decode or throw without crashing, in both protocol versions, both one-shot and through the
-/// incremental frame decoder fed in two chunks. Whatever decodes must re-encode, and the re-encoding must decode
+/// incremental frame decoder fed in two chunks; a client's decoder (`nextFromServer()`, and `nextFrom311Server()`
+/// in 3.1.1) agrees on what a server sends and refuses what only a client sends. Whatever decodes must re-encode, and the re-encoding must decode
 /// to the same packet; a violation of that invariant traps so libFuzzer records the input.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -33,6 +34,31 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             // A complete single packet must come out of the stream decoder identically.
             if failed || first != oneShot { preconditionFailure("frame decoder disagrees with one-shot decoder") }
             checkRoundTrip(oneShot, version: decoder.version)
+            // A client's decoder: the same packet, or its refusal of what only a client sends.
+            var client = MQTTFrameDecoder(version: version, maximumPacketSize: 1 << 20)
+            client.append(bytes)
+            switch oneShot {
+            case .connect, .subscribe, .unsubscribe, .pingreq:
+                do {
+                    _ = try client.nextFromServer()
+                    preconditionFailure("a client's decoder took a packet only a client sends")
+                } catch {
+                    if error != .unexpectedPacketType(oneShot.packetType) {
+                        preconditionFailure("a client's decoder refused a client packet with \(error)")
+                    }
+                }
+            default:
+                if (try? client.nextFromServer()) != oneShot {
+                    preconditionFailure("a client's decoder disagrees with the one-shot decoder")
+                }
+                if version == .v3_1_1 {
+                    var client311 = MQTTFrameDecoder(version: version, maximumPacketSize: 1 << 20)
+                    client311.append(bytes)
+                    if (try? client311.nextFrom311Server()) != oneShot {
+                        preconditionFailure("a 3.1.1 client's decoder disagrees with the one-shot decoder")
+                    }
+                }
+            }
         }
     }
     return 0

@@ -93,7 +93,7 @@ extension ATDialect {
         let bytes = Array(text.utf8)[...]
         let body = ATBytes.after(linePrefix, in: bytes) ?? bytes
         if let rest = ATBytes.after("Server:", in: body) {
-            let fields = rest.split(separator: 0x3A, omittingEmptySubsequences: false)
+            let fields = ATBytes.fields(rest)
             guard fields.count == 3, let server = ATBytes.decimal(fields[0]), let port = ATBytes.decimal(fields[1]),
                 let kind = ATServerSocketKind(rawValue: ATBytes.text(fields[2]))
             else { return nil }
@@ -117,7 +117,7 @@ extension ATDialect {
         switch number {
         case 55:
             guard let rest = ATBytes.after("Pending Data:", in: bytes) else { return nil }
-            let fields = rest.split(separator: 0x3A, omittingEmptySubsequences: false)
+            let fields = ATBytes.fields(rest)
             guard fields.count == 4, let server = ATBytes.decimal(fields[0]), let client = ATBytes.decimal(fields[1]),
                 let unread = ATBytes.decimal(fields[3])
             else { return nil }

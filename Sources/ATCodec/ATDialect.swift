@@ -1,6 +1,6 @@
 /// The bytes one firmware family puts on the wire, and the commands a host sends it, described as data.
 ///
-/// Everything that differs between SPWF01 and SPWF04 is a stored property of this one description: the
+/// Everything that differs between SPWF01 and SPWF04 is a property of this one description: the
 /// module renders its replies with it (``ok(verboseFields:)``, ``socketOpened(id:address:)``, ...), and a host
 /// parses the same bytes back with it (``parseLine(_:)``, ``ATIndication/init(number:text:dialect:)``), so the
 /// two directions cannot drift apart. Command handlers never branch on the dialect.
@@ -14,48 +14,53 @@ public struct ATDialect: Equatable, Sendable, CustomStringConvertible {
     /// The family.
     public let family: Family
 
+    // The family's bytes are computed from `family`, not stored: an `ATDialect` is one byte, so a firmware copies it
+    // (and the session that holds it) without retaining twenty strings.
+
     /// What comes before a result or a framed information line (`\r\n` on SPWF01, nothing on SPWF04).
-    public let replyLead: String
+    public var replyLead: String { family == .spwf01 ? "\r\n" : "" }
     /// What comes before a WIND (`\r\n` on SPWF01, nothing on SPWF04).
-    public let windLead: String
+    public var windLead: String { family == .spwf01 ? "\r\n" : "" }
     /// The prefix of every synchronous line but WINDs (`AT-S.` on SPWF04).
-    public let linePrefix: String
+    public var linePrefix: String { family == .spwf01 ? "" : "AT-S." }
     /// The success line's text (`OK`, `AT-S.OK`).
-    public let okText: String
+    public var okText: String { family == .spwf01 ? "OK" : "AT-S.OK" }
     /// The error line's prefix before the code or text (`ERROR: `, `AT-S.ERROR`).
-    public let errorPrefix: String
+    public var errorPrefix: String { family == .spwf01 ? "ERROR: " : "AT-S.ERROR" }
     /// Whether error lines carry a numeric code (`AT-S.ERROR:<code>:<text>`).
-    public let errorsCarryCodes: Bool
+    public var errorsCarryCodes: Bool { family == .spwf04 }
     /// The prefix of SOCKON's result line (` ID: `, `AT-S.On:`).
-    public let socketOpenedPrefix: String
+    public var socketOpenedPrefix: String { family == .spwf01 ? " ID: " : "AT-S.On:" }
     /// The prefix of SOCKQ's result line (` DATALEN: `, `AT-S.Query:`).
-    public let pendingLengthPrefix: String
+    public var pendingLengthPrefix: String { family == .spwf01 ? " DATALEN: " : "AT-S.Query:" }
     /// The prefix of the header before SOCKR's raw bytes (`AT-S.Reading:`), or `nil` when there is none.
-    public let readingPrefix: String?
+    public var readingPrefix: String? { family == .spwf01 ? nil : "AT-S.Reading:" }
     /// A variable line's prefix and the separator between name and value (`#  ` `" = "`, `AT-S.Var:` `=`).
-    public let variablePrefix: String
+    public var variablePrefix: String { family == .spwf01 ? "#  " : "AT-S.Var:" }
     /// The separator between a variable's name and value.
-    public let variableSeparator: String
+    public var variableSeparator: String { family == .spwf01 ? " = " : "=" }
     /// The heading line that starts a dump (`AT&V`, `AT+S.STS`), or `nil` when the dialect prints none.
-    public let dumpHeadingPrefix: String?
+    public var dumpHeadingPrefix: String? { family == .spwf01 ? "# " : nil }
     /// The text of `+WIND:24` before the address (`WiFi Up:`, `WiFi Up:0:`).
-    public let wifiUpPrefix: String
+    public var wifiUpPrefix: String { family == .spwf01 ? "WiFi Up:" : "WiFi Up:0:" }
     /// `+WIND:55`'s text before the socket id (`Pending Data:`, `Pending Data::`); SPWF04 adds the bytes
     /// received since the last one before the total unread.
-    public let pendingDataPrefix: String
+    public var pendingDataPrefix: String { family == .spwf01 ? "Pending Data:" : "Pending Data::" }
     /// Whether `+WIND:55` carries the bytes received since the last one as well as the total unread.
-    public let pendingDataCarriesReceived: Bool
+    public var pendingDataCarriesReceived: Bool { family == .spwf04 }
     /// `+WIND:58`'s text after the socket id (nothing, `:0`).
-    public let socketClosedSuffix: String
+    public var socketClosedSuffix: String { family == .spwf01 ? "" : ":0" }
     /// The command that resets the module (`AT+CFUN=1`, `AT+S.RESET`).
-    public let resetCommandLine: String
+    public var resetCommandLine: String { family == .spwf01 ? "AT+CFUN=1" : "AT+S.RESET" }
     /// The command that saves the configuration (`AT&W`, `AT+S.WCFG`).
-    public let saveCommandLine: String
+    public var saveCommandLine: String { family == .spwf01 ? "AT&W" : "AT+S.WCFG" }
     /// The variable that turns the console's echo on and off (`localecho1`, `console_echo`).
-    public let echoVariable: String
+    public var echoVariable: String { family == .spwf01 ? "localecho1" : "console_echo" }
     /// The credential slot names TLSCERT takes for CA, certificate and key (SPWF01's flash slots `f_ca`...,
     /// which survive a reset; SPWF04's `ca`..., which live in its file system).
-    public let persistentCredentialSlots: (ca: String, cert: String, key: String)
+    public var persistentCredentialSlots: (ca: String, cert: String, key: String) {
+        family == .spwf01 ? ("f_ca", "f_cert", "f_key") : ("ca", "cert", "key")
+    }
 
     public static func == (lhs: ATDialect, rhs: ATDialect) -> Bool { lhs.family == rhs.family }
 
@@ -69,50 +74,6 @@ public struct ATDialect: Equatable, Sendable, CustomStringConvertible {
     /// Creates the dialect of a family.
     public init(family: Family) {
         self.family = family
-        switch family {
-        case .spwf01:
-            replyLead = "\r\n"
-            windLead = "\r\n"
-            linePrefix = ""
-            okText = "OK"
-            errorPrefix = "ERROR: "
-            errorsCarryCodes = false
-            socketOpenedPrefix = " ID: "
-            pendingLengthPrefix = " DATALEN: "
-            readingPrefix = nil
-            variablePrefix = "#  "
-            variableSeparator = " = "
-            dumpHeadingPrefix = "# "
-            wifiUpPrefix = "WiFi Up:"
-            pendingDataPrefix = "Pending Data:"
-            pendingDataCarriesReceived = false
-            socketClosedSuffix = ""
-            resetCommandLine = "AT+CFUN=1"
-            saveCommandLine = "AT&W"
-            echoVariable = "localecho1"
-            persistentCredentialSlots = ("f_ca", "f_cert", "f_key")
-        case .spwf04:
-            replyLead = ""
-            windLead = ""
-            linePrefix = "AT-S."
-            okText = "AT-S.OK"
-            errorPrefix = "AT-S.ERROR"
-            errorsCarryCodes = true
-            socketOpenedPrefix = "AT-S.On:"
-            pendingLengthPrefix = "AT-S.Query:"
-            readingPrefix = "AT-S.Reading:"
-            variablePrefix = "AT-S.Var:"
-            variableSeparator = "="
-            dumpHeadingPrefix = nil
-            wifiUpPrefix = "WiFi Up:0:"
-            pendingDataPrefix = "Pending Data::"
-            pendingDataCarriesReceived = true
-            socketClosedSuffix = ":0"
-            resetCommandLine = "AT+S.RESET"
-            saveCommandLine = "AT+S.WCFG"
-            echoVariable = "console_echo"
-            persistentCredentialSlots = ("ca", "cert", "key")
-        }
     }
 
     private static func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }

@@ -18,159 +18,245 @@ public struct ATError: Error, Equatable, Sendable {
     }
 
     /// The line does not name a known command.
-    public static let commandNotFound = ATError(code: 1, text: "Command not found")
+    public static var commandNotFound: ATError { ATError(code: 1, text: "Command not found") }
     /// A parameter is missing, malformed or out of range.
-    public static let invalidArguments = ATError(code: 3, text: "Invalid arguments")
+    public static var invalidArguments: ATError { ATError(code: 3, text: "Invalid arguments") }
     /// The command line exceeded the line limit.
-    public static let lineTooLong = ATError(code: 4, text: "Line too long")
+    public static var lineTooLong: ATError { ATError(code: 4, text: "Line too long") }
     /// GCFG/SCFG named a variable the module does not have.
-    public static let unknownVariable = ATError(code: 6, text: "Unknown variable")
+    public static var unknownVariable: ATError { ATError(code: 6, text: "Unknown variable") }
     /// SCFG named a read-only variable.
-    public static let readOnlyVariable = ATError(code: 7, text: "Read-only variable")
+    public static var readOnlyVariable: ATError { ATError(code: 7, text: "Read-only variable") }
     /// SCFG gave a value of the wrong type or out of range.
-    public static let invalidValue = ATError(code: 8, text: "Invalid value")
+    public static var invalidValue: ATError { ATError(code: 8, text: "Invalid value") }
     /// A binary block stopped arriving before it was complete.
-    public static let dataTimeout = ATError(code: 9, text: "Data timeout")
+    public static var dataTimeout: ATError { ATError(code: 9, text: "Data timeout") }
     /// SOCKON with all sockets in use.
-    public static let tooManySockets = ATError(code: 10, text: "Too many sockets")
+    public static var tooManySockets: ATError { ATError(code: 10, text: "Too many sockets") }
     /// The host name did not resolve.
-    public static let failedToResolve = ATError(code: 11, text: "Failed to resolve name")
+    public static var failedToResolve: ATError { ATError(code: 11, text: "Failed to resolve name") }
     /// The connection could not be made.
-    public static let connectionFailed = ATError(code: 12, text: "Failed to connect")
+    public static var connectionFailed: ATError { ATError(code: 12, text: "Failed to connect") }
     /// SOCKR asked for more bytes than are pending.
-    public static let notEnoughData = ATError(code: 13, text: "Not enough data in buffer")
+    public static var notEnoughData: ATError { ATError(code: 13, text: "Not enough data in buffer") }
     /// The station is not associated (no `+WIND:24` yet).
-    public static let wifiNotConnected = ATError(code: 15, text: "WiFi not connected")
+    public static var wifiNotConnected: ATError { ATError(code: 15, text: "WiFi not connected") }
     /// PING got no reply.
-    public static let pingFailed = ATError(code: 16, text: "Ping failed")
+    public static var pingFailed: ATError { ATError(code: 16, text: "Ping failed") }
     /// PEERS named a peer that does not exist.
-    public static let noSuchPeer = ATError(code: 17, text: "No such peer")
+    public static var noSuchPeer: ATError { ATError(code: 17, text: "No such peer") }
     /// Writing to flash failed.
-    public static let flashWriteFailed = ATError(code: 18, text: "Flash write failed")
+    public static var flashWriteFailed: ATError { ATError(code: 18, text: "Flash write failed") }
     /// The socket id is not a number from 0 to 7, or names no open socket.
-    public static let illegalSocketID = ATError(code: 76, text: "Illegal Socket ID")
+    public static var illegalSocketID: ATError { ATError(code: 76, text: "Illegal Socket ID") }
     /// SOCKC while unread data remains.
-    public static let pendingData = ATError(code: 77, text: "Pending data")
+    public static var pendingData: ATError { ATError(code: 77, text: "Pending data") }
     /// The peer closed the socket, or it failed.
-    public static let socketNotConnected = ATError(code: 78, text: "Socket not connected")
+    public static var socketNotConnected: ATError { ATError(code: 78, text: "Socket not connected") }
     /// SPWF04 SOCKDON: the port is taken (by another server socket of the module, or on the machine).
-    public static let serverPortInUse = ATError(code: 79, text: "Server port in use")
+    public static var serverPortInUse: ATError { ATError(code: 79, text: "Server port in use") }
     /// SPWF01 `AT+S.`: there is no peer to exchange data with (no server client, no open client socket).
-    public static let dataModeNotAvailable = ATError(code: 90, text: "Data mode not available")
+    public static var dataModeNotAvailable: ATError { ATError(code: 90, text: "Data mode not available") }
     /// SPWF01: the escape sequence arrived as a command line, while the module is already in command mode.
-    public static let commandModeNotAvailable = ATError(code: 91, text: "Command mode not available")
+    public static var commandModeNotAvailable: ATError { ATError(code: 91, text: "Command mode not available") }
     /// SPWF01 `AT+S.SOCKD=<port>` while the socket server runs.
-    public static let socketServerRunning = ATError(code: 92, text: "Socket Server already up and running")
+    public static var socketServerRunning: ATError { ATError(code: 92, text: "Socket Server already up and running") }
     /// SPWF01 `AT+S.SOCKD=0` while no socket server runs.
-    public static let socketServerNotRunning = ATError(code: 93, text: "Socket Server not running")
+    public static var socketServerNotRunning: ATError { ATError(code: 93, text: "Socket Server not running") }
     /// A pending effect (name lookup, connect, ping) passed its deadline (`--effect-timeout`).
-    public static let timedOut = ATError(code: 30, text: "Timed out")
+    public static var timedOut: ATError { ATError(code: 30, text: "Timed out") }
     /// The TLS server accepted the connection but did not finish the handshake before the deadline.
-    public static let handshakeTimedOut = ATError(code: 31, text: "TLS handshake timed out")
+    public static var handshakeTimedOut: ATError { ATError(code: 31, text: "TLS handshake timed out") }
     /// SOCKW: the peer stopped reading and the bytes could not be handed over before the deadline.
-    public static let writeTimedOut = ATError(code: 32, text: "Write timed out")
+    public static var writeTimedOut: ATError { ATError(code: 32, text: "Write timed out") }
 
     // MARK: The file system (80–85)
 
     /// FSA, FSD, FSP, FSR or TLSCERT named a file that does not exist.
-    public static let fileNotFound = ATError(code: 80, text: "File not found")
+    public static var fileNotFound: ATError { ATError(code: 80, text: "File not found") }
     /// SPWF01 FSC, or FSR's new name, named a file that exists already.
-    public static let fileExists = ATError(code: 81, text: "File already exists")
+    public static var fileExists: ATError { ATError(code: 81, text: "File already exists") }
     /// The file would grow past its size (SPWF01: what FSC allocated) or the largest file the module takes.
-    public static let fileTooLarge = ATError(code: 82, text: "File too large")
+    public static var fileTooLarge: ATError { ATError(code: 82, text: "File too large") }
     /// An empty or too long file name, or one with a space, a control byte or non-ASCII text.
-    public static let invalidFileName = ATError(code: 83, text: "Invalid file name")
+    public static var invalidFileName: ATError { ATError(code: 83, text: "Invalid file name") }
     /// No room left on the volume: its bytes or its number of files.
-    public static let fileSystemFull = ATError(code: 84, text: "File system full")
+    public static var fileSystemFull: ATError { ATError(code: 84, text: "File system full") }
     /// FSP asked for bytes past the end of the file.
-    public static let fileRangeInvalid = ATError(code: 85, text: "Offset past end of file")
+    public static var fileRangeInvalid: ATError { ATError(code: 85, text: "Offset past end of file") }
 
     // MARK: Credentials refused at TLSCERT / TLSDOMAIN time (20, 40–49)
 
     /// Credential data refused for a reason no more precise entry names.
-    public static let credentialRejected = ATError(code: 20, text: "Credential rejected")
+    public static var credentialRejected: ATError { ATError(code: 20, text: "Credential rejected") }
     /// More bytes than the slot holds (the slot's limit counts the bytes as sent).
-    public static let credentialOverCapacity = ATError(code: 40, text: "Credential rejected: over slot capacity")
+    public static var credentialOverCapacity: ATError {
+        ATError(code: 40, text: "Credential rejected: over slot capacity")
+    }
     /// Neither PEM nor DER, truncated, bad base64, or bytes that do not decode as a certificate or key.
-    public static let credentialUnparsable = ATError(code: 41, text: "Credential rejected: not parsable")
+    public static var credentialUnparsable: ATError { ATError(code: 41, text: "Credential rejected: not parsable") }
     /// The wrong kind of object for the slot (a key in `ca` or `cert`, a certificate in `key`, a CSR...).
-    public static let credentialWrongType = ATError(code: 42, text: "Credential rejected: wrong object type")
+    public static var credentialWrongType: ATError { ATError(code: 42, text: "Credential rejected: wrong object type") }
     /// A password-protected private key.
-    public static let credentialEncryptedKey = ATError(code: 43, text: "Credential rejected: encrypted key")
+    public static var credentialEncryptedKey: ATError { ATError(code: 43, text: "Credential rejected: encrypted key") }
     /// A chain in `cert` that is not leaf first, each certificate issued by the next.
-    public static let credentialChainOutOfOrder = ATError(code: 44, text: "Credential rejected: chain out of order")
+    public static var credentialChainOutOfOrder: ATError {
+        ATError(code: 44, text: "Credential rejected: chain out of order")
+    }
     /// The key and the certificate hold different public keys.
-    public static let credentialKeyMismatch = ATError(code: 45, text: "Credential rejected: key does not match cert")
+    public static var credentialKeyMismatch: ATError {
+        ATError(code: 45, text: "Credential rejected: key does not match cert")
+    }
     /// Several certificates in `cert` where the profile takes one.
-    public static let credentialChainNotAllowed = ATError(
-        code: 46, text: "Credential rejected: one certificate only")
+    public static var credentialChainNotAllowed: ATError {
+        ATError(code: 46, text: "Credential rejected: one certificate only")
+    }
     /// A key type the module does not handle (RSA 2048–4096 and EC P-256/P-384 are).
-    public static let credentialUnsupportedKey = ATError(
-        code: 47, text: "Credential rejected: unsupported key type")
+    public static var credentialUnsupportedKey: ATError {
+        ATError(code: 47, text: "Credential rejected: unsupported key type")
+    }
     /// More than one private key where one is expected.
-    public static let credentialMultipleKeys = ATError(code: 48, text: "Credential rejected: more than one key")
+    public static var credentialMultipleKeys: ATError {
+        ATError(code: 48, text: "Credential rejected: more than one key")
+    }
     /// A TLSDOMAIN name that is neither a host name nor an IP address.
-    public static let credentialInvalidDomain = ATError(code: 49, text: "Credential rejected: invalid domain")
+    public static var credentialInvalidDomain: ATError {
+        ATError(code: 49, text: "Credential rejected: invalid domain")
+    }
 
     // MARK: A TLS socket without the credentials it needs (21, 50–52)
 
     /// A TLS socket lacks credentials for a reason no more precise entry names.
-    public static let credentialsMissing = ATError(code: 21, text: "TLS credentials missing")
+    public static var credentialsMissing: ATError { ATError(code: 21, text: "TLS credentials missing") }
     /// SOCKON `s` with no CA stored: the module never opens an unverified TLS socket.
-    public static let credentialsMissingCA = ATError(code: 50, text: "TLS credentials missing: no CA")
+    public static var credentialsMissingCA: ATError { ATError(code: 50, text: "TLS credentials missing: no CA") }
     /// A client certificate is stored without its private key.
-    public static let credentialsMissingKey = ATError(code: 51, text: "TLS credentials missing: no key for cert")
+    public static var credentialsMissingKey: ATError {
+        ATError(code: 51, text: "TLS credentials missing: no key for cert")
+    }
     /// A private key is stored without its certificate.
-    public static let credentialsMissingCert = ATError(code: 52, text: "TLS credentials missing: no cert for key")
+    public static var credentialsMissingCert: ATError {
+        ATError(code: 52, text: "TLS credentials missing: no cert for key")
+    }
 
     // MARK: TLS handshake failures (22, 60–68; a timeout is 31)
 
     /// The handshake failed for a reason no more precise entry names.
-    public static let handshakeFailed = ATError(code: 22, text: "TLS handshake failed")
+    public static var handshakeFailed: ATError { ATError(code: 22, text: "TLS handshake failed") }
     /// The server speaks no TLS 1.2 (only older or only newer versions): a protocol version failure.
-    public static let tlsProtocolVersion = ATError(code: 60, text: "TLS handshake failed: server has no TLS 1.2")
+    public static var tlsProtocolVersion: ATError {
+        ATError(code: 60, text: "TLS handshake failed: server has no TLS 1.2")
+    }
     /// The server's certificate was not issued by a CA in the `ca` slot.
-    public static let tlsUnknownCA = ATError(code: 61, text: "TLS handshake failed: unknown CA")
+    public static var tlsUnknownCA: ATError { ATError(code: 61, text: "TLS handshake failed: unknown CA") }
     /// The server's certificate does not carry the expected name (TLSDOMAIN, SPWF04's common name, the host).
-    public static let tlsNameMismatch = ATError(code: 62, text: "TLS handshake failed: name mismatch")
+    public static var tlsNameMismatch: ATError { ATError(code: 62, text: "TLS handshake failed: name mismatch") }
     /// A certificate of the server's chain expired before the module's clock (`AT+S.SETTIME`).
-    public static let tlsCertificateExpired = ATError(code: 63, text: "TLS handshake failed: certificate expired")
+    public static var tlsCertificateExpired: ATError {
+        ATError(code: 63, text: "TLS handshake failed: certificate expired")
+    }
     /// A certificate of the server's chain is not valid yet at the module's clock (often: the clock is not set).
-    public static let tlsCertificateNotYetValid = ATError(
-        code: 64, text: "TLS handshake failed: certificate not yet valid")
+    public static var tlsCertificateNotYetValid: ATError {
+        ATError(code: 64, text: "TLS handshake failed: certificate not yet valid")
+    }
     /// The server asks for a client certificate and none is stored.
-    public static let tlsClientCertificateRequired = ATError(
-        code: 65, text: "TLS handshake failed: client cert required")
+    public static var tlsClientCertificateRequired: ATError {
+        ATError(code: 65, text: "TLS handshake failed: client cert required")
+    }
     /// The server refused the client certificate that was sent.
-    public static let tlsClientCertificateRefused = ATError(
-        code: 66, text: "TLS handshake failed: client cert refused")
+    public static var tlsClientCertificateRefused: ATError {
+        ATError(code: 66, text: "TLS handshake failed: client cert refused")
+    }
     /// The server closed the connection before the handshake completed.
-    public static let tlsServerClosed = ATError(code: 67, text: "TLS handshake failed: server closed")
+    public static var tlsServerClosed: ATError { ATError(code: 67, text: "TLS handshake failed: server closed") }
     /// The server's certificate is unusable for another reason (unparsable, missing, not for TLS servers...).
-    public static let tlsBadServerCertificate = ATError(
-        code: 68, text: "TLS handshake failed: bad server cert")
+    public static var tlsBadServerCertificate: ATError {
+        ATError(code: 68, text: "TLS handshake failed: bad server cert")
+    }
 
-    /// Every error the module prints. Each has its own code, and its text is the whole text of the line: no
+    /// Every error the module prints, by code. Each has its own code, and its text is the whole text of the line: no
     /// error line carries anything that changes from one occurrence, or one build, to the next.
-    public static let catalogue: [ATError] = [
-        .commandNotFound, .invalidArguments, .lineTooLong, .unknownVariable, .readOnlyVariable, .invalidValue,
-        .dataTimeout, .tooManySockets, .failedToResolve, .connectionFailed, .notEnoughData, .wifiNotConnected,
-        .pingFailed, .noSuchPeer, .flashWriteFailed,
-        .credentialRejected, .credentialsMissing, .handshakeFailed,
-        .timedOut, .handshakeTimedOut, .writeTimedOut,
-        .credentialOverCapacity, .credentialUnparsable, .credentialWrongType, .credentialEncryptedKey,
-        .credentialChainOutOfOrder, .credentialKeyMismatch, .credentialChainNotAllowed, .credentialUnsupportedKey,
-        .credentialMultipleKeys, .credentialInvalidDomain,
-        .credentialsMissingCA, .credentialsMissingKey, .credentialsMissingCert,
-        .tlsProtocolVersion, .tlsUnknownCA, .tlsNameMismatch, .tlsCertificateExpired, .tlsCertificateNotYetValid,
-        .tlsClientCertificateRequired, .tlsClientCertificateRefused, .tlsServerClosed, .tlsBadServerCertificate,
-        .illegalSocketID, .pendingData, .socketNotConnected, .serverPortInUse,
-        .dataModeNotAvailable, .commandModeNotAvailable, .socketServerRunning, .socketServerNotRunning,
-        .fileNotFound, .fileExists, .fileTooLarge, .invalidFileName, .fileSystemFull, .fileRangeInvalid,
-        .httpHostNotFound, .httpResponseTooLarge, .httpReceiveTimedOut, .httpBadResponse,
-        .mqttNotConnected, .mqttAlreadyConnected, .mqttConnectionRefused, .mqttSubscribeRefused, .mqttMessageTooLong,
-        .mqttWebSocketUnsupported, .mqttClosedBeforeConnAck,
-    ]
+    public static let catalogue: [ATError] = (0...largestCatalogueCode).compactMap { catalogueEntry(code: $0) }
+
+    /// The largest code an entry may have (the SPWF04 prints up to three digits).
+    static let largestCatalogueCode = 999
+
+    /// The catalogue's entry with `code`, or `nil` when the catalogue has none. The catalogue is this switch (a new
+    /// entry gets its case here), so a host looks entries up without building ``catalogue``: a firmware's image
+    /// carries no array of every error made at run time.
+    public static func catalogueEntry(code: Int) -> ATError? {
+        switch code {
+        case 1: return .commandNotFound
+        case 3: return .invalidArguments
+        case 4: return .lineTooLong
+        case 6: return .unknownVariable
+        case 7: return .readOnlyVariable
+        case 8: return .invalidValue
+        case 9: return .dataTimeout
+        case 10: return .tooManySockets
+        case 11: return .failedToResolve
+        case 12: return .connectionFailed
+        case 13: return .notEnoughData
+        case 15: return .wifiNotConnected
+        case 16: return .pingFailed
+        case 17: return .noSuchPeer
+        case 18: return .flashWriteFailed
+        case 20: return .credentialRejected
+        case 21: return .credentialsMissing
+        case 22: return .handshakeFailed
+        case 30: return .timedOut
+        case 31: return .handshakeTimedOut
+        case 32: return .writeTimedOut
+        case 40: return .credentialOverCapacity
+        case 41: return .credentialUnparsable
+        case 42: return .credentialWrongType
+        case 43: return .credentialEncryptedKey
+        case 44: return .credentialChainOutOfOrder
+        case 45: return .credentialKeyMismatch
+        case 46: return .credentialChainNotAllowed
+        case 47: return .credentialUnsupportedKey
+        case 48: return .credentialMultipleKeys
+        case 49: return .credentialInvalidDomain
+        case 50: return .credentialsMissingCA
+        case 51: return .credentialsMissingKey
+        case 52: return .credentialsMissingCert
+        case 60: return .tlsProtocolVersion
+        case 61: return .tlsUnknownCA
+        case 62: return .tlsNameMismatch
+        case 63: return .tlsCertificateExpired
+        case 64: return .tlsCertificateNotYetValid
+        case 65: return .tlsClientCertificateRequired
+        case 66: return .tlsClientCertificateRefused
+        case 67: return .tlsServerClosed
+        case 68: return .tlsBadServerCertificate
+        case 76: return .illegalSocketID
+        case 77: return .pendingData
+        case 78: return .socketNotConnected
+        case 79: return .serverPortInUse
+        case 80: return .fileNotFound
+        case 81: return .fileExists
+        case 82: return .fileTooLarge
+        case 83: return .invalidFileName
+        case 84: return .fileSystemFull
+        case 85: return .fileRangeInvalid
+        case 86: return .httpHostNotFound
+        case 87: return .httpResponseTooLarge
+        case 88: return .httpReceiveTimedOut
+        case 89: return .httpBadResponse
+        case 90: return .dataModeNotAvailable
+        case 91: return .commandModeNotAvailable
+        case 92: return .socketServerRunning
+        case 93: return .socketServerNotRunning
+        case 94: return .mqttNotConnected
+        case 95: return .mqttAlreadyConnected
+        case 96: return .mqttConnectionRefused
+        case 97: return .mqttSubscribeRefused
+        case 98: return .mqttMessageTooLong
+        case 99: return .mqttWebSocketUnsupported
+        case 100: return .mqttClosedBeforeConnAck
+        default: return nil
+        }
+    }
 
     /// The longest error line a module may print, in bytes, without its CR LF (a firmware reads lines into
     /// fixed buffers: mbed's is 256 bytes).
@@ -187,20 +273,36 @@ public struct ATError: Error, Equatable, Sendable {
     /// extends an entry's text with `: <more>` (another firmware's wording), that entry's code with the whole text
     /// kept; code 0 when the text is not in the catalogue.
     public static func catalogueEntry(text: String) -> ATError {
-        if let entry = catalogue.first(where: { $0.text.utf8.elementsEqual(text.utf8) }) { return entry }
+        var bytes = text
+        return bytes.withUTF8 { catalogueEntry(bytes: $0, text: text) }
+    }
+
+    /// ``catalogueEntry(text:)`` on the line's bytes; `text` is the same bytes as a String.
+    static func catalogueEntry(bytes: UnsafeBufferPointer<UInt8>, text: @autoclosure () -> String) -> ATError {
         var best: ATError? = nil
-        for entry in catalogue
-        where text.utf8.count > entry.text.utf8.count + 1 && text.utf8.starts(with: entry.text.utf8 + [0x3A]) {
-            if entry.text.utf8.count > best?.text.utf8.count ?? -1 { best = entry }
+        var bestLength = -1
+        for code in 1...largestCatalogueCode {
+            guard let entry = catalogueEntry(code: code) else { continue }
+            var entryText = entry.text
+            let length = entryText.withUTF8 { entryBytes -> Int in
+                guard bytes.count >= entryBytes.count, bytes.starts(with: entryBytes) else { return -1 }
+                if bytes.count == entryBytes.count { return Int.max }
+                // A longer text names the entry only as `<entry's text>:<more>`.
+                return bytes.count > entryBytes.count + 1 && bytes[entryBytes.count] == 0x3A ? entryBytes.count : -1
+            }
+            if length == Int.max { return entry }
+            if length > bestLength {
+                best = entry
+                bestLength = length
+            }
         }
-        if let best { return ATError(code: best.code, text: text) }
-        return ATError(code: 0, text: text)
+        return ATError(code: best?.code ?? 0, text: text())
     }
 
     /// The error an SPWF04 line names by code: the text as sent when there is one, else the catalogue's.
     public static func catalogueEntry(code: Int, text: String?) -> ATError {
         if let text, !text.isEmpty { return ATError(code: code, text: text) }
-        return catalogue.first { $0.code == code } ?? ATError(code: code, text: "")
+        return catalogueEntry(code: code) ?? ATError(code: code, text: "")
     }
 
     /// What makes an error text unfit for a firmware's line parser: empty when it is fine. It must be printable

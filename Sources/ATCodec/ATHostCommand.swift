@@ -40,14 +40,17 @@ public struct ATHostCommand: Equatable, Sendable {
     public init(
         _ name: String, _ parameters: [String] = [], block: [UInt8] = [], reply: Reply = .lines
     ) throws(ATCommandError) {
-        for parameter in parameters {
-            for byte in parameter.utf8 where byte < 0x20 || byte >= 0x7F || byte == 0x2C {
-                throw .unsafeParameter(parameter)
+        // Built as bytes: a firmware's image carries no string joining for it.
+        var line = Array(name.utf8)
+        for (index, parameter) in parameters.enumerated() {
+            line.append(index == 0 ? 0x3D : 0x2C)
+            let safe = ATBytes.withBytes(parameter) { bytes in
+                !bytes.contains { $0 < 0x20 || $0 >= 0x7F || $0 == 0x2C }
             }
+            guard safe else { throw .unsafeParameter(parameter) }
+            line.append(contentsOf: parameter.utf8)
         }
-        self.init(
-            line: parameters.isEmpty ? name : name + "=" + parameters.joined(separator: ","), block: block, reply: reply
-        )
+        self.init(line: String(decoding: line, as: UTF8.self), block: block, reply: reply)
     }
 }
 

@@ -80,8 +80,10 @@ public struct ATHostSession: Sendable {
     /// Creates a session; `maximumLineLength` bounds one reply line.
     public init(dialect: ATDialect, maximumLineLength: Int = 1024) {
         self.dialect = dialect
-        self.framer = ATReplyFramer(maximumLineLength: maximumLineLength)
+        // The framer is made whole before it is stored: mutating `self` once every property is set copies it.
+        var framer = ATReplyFramer(maximumLineLength: maximumLineLength)
         framer.inlineDataHeaders = dialect.family == .spwf04 ? [ATMQTTMessageChunk.inlineDataHeader] : []
+        self.framer = framer
     }
 
     /// Commands submitted and not finished.
@@ -226,15 +228,11 @@ public struct ATHostSession: Sendable {
                 }
                 return
             }
-            guard var exchange = inFlight else { return }
-            exchange.response.data = bytes
-            exchange.dataReceived = true
-            inFlight = exchange
+            inFlight?.response.data = bytes
+            inFlight?.dataReceived = true
         case .stream(let bytes, _):
-            guard var exchange = inFlight else { return }
-            exchange.response.data = bytes
-            exchange.dataReceived = true
-            inFlight = exchange
+            inFlight?.response.data = bytes
+            inFlight?.dataReceived = true
         case .streamTooLong(let count):
             fail(.protocolViolation("a response of more than \(count) bytes"), &effects)
         case .line(let bytes):
@@ -256,33 +254,31 @@ public struct ATHostSession: Sendable {
             handleModeChange(indication, &effects)
             return
         }
-        guard var exchange = inFlight else {
+        // The exchange in flight is read, and changed in place (`inFlight?.…`): a changed copy would share the
+        // response's arrays with it, and each line appended would copy them.
+        guard let id = inFlight?.id, let expected = inFlight?.command.reply, let line = inFlight?.command.line else {
             // A reply to nothing: the tail of a command that timed out, or noise.
             return
         }
         if case .information(let text) = reply,
-            text.utf8.elementsEqual(exchange.command.line.utf8) || bytes.elementsEqual(exchange.command.line.utf8)
+            ATBytes.withBytes(text, { ATBytes.equal($0, line) }) || ATBytes.equal(bytes, line)
         {
             return  // the command's echo
         }
-        if case .data(let count) = exchange.command.reply, !exchange.dataReceived {
+        if case .data(let count) = expected, inFlight?.dataReceived == false {
             switch reply {
             case .reading(let announced, _) where dialect.readingPrefix != nil:
                 guard announced <= count else {
                     fail(.protocolViolation("SOCKR announced \(announced) bytes for \(count) asked"), &effects)
                     return
                 }
-                exchange.response.lines.append(reply)
-                inFlight = exchange
+                inFlight?.response.lines.append(reply)
                 framer.beginData(count: announced)
-                if announced == 0 {
-                    exchange.dataReceived = true
-                    inFlight = exchange
-                }
+                if announced == 0 { inFlight?.dataReceived = true }
                 return
             case .error(let error):
                 inFlight = nil
-                effects.append(.completed(exchange.id, .failure(.module(error))))
+                effects.append(.completed(id, .failure(.module(error))))
                 return
             default:
                 fail(
@@ -293,23 +289,22 @@ public struct ATHostSession: Sendable {
         }
         switch reply {
         case .ok:
-            guard exchange.command.reply != .reboot else { return }
+            guard expected != .reboot, let response = inFlight?.response else { return }
             inFlight = nil
-            effects.append(.completed(exchange.id, .success(exchange.response)))
+            effects.append(.completed(id, .success(response)))
         case .error(let error):
             inFlight = nil
-            effects.append(.completed(exchange.id, .failure(.module(error))))
+            effects.append(.completed(id, .failure(.module(error))))
         default:
-            if case .data = exchange.command.reply {
+            if case .data = expected {
                 fail(.protocolViolation("SOCKR data not followed by OK: \(ATBytes.text(bytes.prefix(64)))"), &effects)
                 return
             }
-            guard exchange.response.lines.count < 4096 else {
+            guard let lines = inFlight?.response.lines.count, lines < 4096 else {
                 fail(.protocolViolation("more than 4096 lines in one reply"), &effects)
                 return
             }
-            exchange.response.lines.append(reply)
-            inFlight = exchange
+            inFlight?.response.lines.append(reply)
         }
     }
 

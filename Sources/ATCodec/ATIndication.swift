@@ -41,7 +41,11 @@ public enum ATIndication: Equatable, Sendable {
     case other(number: Int, text: String)
 
     /// The WIND numbers that mean the station lost (or never got) its link.
-    public static let wifiFailureNumbers: Set<Int> = [20, 33, 40, 41, 74, 75, 76, 77]
+    public static var wifiFailureNumbers: Set<Int> { Set(wifiFailureNumberList) }
+
+    /// ``wifiFailureNumbers`` as a list: what the parser looks in, so a firmware carries no `Set` (its hashing and
+    /// floating-point sizing) for eight numbers.
+    private static let wifiFailureNumberList = [20, 33, 40, 41, 74, 75, 76, 77]
 
     /// Reads a WIND's number and text with the fields of `dialect`; malformed fields give ``other(number:text:)``.
     public init(number: Int, text: String, dialect: ATDialect) {
@@ -61,7 +65,7 @@ public enum ATIndication: Equatable, Sendable {
         case 55:
             self = .other(number: number, text: text)
             guard let rest = ATBytes.after(dialect.pendingDataPrefix, in: bytes) else { return }
-            let fields = rest.split(separator: 0x3A, omittingEmptySubsequences: false)
+            let fields = ATBytes.fields(rest)
             let expected = dialect.pendingDataCarriesReceived ? 3 : 2
             guard fields.count == expected, let socket = ATBytes.decimal(fields[0]),
                 let unread = ATBytes.decimal(fields[expected - 1])
@@ -73,18 +77,18 @@ public enum ATIndication: Equatable, Sendable {
             self = .other(number: number, text: text)
             let prefix = number == 61 ? "Incoming Socket Client:" : "Socket Client Gone:"
             guard let rest = ATBytes.after(prefix, in: bytes), !rest.isEmpty else { return }
-            let address = ATBytes.text(rest.split(separator: 0x3A, omittingEmptySubsequences: false)[0])
+            let address = ATBytes.text(ATBytes.fields(rest)[0])
             self = number == 61 ? .serverClientConnected(address: address) : .serverClientGone(address: address)
         case 63 where dialect.family == .spwf01:
             self = .other(number: number, text: text)
             guard let rest = ATBytes.after("Sockd Dropping Data:", in: bytes),
-                let count = ATBytes.decimal(rest.split(separator: 0x3A, omittingEmptySubsequences: false)[0])
+                let count = ATBytes.decimal(ATBytes.fields(rest)[0])
             else { return }
             self = .serverDroppingData(bytes: count)
         case 64 where dialect.family == .spwf01:
             self = .other(number: number, text: text)
             guard let rest = ATBytes.after("Sockd Pending Data:", in: bytes) else { return }
-            let fields = rest.split(separator: 0x3A, omittingEmptySubsequences: false)
+            let fields = ATBytes.fields(rest)
             guard fields.count == 3, let messages = ATBytes.decimal(fields[0]), let last = ATBytes.decimal(fields[1]),
                 let total = ATBytes.decimal(fields[2])
             else { return }
@@ -94,7 +98,7 @@ public enum ATIndication: Equatable, Sendable {
             guard let rest = ATBytes.after("Socket Closed:", in: bytes) else { return }
             let suffix = dialect.socketClosedSuffix.utf8.count
             // The suffix (`:0` on SPWF04) is not checked: only the socket id matters.
-            let idBytes = rest.split(separator: 0x3A, omittingEmptySubsequences: false)[0]
+            let idBytes = ATBytes.fields(rest)[0]
             guard suffix == 0 || rest.count > idBytes.count, let socket = ATBytes.decimal(idBytes) else { return }
             self = .socketClosed(socket: socket)
         case ATMQTTMessageChunk.closedWindNumber:
@@ -103,7 +107,7 @@ public enum ATIndication: Equatable, Sendable {
                 ?? .other(number: number, text: text)
         default:
             self =
-                ATIndication.wifiFailureNumbers.contains(number)
+                ATIndication.wifiFailureNumberList.contains(number)
                 ? .wifiFailure(number: number, text: text) : .other(number: number, text: text)
         }
     }

@@ -61,7 +61,7 @@ public struct ATMQTTMessageChunk: Equatable, Sendable {
     /// duplicate, this chunk's length, the total length. `nil` when malformed.
     public static func parseHeader(_ text: some Collection<UInt8>) -> ATMQTTMessageChunk? {
         guard let rest = ATBytes.after(textPrefix, in: Array(text)[...]) else { return nil }
-        let fields = rest.split(separator: 0x3A, omittingEmptySubsequences: false)
+        let fields = ATBytes.fields(rest)
         // Seven fields and the empty one after the last colon (the data is not part of the text).
         guard fields.count == 8, fields[7].isEmpty, let client = ATBytes.decimal(fields[0]),
             let topic = decodeTopic(fields[1]), let qos = ATBytes.decimal(fields[2]), qos <= 2,

@@ -70,7 +70,9 @@ extension ATDialect {
     }
 
     private func parseError(_ rest: ArraySlice<UInt8>) -> ATError {
-        guard errorsCarryCodes else { return ATError.catalogueEntry(text: ATBytes.text(rest)) }
+        guard errorsCarryCodes else {
+            return rest.withUnsafeBufferPointer { ATError.catalogueEntry(bytes: $0, text: ATBytes.text(rest)) }
+        }
         // `AT-S.ERROR`, `AT-S.ERROR:<code>`, `AT-S.ERROR:<code>:<text>`.
         guard let fields = ATBytes.after(":", in: rest) else { return ATError(code: 0, text: ATBytes.text(rest)) }
         let (head, tail) = ATBytes.split(fields, at: 0x3A)
@@ -81,17 +83,43 @@ extension ATDialect {
 
 /// Byte helpers for protocol text: prefixes, splits and decimals compared as UTF-8 bytes.
 enum ATBytes {
+    /// Calls `body` with the UTF-8 bytes of `text` in place. Comparing on the buffer walks no `String` indexes:
+    /// in a firmware's image, the generic algorithms on `String.UTF8View` are several kilobytes.
+    static func withBytes<R>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        var copy = text
+        return copy.withUTF8 { body($0) }
+    }
+
+    /// Whether `bytes` are the UTF-8 bytes of `text`.
+    static func equal(_ bytes: some Collection<UInt8>, _ text: String) -> Bool {
+        withBytes(text) { bytes.elementsEqual($0) }
+    }
+
     /// The bytes after `prefix`, or `nil` when `bytes` does not start with it.
     static func after(_ prefix: String, in bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
-        let count = prefix.utf8.count
-        guard bytes.count >= count, bytes.starts(with: prefix.utf8) else { return nil }
-        return bytes.dropFirst(count)
+        withBytes(prefix) { prefix in
+            guard bytes.count >= prefix.count, bytes.starts(with: prefix) else { return nil }
+            return bytes.dropFirst(prefix.count)
+        }
     }
 
     /// The bytes before the first `separator`, and those after it (`nil` when there is none).
     static func split(_ bytes: ArraySlice<UInt8>, at separator: UInt8) -> (ArraySlice<UInt8>, ArraySlice<UInt8>?) {
         guard let index = bytes.firstIndex(of: separator) else { return (bytes, nil) }
         return (bytes[..<index], bytes[(index + 1)...])
+    }
+
+    /// Every field between the `separator`s, empty ones included (`a::b` has three; an empty text has one), as
+    /// `split(separator:omittingEmptySubsequences: false)` gives them, without its generic code in a firmware's image.
+    static func fields(_ bytes: ArraySlice<UInt8>, separator: UInt8 = 0x3A) -> [ArraySlice<UInt8>] {
+        var fields: [ArraySlice<UInt8>] = []
+        var start = bytes.startIndex
+        for index in bytes.indices where bytes[index] == separator {
+            fields.append(bytes[start..<index])
+            start = index + 1
+        }
+        fields.append(bytes[start...])
+        return fields
     }
 
     /// The first range where `needle` occurs.
@@ -116,7 +144,9 @@ enum ATBytes {
         return value
     }
 
-    /// The bytes as text (invalid UTF-8 repaired).
+    /// The bytes as text (invalid UTF-8 repaired). Never inlined: the decoding is a few hundred bytes of code in a
+    /// firmware's image, and the parsers call it at many places.
+    @inline(never)
     static func text(_ bytes: some Collection<UInt8>) -> String {
         String(decoding: bytes, as: UTF8.self)
     }

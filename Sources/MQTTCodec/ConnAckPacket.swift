@@ -30,6 +30,8 @@ public struct ConnAckPacket: Sendable, Equatable, Hashable {
 }
 
 extension ConnAckPacket {
+    // Always inlined: a caller with a constant version keeps only its code (MQTTDecoder.decodeServerBody).
+    @inline(__always)
     static func decode(from reader: inout ByteReader, version: MQTTProtocolVersion) throws(MQTTDecodeError)
         -> ConnAckPacket
     {

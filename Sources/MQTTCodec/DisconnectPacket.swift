@@ -16,6 +16,8 @@ public struct DisconnectPacket: Sendable, Equatable, Hashable {
 }
 
 extension DisconnectPacket {
+    // Always inlined: a caller with a constant version keeps only its code (MQTTDecoder.decodeServerBody).
+    @inline(__always)
     static func decode(from reader: inout ByteReader, version: MQTTProtocolVersion) throws(MQTTDecodeError)
         -> DisconnectPacket
     {

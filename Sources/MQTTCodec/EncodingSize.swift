@@ -8,7 +8,7 @@ enum EncodingSize {
         let utf8 = string.utf8
         let count = utf8.count
         guard count <= maxFieldLength else { throw .stringTooLong(length: count) }
-        if utf8.contains(0) { throw .nullCharacterInString }
+        if MQTTTopic.withBytes(string, { $0.contains(0) }) { throw .nullCharacterInString }
         return 2 + count
     }
 

@@ -73,6 +73,9 @@ public enum MQTTDecodeError: Error, Sendable, Equatable, Hashable {
     case invalidRetainHandling(offset: Int)
     /// A shared subscription sets No Local.
     case noLocalOnSharedSubscription(offset: Int)
+    /// A packet only a client sends (CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ), read by a client's decoder
+    /// (``MQTTFrameDecoder/nextFromServer()``).
+    case unexpectedPacketType(MQTTPacketType)
 
     /// The MQTT 5 reason code a receiver should send in DISCONNECT (or CONNACK) for this error.
     public var disconnectReasonCode: MQTTReasonCode {
@@ -85,7 +88,7 @@ public enum MQTTDecodeError: Error, Sendable, Equatable, Hashable {
             return identifier == .topicAlias ? .topicAliasInvalid : .protocolError
         case .zeroPacketIdentifier, .emptyTopicName, .propertyNotAllowed, .duplicateProperty,
             .authenticationDataWithoutMethod, .sessionPresentWithFailure, .invalidReasonCode, .emptyPayload,
-            .invalidRetainHandling, .noLocalOnSharedSubscription:
+            .invalidRetainHandling, .noLocalOnSharedSubscription, .unexpectedPacketType:
             return .protocolError
         case .malformedRemainingLength, .malformedVariableByteInteger, .reservedPacketType, .invalidFixedHeaderFlags,
             .invalidQoS, .dupWithQoS0, .invalidTopicName, .invalidTopicFilter, .invalidUTF8, .nullCharacter,

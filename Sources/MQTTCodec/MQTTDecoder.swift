@@ -88,36 +88,78 @@ public enum MQTTDecoder {
         case .connect:
             let (connect, connectVersion) = try ConnectPacket.decode(from: &reader)
             return (.connect(connect), connectVersion)
-        case .connack:
-            return (.connack(try ConnAckPacket.decode(from: &reader, version: version)), version)
-        case .publish:
-            return (.publish(try PublishPacket.decode(from: &reader, flags: header.flags, version: version)), version)
-        case .puback:
-            return (.puback(try PublishAckPacket.decode(from: &reader, version: version)), version)
-        case .pubrec:
-            return (.pubrec(try PublishAckPacket.decode(from: &reader, version: version)), version)
-        case .pubrel:
-            return (.pubrel(try PublishAckPacket.decode(from: &reader, version: version)), version)
-        case .pubcomp:
-            return (.pubcomp(try PublishAckPacket.decode(from: &reader, version: version)), version)
         case .subscribe:
             return (.subscribe(try SubscribePacket.decode(from: &reader, version: version)), version)
-        case .suback:
-            return (.suback(try SubAckPacket.decode(from: &reader, version: version)), version)
         case .unsubscribe:
             return (.unsubscribe(try UnsubscribePacket.decode(from: &reader, version: version)), version)
-        case .unsuback:
-            return (.unsuback(try UnsubAckPacket.decode(from: &reader, version: version)), version)
         case .pingreq:
             try reader.expectEnd()
             return (.pingreq, version)
+        default:
+            return (try decodeServerBody(from: &reader, header: header, version: version), version)
+        }
+    }
+
+    /// Decodes the body of a packet a server sends to a client: CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP,
+    /// SUBACK, UNSUBACK, PINGRESP, DISCONNECT and AUTH. The packets only a client sends (CONNECT, SUBSCRIBE,
+    /// UNSUBSCRIBE, PINGREQ) throw ``MQTTDecodeError/unexpectedPacketType(_:)``: a client that decodes with this
+    /// alone (``MQTTFrameDecoder/nextFromServer()``) does not carry their decoders. Always inlined, with the packets'
+    /// decoders, so that a caller that passes a constant `version` (``MQTTFrameDecoder/nextFrom311Server()``) keeps
+    /// only that version's code.
+    @inline(__always)
+    static func decodeServerBody(
+        from reader: inout ByteReader,
+        header: MQTTFixedHeader,
+        version: MQTTProtocolVersion
+    ) throws(MQTTDecodeError) -> MQTTPacket {
+        switch header.packetType {
+        case .connack:
+            return .connack(try ConnAckPacket.decode(from: &reader, version: version))
+        case .publish:
+            return .publish(try PublishPacket.decode(from: &reader, flags: header.flags, version: version))
+        case .puback:
+            return .puback(try PublishAckPacket.decode(from: &reader, version: version))
+        case .pubrec:
+            return .pubrec(try PublishAckPacket.decode(from: &reader, version: version))
+        case .pubrel:
+            return .pubrel(try PublishAckPacket.decode(from: &reader, version: version))
+        case .pubcomp:
+            return .pubcomp(try PublishAckPacket.decode(from: &reader, version: version))
+        case .suback:
+            return .suback(try SubAckPacket.decode(from: &reader, version: version))
+        case .unsuback:
+            return .unsuback(try UnsubAckPacket.decode(from: &reader, version: version))
         case .pingresp:
             try reader.expectEnd()
-            return (.pingresp, version)
+            return .pingresp
         case .disconnect:
-            return (.disconnect(try DisconnectPacket.decode(from: &reader, version: version)), version)
+            return .disconnect(try DisconnectPacket.decode(from: &reader, version: version))
         case .auth:
-            return (.auth(try AuthPacket.decode(from: &reader)), version)
+            // MQTT 3.1.1 has no AUTH (its fixed header is refused first; checked here too, so that a 3.1.1 client's
+            // decoding carries no AUTH decoder).
+            guard version == .v5 else { throw .reservedPacketType(MQTTPacketType.auth.rawValue) }
+            return .auth(try AuthPacket.decode(from: &reader))
+        case .connect, .subscribe, .unsubscribe, .pingreq:
+            throw .unexpectedPacketType(header.packetType)
         }
+    }
+
+    /// ``decodeServerBody(from:header:version:)`` for a packet whose fixed header was parsed at `start` and whose
+    /// bytes are all present.
+    @inline(__always)
+    static func decodeServerBody(
+        _ bytes: [UInt8],
+        at start: Int,
+        header: MQTTFixedHeader,
+        version: MQTTProtocolVersion
+    ) throws(MQTTDecodeError) -> MQTTPacket {
+        var reader = ByteReader(
+            bytes: bytes,
+            packetStart: start,
+            bodyStart: start + header.headerLength,
+            end: start + header.packetLength,
+            packetType: header.packetType
+        )
+        return try decodeServerBody(from: &reader, header: header, version: version)
     }
 }

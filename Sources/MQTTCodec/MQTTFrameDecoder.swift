@@ -36,6 +36,39 @@ public struct MQTTFrameDecoder: Sendable {
 
     /// Returns the next complete packet, or `nil` if more bytes are needed.
     public mutating func next() throws(MQTTDecodeError) -> MQTTPacket? {
+        try nextPacket { (bytes, start, header, version) throws(MQTTDecodeError) in
+            try MQTTDecoder.decodeBody(bytes, at: start, header: header, version: version)
+        }
+    }
+
+    /// A client's ``next()``: returns the next complete packet a server sends, or `nil` if more bytes are needed. A
+    /// packet only a client sends (CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ) throws
+    /// ``MQTTDecodeError/unexpectedPacketType(_:)``; every other packet decodes as ``next()`` decodes it. A client
+    /// that reads with this alone does not carry the decoders of those packets (a firmware's image is smaller).
+    public mutating func nextFromServer() throws(MQTTDecodeError) -> MQTTPacket? {
+        try nextPacket { (bytes, start, header, version) throws(MQTTDecodeError) in
+            (try MQTTDecoder.decodeServerBody(bytes, at: start, header: header, version: version), version)
+        }
+    }
+
+    /// A 3.1.1 client's ``nextFromServer()``: decodes with MQTT 3.1.1's rules, whatever ``version`` held (it is set to
+    /// 3.1.1). The rules are fixed where the client calls this, not read from ``version`` at run time, so a client
+    /// that reads with it alone carries none of MQTT 5's decoding (properties, reason codes, AUTH): the firmware's
+    /// `MQTTDeviceClient` does.
+    public mutating func nextFrom311Server() throws(MQTTDecodeError) -> MQTTPacket? {
+        version = .v3_1_1
+        return try nextPacket { (bytes, start, header, _) throws(MQTTDecodeError) in
+            (try MQTTDecoder.decodeServerBody(bytes, at: start, header: header, version: .v3_1_1), .v3_1_1)
+        }
+    }
+
+    /// The framing of ``next()``, ``nextFromServer()`` and ``nextFrom311Server()``, with the body decoded by
+    /// `decodeBody`.
+    private mutating func nextPacket(
+        _ decodeBody: ([UInt8], Int, MQTTFixedHeader, MQTTProtocolVersion) throws(MQTTDecodeError) -> (
+            MQTTPacket, MQTTProtocolVersion
+        )
+    ) throws(MQTTDecodeError) -> MQTTPacket? {
         if let failure { throw failure }
         do {
             guard
@@ -47,12 +80,7 @@ public struct MQTTFrameDecoder: Sendable {
                 )
             else { return nil }
             guard buffer.count - readIndex >= header.packetLength else { return nil }
-            let (packet, packetVersion) = try MQTTDecoder.decodeBody(
-                buffer,
-                at: readIndex,
-                header: header,
-                version: version
-            )
+            let (packet, packetVersion) = try decodeBody(buffer, readIndex, header, version)
             readIndex += header.packetLength
             version = packetVersion
             return packet

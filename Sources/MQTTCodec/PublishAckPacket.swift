@@ -32,6 +32,8 @@ extension PublishAckPacket {
         }
     }
 
+    // Always inlined: a caller with a constant version keeps only its code (MQTTDecoder.decodeServerBody).
+    @inline(__always)
     static func decode(from reader: inout ByteReader, version: MQTTProtocolVersion) throws(MQTTDecodeError)
         -> PublishAckPacket
     {

@@ -36,6 +36,8 @@ public struct PublishPacket: Sendable, Equatable, Hashable {
 }
 
 extension PublishPacket {
+    // Always inlined: a caller with a constant version keeps only its code (MQTTDecoder.decodeServerBody).
+    @inline(__always)
     static func decode(from reader: inout ByteReader, flags: UInt8, version: MQTTProtocolVersion)
         throws(MQTTDecodeError) -> PublishPacket
     {

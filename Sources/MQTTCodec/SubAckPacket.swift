@@ -27,6 +27,8 @@ extension SubAckPacket {
         code <= 0x02 || code == 0x80
     }
 
+    // Always inlined: a caller with a constant version keeps only its code (MQTTDecoder.decodeServerBody).
+    @inline(__always)
     static func decode(from reader: inout ByteReader, version: MQTTProtocolVersion) throws(MQTTDecodeError)
         -> SubAckPacket
     {

@@ -23,6 +23,8 @@ public struct UnsubAckPacket: Sendable, Equatable, Hashable {
 }
 
 extension UnsubAckPacket {
+    // Always inlined: a caller with a constant version keeps only its code (MQTTDecoder.decodeServerBody).
+    @inline(__always)
     static func decode(from reader: inout ByteReader, version: MQTTProtocolVersion) throws(MQTTDecodeError)
         -> UnsubAckPacket
     {

@@ -149,9 +149,14 @@ public struct MQTTDeviceClient {
         while true {
             let packet: MQTTPacket?
             do {
-                packet = try decoder.next()
+                packet = try decoder.nextFrom311Server()
             } catch {
-                events.append(.failed(.malformed))
+                // A packet only a client sends is well formed, but never comes from a broker.
+                if case .unexpectedPacketType = error {
+                    events.append(.failed(.unexpected(nil)))
+                } else {
+                    events.append(.failed(.malformed))
+                }
                 connectionLost()
                 return events
             }

@@ -58,7 +58,6 @@ public struct SPWFHost<Port: SPWFPort> {
     public mutating func run(_ command: ATHostCommand, timeout: UInt64? = nil) throws(SPWFHostError)
         -> ATHostSession.Response
     {
-        let name = Self.name(of: command)
         let (id, effects) = session.submit(command)
         var result: Result<ATHostSession.Response, ATHostSession.Failure>? = nil
         apply(effects, waitingFor: id, &result)
@@ -72,10 +71,20 @@ public struct SPWFHost<Port: SPWFPort> {
         }
         switch result {
         case .success(let response)?: return response
-        case .failure(.module(let error))?: throw .module(command: name, error)
-        case .failure(.rebooted)?: throw .rebooted(command: name)
-        case .failure(.protocolViolation(let detail))?: throw .protocolViolation(detail)
-        case .failure(.timedOut)?, .failure(.desynchronized)?, nil: throw .timedOut(command: name)
+        case .failure(let failure)?: throw Self.error(failure, command: command)
+        case nil: throw Self.error(.timedOut, command: command)
+        }
+    }
+
+    /// The driver's error for a command that failed (out of line: one copy in a firmware's image).
+    @inline(never)
+    private static func error(_ failure: ATHostSession.Failure, command: ATHostCommand) -> SPWFHostError {
+        let name = Self.name(of: command)
+        switch failure {
+        case .module(let error): return .module(command: name, error)
+        case .rebooted: return .rebooted(command: name)
+        case .protocolViolation(let detail): return .protocolViolation(detail)
+        case .timedOut, .desynchronized: return .timedOut(command: name)
         }
     }
 
@@ -130,7 +139,8 @@ public struct SPWFHost<Port: SPWFPort> {
     }
 
     private static func name(of command: ATHostCommand) -> String {
-        String(decoding: command.line.utf8.prefix { $0 != 0x3D }, as: UTF8.self)
+        let line = Array(command.line.utf8)
+        return String(decoding: line[..<(line.firstIndex(of: 0x3D) ?? line.endIndex)], as: UTF8.self)
     }
 
     private mutating func handle(_ indication: ATIndication) {
@@ -165,10 +175,16 @@ public struct SPWFHost<Port: SPWFPort> {
         do {
             return try build()
         } catch {
-            switch error {
-            case .unsafeParameter: throw .invalidParameter("a parameter with a delimiter or a control byte")
-            case .outOfRange(let what, let value): throw .invalidParameter("\(what) \(value) out of range")
-            }
+            throw Self.error(error)
+        }
+    }
+
+    /// The driver's error for a command that cannot be built (out of line: one copy in a firmware's image).
+    @inline(never)
+    private static func error(_ error: ATCommandError) -> SPWFHostError {
+        switch error {
+        case .unsafeParameter: return .invalidParameter("a parameter with a delimiter or a control byte")
+        case .outOfRange(let what, let value): return .invalidParameter("\(what) \(value) out of range")
         }
     }
 
@@ -190,8 +206,11 @@ public struct SPWFHost<Port: SPWFPort> {
         try run(session.dialect.echoCommand(on: false))
         let dialect = session.dialect
         let status = try run(command { () throws(ATCommandError) in try dialect.statusCommand("ip_ipaddr") })
+        // Compared as byte arrays: no String comparison (nor String index walking) in a firmware's image.
         for case .variable(let name, let value) in status.lines
-        where name.utf8.elementsEqual("ip_ipaddr".utf8) && !value.isEmpty && !value.utf8.elementsEqual("0.0.0.0".utf8) {
+        where Array(name.utf8) == Array("ip_ipaddr".utf8) && !value.isEmpty
+            && Array(value.utf8) != Array("0.0.0.0".utf8)
+        {
             wifiAddress = value
         }
     }

@@ -21,6 +21,21 @@ struct ATDialectTests {
         #expect(d.wifiUpText(address: "10.0.0.2") == "WiFi Up:10.0.0.2")
     }
 
+    @Test("join-failure WINDs are Wi-Fi failures in both dialects; their neighbours are not")
+    func wifiFailures() {
+        #expect(ATIndication.wifiFailureNumbers == [20, 33, 40, 41, 74, 75, 76, 77])
+        for dialect in [ATDialect.spwf01, .spwf04] {
+            for number in 0...99 where ![0, 1, 2, 8, 24, 32, 55, 58, 59, 60, 61, 62, 63, 64, 87].contains(number) {
+                let indication = ATIndication(number: number, text: "x", dialect: dialect)
+                if ATIndication.wifiFailureNumbers.contains(number) {
+                    #expect(indication == .wifiFailure(number: number, text: "x"))
+                } else {
+                    #expect(indication == .other(number: number, text: "x"), "\(number)")
+                }
+            }
+        }
+    }
+
     @Test("SPWF04 lines")
     func spwf04() {
         let d = ATDialect.spwf04

@@ -114,7 +114,17 @@ struct ATReplyParsingTests {
         ]
         for (entry, code, text) in fixed {
             #expect(entry.code == code && entry.text == text, "\(entry)")
+            #expect(entries.contains(entry), "\(entry) missing from the catalogue")
         }
+        // The catalogue is its lookup by code: every entry is found by its code, and no other code names one.
+        for entry in entries {
+            #expect(ATError.catalogueEntry(code: entry.code) == entry, "\(entry)")
+            #expect(ATError.catalogueEntry(text: entry.text) == entry, "\(entry)")
+        }
+        for code in [-1, 0, 2, 5, 14, 19, 75, 1000] {
+            #expect(ATError.catalogueEntry(code: code) == nil, "code \(code)")
+        }
+        #expect(entries.map(\.code) == entries.map(\.code).sorted(), "the catalogue lists its entries by code")
         // Every entry of a family starts with the family's text, so a firmware comparing prefixes still matches.
         for entry in entries where entry.isCredentialRejection {
             #expect(entry.text.hasPrefix(ATError.credentialRejected.text), "\(entry)")

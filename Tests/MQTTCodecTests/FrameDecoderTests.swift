@@ -127,6 +127,91 @@ import Testing
         #expect(decoder.bufferedByteCount == 0)
     }
 
+    @Test(
+        "a client's decoder: what a server sends decodes as next() decodes it",
+        arguments: [
+            MQTTProtocolVersion.v3_1_1, .v5,
+        ])
+    func serverPackets(version: MQTTProtocolVersion) throws {
+        let serverTypes: Set<MQTTPacketType> = [
+            .connack, .publish, .puback, .pubrec, .pubrel, .pubcomp, .suback, .unsuback, .pingresp, .disconnect, .auth,
+        ]
+        let (all, _) = try Self.stream(version)
+        let packets = all.filter { serverTypes.contains($0.packetType) }
+        #expect(Set(packets.map(\.packetType)).count >= (version == .v5 ? 11 : 9))
+        var bytes: [UInt8] = []
+        for packet in packets { try packet.encode(version: version, into: &bytes) }
+        var decoder = MQTTFrameDecoder(version: version)
+        var received: [MQTTPacket] = []
+        for byte in bytes {
+            decoder.append(CollectionOfOne(byte))
+            while let packet = try decoder.nextFromServer() { received.append(packet) }
+        }
+        #expect(received == packets)
+        #expect(decoder.bufferedByteCount == 0)
+    }
+
+    @Test(
+        "a client's decoder refuses what only a client sends, and the error is sticky",
+        arguments: [
+            MQTTPacket.connect(ConnectPacket(clientIdentifier: "c")), .pingreq,
+            .subscribe(SubscribePacket(packetIdentifier: 1, subscriptions: [MQTTSubscription(topicFilter: "a/#")])),
+            .unsubscribe(UnsubscribePacket(packetIdentifier: 2, topicFilters: ["a/#"])),
+        ])
+    func clientPackets(packet: MQTTPacket) throws {
+        var decoder = MQTTFrameDecoder(version: .v3_1_1)
+        decoder.append(try packet.encode(version: .v3_1_1))
+        decoder.append(try MQTTPacket.pingresp.encode(version: .v3_1_1))
+        #expect(throws: MQTTDecodeError.unexpectedPacketType(packet.packetType)) { try decoder.nextFromServer() }
+        #expect(throws: MQTTDecodeError.unexpectedPacketType(packet.packetType)) { try decoder.nextFromServer() }
+        #expect(MQTTDecodeError.unexpectedPacketType(packet.packetType).disconnectReasonCode == .protocolError)
+        // The same bytes are a packet for a server's decoder.
+        var server = MQTTFrameDecoder(version: .v3_1_1)
+        server.append(try packet.encode(version: .v3_1_1))
+        #expect(try server.next() == packet)
+    }
+
+    @Test("a 3.1.1 client's decoder: what a 3.1.1 server sends decodes as next() decodes it; AUTH does not exist")
+    func mqtt311ServerPackets() throws {
+        let serverTypes: Set<MQTTPacketType> = [
+            .connack, .publish, .puback, .pubrec, .pubrel, .pubcomp, .suback, .unsuback, .pingresp, .disconnect,
+        ]
+        let (all, _) = try Self.stream(.v3_1_1)
+        let packets = all.filter { serverTypes.contains($0.packetType) }
+        #expect(Set(packets.map(\.packetType)).count == 10)
+        var bytes: [UInt8] = []
+        for packet in packets { try packet.encode(version: .v3_1_1, into: &bytes) }
+        // Made for MQTT 5, the decoder reads as a 3.1.1 client, and says so.
+        var decoder = MQTTFrameDecoder(version: .v5)
+        var received: [MQTTPacket] = []
+        for byte in bytes {
+            decoder.append(CollectionOfOne(byte))
+            while let packet = try decoder.nextFrom311Server() { received.append(packet) }
+        }
+        #expect(received == packets)
+        #expect(decoder.version == .v3_1_1)
+        // 3.1.1's rules: no AUTH, no MQTT 5 reason code in a SUBACK, no properties after a CONNACK's code.
+        for (hexBytes, error) in [
+            ("f0 00", MQTTDecodeError.reservedPacketType(15)),
+            ("90 03 00 01 87", .invalidReasonCode(packetType: .suback, code: 0x87)),
+            ("20 03 00 00 00", .trailingBytes(packetType: .connack, count: 1)),
+        ] {
+            var client = MQTTFrameDecoder(version: .v3_1_1)
+            client.append(hex(hexBytes))
+            #expect(throws: error) { try client.nextFrom311Server() }
+            var general = MQTTFrameDecoder(version: .v3_1_1)
+            general.append(hex(hexBytes))
+            #expect(throws: error) { try general.next() }
+        }
+        for packet in [MQTTPacket.pingreq, .connect(ConnectPacket(clientIdentifier: "c"))] {
+            var client = MQTTFrameDecoder(version: .v3_1_1)
+            client.append(try packet.encode(version: .v3_1_1))
+            #expect(throws: MQTTDecodeError.unexpectedPacketType(packet.packetType)) {
+                try client.nextFrom311Server()
+            }
+        }
+    }
+
     @Test func fixedHeaderParsing() throws {
         let header = try MQTTDecoder.parseFixedHeader(hex("aa 3b 80 01"), at: 1, version: .v5)
         #expect(header == MQTTFixedHeader(packetType: .publish, flags: 0x0B, remainingLength: 128, headerLength: 3))

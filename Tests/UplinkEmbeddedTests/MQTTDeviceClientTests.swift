@@ -114,6 +114,10 @@ struct MQTTDeviceClientTests {
         }
         #expect(client.receive([0xF0, 0x00], now: 3) == [.failed(.malformed)])
         #expect(client.state == .disconnected)
+        // A packet only a client sends is well formed but never comes from a broker.
+        var other = try Self.connected()
+        #expect(other.receive(try Self.bytes(.pingreq), now: 3) == [.failed(.unexpected(nil))])
+        #expect(other.state == .disconnected)
         #expect(throws: MQTTDeviceError.notConnected) { try client.publish(topic: "a", payload: [], now: 4) }
         var waiting = MQTTDeviceClient(configuration: .init(clientIdentifier: "x"))
         try waiting.connect(now: 0)
