@@ -17,6 +17,14 @@ struct ByteReader {
         self.packetType = packetType
     }
 
+    /// A reader over the body of the packet whose fixed header was parsed at `start` in `bytes`.
+    @inline(__always)
+    init(bytes: [UInt8], at start: Int, header: MQTTFixedHeader) {
+        self.init(
+            bytes: bytes, packetStart: start, bodyStart: start + header.headerLength, end: start + header.packetLength,
+            packetType: header.packetType)
+    }
+
     /// Bytes left before `end`.
     var remaining: Int { end - index }
 

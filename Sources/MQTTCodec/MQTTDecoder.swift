@@ -77,13 +77,7 @@ public enum MQTTDecoder {
         header: MQTTFixedHeader,
         version: MQTTProtocolVersion
     ) throws(MQTTDecodeError) -> (packet: MQTTPacket, version: MQTTProtocolVersion) {
-        var reader = ByteReader(
-            bytes: bytes,
-            packetStart: start,
-            bodyStart: start + header.headerLength,
-            end: start + header.packetLength,
-            packetType: header.packetType
-        )
+        var reader = ByteReader(bytes: bytes, at: start, header: header)
         switch header.packetType {
         case .connect:
             let (connect, connectVersion) = try ConnectPacket.decode(from: &reader)
@@ -153,13 +147,7 @@ public enum MQTTDecoder {
         header: MQTTFixedHeader,
         version: MQTTProtocolVersion
     ) throws(MQTTDecodeError) -> MQTTPacket {
-        var reader = ByteReader(
-            bytes: bytes,
-            packetStart: start,
-            bodyStart: start + header.headerLength,
-            end: start + header.packetLength,
-            packetType: header.packetType
-        )
+        var reader = ByteReader(bytes: bytes, at: start, header: header)
         return try decodeServerBody(from: &reader, header: header, version: version)
     }
 }
