@@ -8,49 +8,19 @@
 /// itself, which completes at `+WIND:32`); commands submitted after it wait for `+WIND:0` (console active).
 /// After an exchange timed out, replies can no longer be matched to commands: the session is
 /// ``isDesynchronized`` until ``resynchronized()``.
-public struct ATHostSession: Sendable {
+///
+/// `Features` says which of the session's parts can be reached (SPWF01 data mode, HTTP streams, SPWF04's inline
+/// MQTT messages); they are compile-time flags, so a session specialised without a part (the firmware's
+/// ``ATSocketHostFeatures``) does not carry its code. ``ATHostSession`` has them all.
+public struct ATHostSessionOf<Features: ATHostSessionFeatures>: Sendable {
     /// Identifies a submitted command.
-    public typealias ExchangeID = UInt64
-
+    public typealias ExchangeID = ATHostExchangeID
     /// What a command got back.
-    public struct Response: Equatable, Sendable {
-        /// The reply's lines before its OK (WINDs excluded).
-        public var lines: [ATReply] = []
-        /// SOCKR's raw bytes.
-        public var data: [UInt8] = []
-
-        /// An empty response.
-        public init(lines: [ATReply] = [], data: [UInt8] = []) {
-            self.lines = lines
-            self.data = data
-        }
-    }
-
+    public typealias Response = ATHostResponse
     /// Why a command did not get its OK.
-    public enum Failure: Error, Equatable, Sendable {
-        /// The module answered with an error line.
-        case module(ATError)
-        /// The module rebooted (`+WIND:2`, `+WIND:1` or `+WIND:8`) before it answered.
-        case rebooted
-        /// No answer before the deadline.
-        case timedOut
-        /// The bytes did not have the shape the reply must have.
-        case protocolViolation(String)
-        /// The session lost track of the conversation after a timeout; resynchronise first.
-        case desynchronized
-    }
-
+    public typealias Failure = ATHostFailure
     /// What the executor must do.
-    public enum Effect: Equatable, Sendable {
-        /// Put these bytes on the link.
-        case write([UInt8])
-        /// A command finished.
-        case completed(ExchangeID, Result<Response, Failure>)
-        /// A WIND arrived.
-        case indication(ATIndication)
-        /// SPWF01 data mode: raw bytes from the peer.
-        case data([UInt8])
-    }
+    public typealias Effect = ATHostEffect
 
     private struct Exchange: Sendable {
         var id: ExchangeID
@@ -82,7 +52,7 @@ public struct ATHostSession: Sendable {
         self.dialect = dialect
         // The framer is made whole before it is stored: mutating `self` once every property is set copies it.
         var framer = ATReplyFramer(maximumLineLength: maximumLineLength)
-        framer.inlineDataHeaders = dialect.family == .spwf04 ? [ATMQTTMessageChunk.inlineDataHeader] : []
+        framer.inlineDataHeaders = Self.inlineDataHeaders(for: dialect)
         self.framer = framer
     }
 
@@ -96,7 +66,12 @@ public struct ATHostSession: Sendable {
     public mutating func setDialect(_ dialect: ATDialect) {
         guard outstandingCount == 0 else { return }
         self.dialect = dialect
-        framer.inlineDataHeaders = dialect.family == .spwf04 ? [ATMQTTMessageChunk.inlineDataHeader] : []
+        framer.inlineDataHeaders = Self.inlineDataHeaders(for: dialect)
+    }
+
+    /// SPWF04's `+WIND:86` header, when the session reads inline MQTT messages.
+    private static func inlineDataHeaders(for dialect: ATDialect) -> [ATInlineDataHeader] {
+        Features.moduleMQTT && dialect.family == .spwf04 ? [ATMQTTMessageChunk.inlineDataHeader] : []
     }
 
     /// Queues a command; it goes on the wire now if nothing else is.
@@ -104,6 +79,9 @@ public struct ATHostSession: Sendable {
         let id = nextID
         nextID += 1
         guard !isDesynchronized else { return (id, [.completed(id, .failure(.desynchronized))]) }
+        if let missing = Self.missingFeature(command.reply) {
+            return (id, [.completed(id, .failure(.protocolViolation(missing)))])
+        }
         if command.reply == .commandMode && !isInDataMode && inFlight?.command.reply != .dataMode {
             return (id, [.completed(id, .failure(.protocolViolation("not in data mode")))])
         }
@@ -149,7 +127,7 @@ public struct ATHostSession: Sendable {
     /// Bytes from the module.
     public mutating func receive<Bytes: Collection>(_ bytes: Bytes) -> [Effect] where Bytes.Element == UInt8 {
         var effects: [Effect] = []
-        if isInDataMode {
+        if Features.dataMode && isInDataMode {
             receiveData(Array(bytes), &effects)
         } else {
             framer.append(contentsOf: bytes)
@@ -173,11 +151,22 @@ public struct ATHostSession: Sendable {
         return [.data(heldData)]
     }
 
+    /// What a command needs that the session's ``ATHostSessionFeatures`` leave out, in words; `nil` when nothing.
+    private static func missingFeature(_ reply: ATHostCommand.Reply) -> String? {
+        switch reply {
+        case .dataMode, .commandMode: return Features.dataMode ? nil : "data mode is not in this session"
+        case .stream: return Features.httpStreams ? nil : "HTTP streams are not in this session"
+        case .lines, .data, .reboot: return nil
+        }
+    }
+
     private mutating func drainFramer(_ effects: inout [Effect]) {
-        while !isInDataMode, let event = framer.next() {
+        while !(Features.dataMode && isInDataMode),
+            let event = framer.next(streams: Features.httpStreams, inlineData: Features.moduleMQTT)
+        {
             handle(event, &effects)
         }
-        if isInDataMode {
+        if Features.dataMode && isInDataMode {
             let rest = Array(framer.unconsumed)
             framer.reset()
             receiveData(rest, &effects)
@@ -217,7 +206,7 @@ public struct ATHostSession: Sendable {
         case .lineTooLong(let count):
             fail(.protocolViolation("a \(count)-byte line from the module"), &effects)
         case .data(let bytes):
-            if let header = inlineHeader {
+            if Features.moduleMQTT, let header = inlineHeader {
                 // The bytes of a `+WIND:86` (the framer read them by the header's length).
                 inlineHeader = nil
                 if var chunk = ATMQTTMessageChunk.parseHeader(header) {
@@ -243,15 +232,15 @@ public struct ATHostSession: Sendable {
     private mutating func handleLine(_ bytes: [UInt8], _ effects: inout [Effect]) {
         let reply = dialect.parseLine(bytes)
         if case .wind(let number, let text) = reply {
-            if framer.isInData {
+            if Features.moduleMQTT && framer.isInData {
                 // A header whose bytes follow (SPWF04's `+WIND:86`): the indication goes out with them.
                 inlineHeader = Array(text.utf8)
                 return
             }
-            let indication = ATIndication(number: number, text: text, dialect: dialect)
+            let indication = ATIndication(number: number, text: text, dialect: dialect, features: Features.self)
             effects.append(.indication(indication))
             handleBoot(indication, &effects)
-            handleModeChange(indication, &effects)
+            if Features.dataMode { handleModeChange(indication, &effects) }
             return
         }
         // The exchange in flight is read, and changed in place (`inFlight?.…`): a changed copy would share the
@@ -376,7 +365,7 @@ public struct ATHostSession: Sendable {
         // In data mode only the escape goes on the wire (ahead of commands queued before it); commands wait for
         // command mode.
         let next: Int
-        if isInDataMode {
+        if Features.dataMode && isInDataMode {
             guard let escape = queue.firstIndex(where: { $0.command.reply == .commandMode }) else { return }
             next = escape
         } else {
@@ -388,7 +377,7 @@ public struct ATHostSession: Sendable {
         if case .data(let count) = exchange.command.reply, dialect.readingPrefix == nil {
             framer.beginData(count: count)
         }
-        if case .stream(let limit) = exchange.command.reply {
+        if Features.httpStreams, case .stream(let limit) = exchange.command.reply {
             framer.beginStream(dialect.httpStreamEnd(limit: limit))
         }
     }

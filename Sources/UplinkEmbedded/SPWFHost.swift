@@ -11,7 +11,7 @@ public struct SPWFHost<Port: SPWFPort> {
     /// The UART and clock.
     public var port: Port
     /// The conversation with the module.
-    public private(set) var session: ATHostSession
+    public private(set) var session: ATHostSessionOf<ATSocketHostFeatures>
     /// The station's address once `+WIND:24` said it is up; `nil` after a reboot or a link failure.
     public private(set) var wifiAddress: String?
     /// How many reboots of the module (reset, power-on or hard-fault WINDs) the driver has seen.
@@ -44,7 +44,7 @@ public struct SPWFHost<Port: SPWFPort> {
     /// A driver for a module of `dialect` on `port`.
     public init(port: Port, dialect: ATDialect = .spwf01) {
         self.port = port
-        session = ATHostSession(dialect: dialect, maximumLineLength: 512)
+        session = ATHostSessionOf(dialect: dialect, maximumLineLength: 512)
         unread = Array(repeating: 0, count: Self.socketCount)
         peerClosed = Array(repeating: false, count: Self.socketCount)
         open = Array(repeating: false, count: Self.socketCount)
