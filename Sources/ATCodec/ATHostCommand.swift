@@ -221,5 +221,5 @@ extension ATDialect {
     }
 
     /// Whether raw SOCKR bytes can be told from a WIND only with WINDs masked (SPWF01: no header before them).
-    public var readsNeedWindMask: Bool { readingPrefix == nil }
+    public var readsNeedWindMask: Bool { readingPrefixLiteral == nil }
 }

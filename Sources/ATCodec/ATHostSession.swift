@@ -256,7 +256,7 @@ public struct ATHostSessionOf<Features: ATHostSessionFeatures>: Sendable {
         }
         if case .data(let count) = expected, inFlight?.dataReceived == false {
             switch reply {
-            case .reading(let announced, _) where dialect.readingPrefix != nil:
+            case .reading(let announced, _) where dialect.readingPrefixLiteral != nil:
                 guard announced <= count else {
                     fail(.protocolViolation("SOCKR announced \(announced) bytes for \(count) asked"), &effects)
                     return
@@ -374,7 +374,7 @@ public struct ATHostSessionOf<Features: ATHostSessionFeatures>: Sendable {
         let exchange = queue.remove(at: next)
         inFlight = exchange
         effects.append(.write(exchange.command.bytes))
-        if case .data(let count) = exchange.command.reply, dialect.readingPrefix == nil {
+        if case .data(let count) = exchange.command.reply, dialect.readingPrefixLiteral == nil {
             framer.beginData(count: count)
         }
         if Features.httpStreams, case .stream(let limit) = exchange.command.reply {

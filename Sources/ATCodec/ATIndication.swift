@@ -65,14 +65,14 @@ public enum ATIndication: Equatable, Sendable {
         case 8: self = .hardFault(text)
         case 32: self = .hardwareStarted
         case 24:
-            if let address = ATBytes.after(dialect.wifiUpPrefix, in: bytes), !address.isEmpty {
+            if let address = ATBytes.after(literal: dialect.wifiUpPrefixLiteral, in: bytes), !address.isEmpty {
                 self = .wifiUp(address: ATBytes.text(address))
             } else {
                 self = .other(number: number, text: text)
             }
         case 55:
             self = .other(number: number, text: text)
-            guard let rest = ATBytes.after(dialect.pendingDataPrefix, in: bytes) else { return }
+            guard let rest = ATBytes.after(literal: dialect.pendingDataPrefixLiteral, in: bytes) else { return }
             let fields = ATBytes.fields(rest)
             let expected = dialect.pendingDataCarriesReceived ? 3 : 2
             guard fields.count == expected, let socket = ATBytes.decimal(fields[0]),
@@ -84,19 +84,19 @@ public enum ATIndication: Equatable, Sendable {
         case 61 where Features.socketServer && dialect.family == .spwf01,
             62 where Features.socketServer && dialect.family == .spwf01:
             self = .other(number: number, text: text)
-            let prefix = number == 61 ? "Incoming Socket Client:" : "Socket Client Gone:"
-            guard let rest = ATBytes.after(prefix, in: bytes), !rest.isEmpty else { return }
+            let prefix: StaticString = number == 61 ? "Incoming Socket Client:" : "Socket Client Gone:"
+            guard let rest = ATBytes.after(literal: prefix, in: bytes), !rest.isEmpty else { return }
             let address = ATBytes.text(ATBytes.fields(rest)[0])
             self = number == 61 ? .serverClientConnected(address: address) : .serverClientGone(address: address)
         case 63 where Features.socketServer && dialect.family == .spwf01:
             self = .other(number: number, text: text)
-            guard let rest = ATBytes.after("Sockd Dropping Data:", in: bytes),
+            guard let rest = ATBytes.after(literal: "Sockd Dropping Data:", in: bytes),
                 let count = ATBytes.decimal(ATBytes.fields(rest)[0])
             else { return }
             self = .serverDroppingData(bytes: count)
         case 64 where Features.socketServer && dialect.family == .spwf01:
             self = .other(number: number, text: text)
-            guard let rest = ATBytes.after("Sockd Pending Data:", in: bytes) else { return }
+            guard let rest = ATBytes.after(literal: "Sockd Pending Data:", in: bytes) else { return }
             let fields = ATBytes.fields(rest)
             guard fields.count == 3, let messages = ATBytes.decimal(fields[0]), let last = ATBytes.decimal(fields[1]),
                 let total = ATBytes.decimal(fields[2])
@@ -104,8 +104,8 @@ public enum ATIndication: Equatable, Sendable {
             self = .serverPendingData(messages: messages, last: last, total: total)
         case 58:
             self = .other(number: number, text: text)
-            guard let rest = ATBytes.after("Socket Closed:", in: bytes) else { return }
-            let suffix = dialect.socketClosedSuffix.utf8.count
+            guard let rest = ATBytes.after(literal: "Socket Closed:", in: bytes) else { return }
+            let suffix = dialect.socketClosedSuffixLiteral.utf8CodeUnitCount
             // The suffix (`:0` on SPWF04) is not checked: only the socket id matters.
             let idBytes = ATBytes.fields(rest)[0]
             guard suffix == 0 || rest.count > idBytes.count, let socket = ATBytes.decimal(idBytes) else { return }

@@ -1,0 +1,47 @@
+/// The texts a host parses, as literals: the parsers compare them as bytes where they are, with no `String` to
+/// retain, release or make contiguous (in a firmware's image, code at every use). The public `String` properties
+/// (``ATDialect/okText``...) are made from these, so each text is written once.
+extension ATDialect {
+    /// ``okText``.
+    var okLiteral: StaticString { family == .spwf01 ? "OK" : "AT-S.OK" }
+    /// ``errorPrefix``.
+    var errorPrefixLiteral: StaticString { family == .spwf01 ? "ERROR: " : "AT-S.ERROR" }
+    /// ``linePrefix``.
+    var linePrefixLiteral: StaticString { family == .spwf01 ? "" : "AT-S." }
+    /// ``socketOpenedPrefix``.
+    var socketOpenedPrefixLiteral: StaticString { family == .spwf01 ? " ID: " : "AT-S.On:" }
+    /// ``pendingLengthPrefix``.
+    var pendingLengthPrefixLiteral: StaticString { family == .spwf01 ? " DATALEN: " : "AT-S.Query:" }
+    /// ``readingPrefix``.
+    var readingPrefixLiteral: StaticString? { family == .spwf01 ? nil : "AT-S.Reading:" }
+    /// ``variablePrefix``.
+    var variablePrefixLiteral: StaticString { family == .spwf01 ? "#  " : "AT-S.Var:" }
+    /// ``variableSeparator``.
+    var variableSeparatorLiteral: StaticString { family == .spwf01 ? " = " : "=" }
+    /// ``wifiUpPrefix``.
+    var wifiUpPrefixLiteral: StaticString { family == .spwf01 ? "WiFi Up:" : "WiFi Up:0:" }
+    /// ``pendingDataPrefix``.
+    var pendingDataPrefixLiteral: StaticString { family == .spwf01 ? "Pending Data:" : "Pending Data::" }
+    /// ``socketClosedSuffix``.
+    var socketClosedSuffixLiteral: StaticString { family == .spwf01 ? "" : ":0" }
+}
+
+extension ATBytes {
+    /// The literal's UTF-8 bytes, in place.
+    static func bytes(_ literal: StaticString) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
+    }
+
+    /// The literal as a `String`.
+    static func string(_ literal: StaticString) -> String {
+        String(decoding: bytes(literal), as: UTF8.self)
+    }
+
+    /// The bytes after the literal `prefix`, or `nil` when `bytes` does not start with it.
+    @inline(never)
+    static func after(literal prefix: StaticString, in bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+        let prefix = Self.bytes(prefix)
+        guard bytes.count >= prefix.count, bytes.starts(with: prefix) else { return nil }
+        return bytes.dropFirst(prefix.count)
+    }
+}
