@@ -45,3 +45,30 @@ extension ATBytes {
         return bytes.dropFirst(prefix.count)
     }
 }
+
+extension ATBytes {
+    /// `head` then the decimal of `first`, and of `second` after a comma: a command line made without string
+    /// interpolation (in a firmware's image, an interpolation is its code at every command that has one).
+    @inline(never)
+    static func line(_ head: StaticString, _ first: Int, _ second: Int? = nil) -> String {
+        var line = Array(bytes(head))
+        appendDecimal(first, to: &line)
+        if let second {
+            line.append(0x2C)
+            appendDecimal(second, to: &line)
+        }
+        return String(decoding: line, as: UTF8.self)
+    }
+
+    /// Appends `value` in decimal, as `"\(value)"` prints it.
+    static func appendDecimal(_ value: Int, to line: inout [UInt8]) {
+        if value < 0 { line.append(0x2D) }
+        let magnitude = value.magnitude
+        var divisor: UInt = 1
+        while magnitude / divisor >= 10 { divisor *= 10 }
+        repeat {
+            line.append(0x30 + UInt8(magnitude / divisor % 10))
+            divisor /= 10
+        } while divisor > 0
+    }
+}

@@ -137,7 +137,7 @@ extension ATDialect {
     /// `AT+S.SETTIME=<seconds since 1970>`.
     public func setTimeCommand(_ seconds: Int) throws(ATCommandError) -> ATHostCommand {
         guard seconds >= 0 else { throw .outOfRange("time", seconds) }
-        return ATHostCommand(line: "AT+S.SETTIME=\(seconds)")
+        return ATHostCommand(line: ATBytes.line("AT+S.SETTIME=", seconds))
     }
 
     /// SPWF01's `AT+S.TLSDOMAIN=f_domain,<name>` (flash, survives a reset).
@@ -191,13 +191,13 @@ extension ATDialect {
         -> ATHostCommand
     {
         guard (1...maximum).contains(bytes.count) else { throw .outOfRange("write length", bytes.count) }
-        return ATHostCommand(line: "AT+S.SOCKW=\(socket),\(bytes.count)", block: bytes)
+        return ATHostCommand(line: ATBytes.line("AT+S.SOCKW=", socket, bytes.count), block: bytes)
     }
 
     /// `AT+S.SOCKR=<id>,<n>`: `n` raw bytes come back.
     public func socketReadCommand(socket: Int, count: Int) throws(ATCommandError) -> ATHostCommand {
         guard count >= 1 else { throw .outOfRange("read length", count) }
-        return ATHostCommand(line: "AT+S.SOCKR=\(socket),\(count)", reply: .data(count: count))
+        return ATHostCommand(line: ATBytes.line("AT+S.SOCKR=", socket, count), reply: .data(count: count))
     }
 
     /// SPWF04's `AT+S.TLSCERT=content,1` (the bytes in each slot); `nil` where the firmware has no such query.
@@ -206,10 +206,14 @@ extension ATDialect {
     }
 
     /// `AT+S.SOCKQ=<id>`.
-    public func socketQueryCommand(socket: Int) -> ATHostCommand { ATHostCommand(line: "AT+S.SOCKQ=\(socket)") }
+    public func socketQueryCommand(socket: Int) -> ATHostCommand {
+        ATHostCommand(line: ATBytes.line("AT+S.SOCKQ=", socket))
+    }
 
     /// `AT+S.SOCKC=<id>`.
-    public func socketCloseCommand(socket: Int) -> ATHostCommand { ATHostCommand(line: "AT+S.SOCKC=\(socket)") }
+    public func socketCloseCommand(socket: Int) -> ATHostCommand {
+        ATHostCommand(line: ATBytes.line("AT+S.SOCKC=", socket))
+    }
 
     /// The variable that masks WINDs 32–63 (55 and 58 among them): `wind_off_medium`.
     public static let socketWindMaskVariable = "wind_off_medium"
