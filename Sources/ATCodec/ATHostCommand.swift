@@ -171,7 +171,7 @@ extension ATDialect {
             if family == .spwf04, let commonName, !commonName.isEmpty {
                 // `t`, `u` or `s` in any case would name a socket type, not a server (compared as bytes).
                 if commonName.utf8.count == 1, let byte = commonName.utf8.first,
-                    [0x74, 0x75, 0x73].contains(byte | 0x20)
+                    byte | 0x20 == 0x74 || byte | 0x20 == 0x75 || byte | 0x20 == 0x73
                 {
                     throw .unsafeParameter(commonName)
                 }
@@ -180,10 +180,12 @@ extension ATDialect {
                 type = "s"
             }
         }
-        switch family {
-        case .spwf01: return try ATHostCommand("AT+S.SOCKON", [host, "\(port)", type, "ind"])
-        case .spwf04: return try ATHostCommand("AT+S.SOCKON", [host, "\(port)", "NULL", type])
-        }
+        // One parameter list: one command built (the port written by the out-of-line helper, not interpolated).
+        var digits: [UInt8] = []
+        ATBytes.appendDecimal(port, to: &digits)
+        let portText = String(decoding: digits, as: UTF8.self)
+        return try ATHostCommand(
+            "AT+S.SOCKON", family == .spwf01 ? [host, portText, type, "ind"] : [host, portText, "NULL", type])
     }
 
     /// `AT+S.SOCKW=<id>,<n>` and the `n` bytes (1 to `maximum`).
