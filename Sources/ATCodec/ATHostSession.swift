@@ -99,8 +99,7 @@ public struct ATHostSessionOf<Features: ATHostSessionFeatures>: Sendable {
             queue.remove(at: index)
             effects.append(.completed(id, .failure(.timedOut)))
         } else if inFlight?.id == id {
-            inFlight = nil
-            effects.append(.completed(id, .failure(.timedOut)))
+            complete(.timedOut, &effects)
             desynchronize(&effects)
         }
         return effects
@@ -117,10 +116,8 @@ public struct ATHostSessionOf<Features: ATHostSessionFeatures>: Sendable {
     /// Fails everything outstanding (the link closed).
     public mutating func failAll(_ failure: Failure) -> [Effect] {
         var effects: [Effect] = []
-        if let exchange = inFlight { effects.append(.completed(exchange.id, .failure(failure))) }
-        inFlight = nil
-        for exchange in queue { effects.append(.completed(exchange.id, .failure(failure))) }
-        queue.removeAll()
+        complete(failure, &effects)
+        failQueue(failure, &effects)
         return effects
     }
 
@@ -245,7 +242,7 @@ public struct ATHostSessionOf<Features: ATHostSessionFeatures>: Sendable {
         }
         // The exchange in flight is read, and changed in place (`inFlight?.…`): a changed copy would share the
         // response's arrays with it, and each line appended would copy them.
-        guard let id = inFlight?.id, let expected = inFlight?.command.reply, let line = inFlight?.command.line else {
+        guard let expected = inFlight?.command.reply, let line = inFlight?.command.line else {
             // A reply to nothing: the tail of a command that timed out, or noise.
             return
         }
@@ -266,8 +263,7 @@ public struct ATHostSessionOf<Features: ATHostSessionFeatures>: Sendable {
                 if announced == 0 { inFlight?.dataReceived = true }
                 return
             case .error(let error):
-                inFlight = nil
-                effects.append(.completed(id, .failure(.module(error))))
+                complete(.module(error), &effects)
                 return
             default:
                 fail(
@@ -278,12 +274,10 @@ public struct ATHostSessionOf<Features: ATHostSessionFeatures>: Sendable {
         }
         switch reply {
         case .ok:
-            guard expected != .reboot, let response = inFlight?.response else { return }
-            inFlight = nil
-            effects.append(.completed(id, .success(response)))
+            guard expected != .reboot else { return }
+            complete(nil, &effects)
         case .error(let error):
-            inFlight = nil
-            effects.append(.completed(id, .failure(.module(error))))
+            complete(.module(error), &effects)
         default:
             if case .data = expected {
                 fail(.protocolViolation("SOCKR data not followed by OK: \(ATBytes.text(bytes.prefix(64)))"), &effects)
@@ -305,21 +299,14 @@ public struct ATHostSessionOf<Features: ATHostSessionFeatures>: Sendable {
             booting = true
             isInDataMode = false
             heldData.removeAll()
-            if let exchange = inFlight, exchange.command.reply != .reboot {
-                inFlight = nil
-                effects.append(.completed(exchange.id, .failure(.rebooted)))
-            }
+            if inFlight?.command.reply != .reboot { complete(.rebooted, &effects) }
             // What waits was meant for the module as it was (its sockets are gone): it fails too.
-            for exchange in queue { effects.append(.completed(exchange.id, .failure(.rebooted))) }
-            queue.removeAll()
+            failQueue(.rebooted, &effects)
         case .consoleActive:
             booting = false
         case .hardwareStarted:
             booting = false
-            if let exchange = inFlight, exchange.command.reply == .reboot {
-                inFlight = nil
-                effects.append(.completed(exchange.id, .success(exchange.response)))
-            }
+            if inFlight?.command.reply == .reboot { complete(nil, &effects) }
         default:
             break
         }
@@ -329,35 +316,45 @@ public struct ATHostSessionOf<Features: ATHostSessionFeatures>: Sendable {
     private mutating func handleModeChange(_ indication: ATIndication, _ effects: inout [Effect]) {
         switch indication {
         case .dataMode:
-            guard let exchange = inFlight, exchange.command.reply == .dataMode else { return }
-            inFlight = nil
+            guard inFlight?.command.reply == .dataMode else { return }
             isInDataMode = true
             heldData.removeAll()
-            effects.append(.completed(exchange.id, .success(exchange.response)))
+            complete(nil, &effects)
         case .commandMode:
             isInDataMode = false
-            guard let exchange = inFlight, exchange.command.reply == .commandMode else { return }
-            inFlight = nil
-            effects.append(.completed(exchange.id, .success(exchange.response)))
+            guard inFlight?.command.reply == .commandMode else { return }
+            complete(nil, &effects)
         default:
             break
         }
     }
 
     private mutating func fail(_ failure: Failure, _ effects: inout [Effect]) {
-        if let exchange = inFlight {
-            inFlight = nil
-            effects.append(.completed(exchange.id, .failure(failure)))
-        }
+        complete(failure, &effects)
         desynchronize(&effects)
+    }
+
+    /// Ends the exchange in flight, if any: with `failure`, or with its response when `failure` is `nil`. Out of
+    /// line: the one place that takes the exchange out and appends its completion.
+    @inline(never)
+    private mutating func complete(_ failure: Failure?, _ effects: inout [Effect]) {
+        guard let exchange = inFlight else { return }
+        inFlight = nil
+        effects.append(.completed(exchange.id, failure.map { .failure($0) } ?? .success(exchange.response)))
+    }
+
+    /// Fails every queued exchange, in order, and empties the queue.
+    @inline(never)
+    private mutating func failQueue(_ failure: Failure, _ effects: inout [Effect]) {
+        for exchange in queue { effects.append(.completed(exchange.id, .failure(failure))) }
+        queue.removeAll()
     }
 
     private mutating func desynchronize(_ effects: inout [Effect]) {
         isDesynchronized = true
         framer.reset()
         inlineHeader = nil
-        for exchange in queue { effects.append(.completed(exchange.id, .failure(.desynchronized))) }
-        queue.removeAll()
+        failQueue(.desynchronized, &effects)
     }
 
     private mutating func sendNext(_ effects: inout [Effect]) {
