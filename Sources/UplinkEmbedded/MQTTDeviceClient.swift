@@ -164,9 +164,9 @@ public struct MQTTDeviceClient {
             } catch {
                 // A packet only a client sends is well formed, but never comes from a broker.
                 if case .unexpectedPacketType = error {
-                    events.append(.failed(.unexpected(nil)))
+                    Self.emit(&events, .failed(.unexpected(nil)))
                 } else {
-                    events.append(.failed(.malformed))
+                    Self.emit(&events, .failed(.malformed))
                 }
                 connectionLost()
                 return events
@@ -203,17 +203,17 @@ public struct MQTTDeviceClient {
             guard state == .connecting else { return fail(.unexpected(.connack), &events) }
             awaiting = nil
             guard connack.reasonCode.rawValue == 0 else {
-                events.append(.refused(returnCode: connack.returnCode?.rawValue ?? connack.reasonCode.rawValue))
+                Self.emit(&events, .refused(returnCode: connack.returnCode?.rawValue ?? connack.reasonCode.rawValue))
                 connectionLost()
                 return
             }
             state = .connected
-            events.append(.connected(sessionPresent: connack.sessionPresent))
+            Self.emit(&events, .connected(sessionPresent: connack.sessionPresent))
             // What waited for PUBACK goes out again (with DUP when it had gone out before).
             for index in inFlight.indices {
-                inFlight[index].publish.dup = inFlight[index].sent
+                var packet = inFlight[index].publish
+                packet.dup = inFlight[index].sent
                 do {
-                    let packet = inFlight[index].publish
                     try send(now: now) { (output) throws(MQTTEncodeError) in
                         try MQTTEncoder.encode311(publish: packet, into: &output)
                     }
@@ -225,12 +225,13 @@ public struct MQTTDeviceClient {
         case .puback(let ack):
             if let index = inFlight.firstIndex(where: { $0.packetIdentifier == ack.packetIdentifier }) {
                 inFlight.remove(at: index)
-                events.append(.published(packetIdentifier: ack.packetIdentifier))
+                Self.emit(&events, .published(packetIdentifier: ack.packetIdentifier))
             }
         case .suback(let ack):
             pendingSubscriptions.removeAll { $0 == ack.packetIdentifier }
             if pendingSubscriptions.isEmpty, awaiting?.what == .suback { awaiting = nil }
-            events.append(
+            Self.emit(
+                &events,
                 .subscribed(packetIdentifier: ack.packetIdentifier, granted: ack.reasonCodes.map { $0.rawValue }))
         case .pingresp:
             if awaiting?.what == .pingresp { awaiting = nil }
@@ -244,15 +245,22 @@ public struct MQTTDeviceClient {
                     return fail(error, &events)
                 }
             }
-            events.append(
+            Self.emit(
+                &events,
                 .message(topic: Array(publish.topic.utf8), payload: publish.payload, qos: publish.qos.rawValue))
         default:
             fail(.unexpected(nil), &events)
         }
     }
 
+    /// Appends an event (out of line: one copy of the array's append, not one per event the client reports).
+    @inline(never)
+    private static func emit(_ events: inout [Event], _ event: Event) {
+        events.append(event)
+    }
+
     private mutating func fail(_ error: MQTTDeviceError, _ events: inout [Event]) {
-        events.append(.failed(error))
+        Self.emit(&events, .failed(error))
         connectionLost()
     }
 
