@@ -267,10 +267,9 @@ public struct SPWFHost<Port: SPWFPort> {
     public mutating func joinWiFi(ssid: String, passphrase: String) throws(SPWFHostError) -> String {
         guard (8...63).contains(passphrase.utf8.count) else { throw Self.passphraseError(passphrase.utf8.count) }
         try run(.ssid(ssid))
-        // One loop for the variables: one call site.
-        for (name, value) in [("wifi_wpa_psk_text", passphrase), ("wifi_priv_mode", "2"), ("wifi_mode", "1")] {
-            try run(.setVariable(name, value))
-        }
+        try run(.setVariable("wifi_wpa_psk_text", passphrase))
+        try run(.setVariable("wifi_priv_mode", "2"))
+        try run(.setVariable("wifi_mode", "1"))
         try run(.save)
         try reset()
         return try waitForWiFi()
@@ -305,9 +304,9 @@ public struct SPWFHost<Port: SPWFPort> {
     public mutating func loadCredentials(ca: [UInt8], chain: [UInt8], key: [UInt8], domain: String?)
         throws(SPWFHostError)
     {
-        for (slot, bytes) in [(ATCredentialSlot.ca, ca), (.cert, chain), (.key, key)] {
-            try run(.credential(slot, bytes))
-        }
+        try run(.credential(.ca, ca))
+        try run(.credential(.cert, chain))
+        try run(.credential(.key, key))
         if let domain { try run(.tlsDomain(domain)) }
     }
 
