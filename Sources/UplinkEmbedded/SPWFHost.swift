@@ -69,7 +69,11 @@ public struct SPWFHost<Port: SPWFPort> {
         apply(effects)
         let deadline = port.milliseconds() + (timeout ?? commandTimeout)
         while completion?.id != id {
-            if !pump() && port.milliseconds() >= deadline { apply(session.expire(id)) }
+            if !pump() && port.milliseconds() >= deadline {
+                apply(session.expire(id))
+                // An exchange the session no longer knows has no completion to wait for.
+                if completion?.id != id { completion = (id, .failure(.timedOut)) }
+            }
         }
         // A timeout or a protocol violation left replies that cannot be matched to commands.
         if session.isDesynchronized { resynchronize() }
