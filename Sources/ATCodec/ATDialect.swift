@@ -22,34 +22,34 @@ public struct ATDialect: Equatable, Sendable, CustomStringConvertible {
     /// What comes before a WIND (`\r\n` on SPWF01, nothing on SPWF04).
     public var windLead: String { family == .spwf01 ? "\r\n" : "" }
     /// The prefix of every synchronous line but WINDs (`AT-S.` on SPWF04).
-    public var linePrefix: String { family == .spwf01 ? "" : "AT-S." }
+    public var linePrefix: String { ATBytes.string(linePrefixLiteral) }
     /// The success line's text (`OK`, `AT-S.OK`).
-    public var okText: String { family == .spwf01 ? "OK" : "AT-S.OK" }
+    public var okText: String { ATBytes.string(okLiteral) }
     /// The error line's prefix before the code or text (`ERROR: `, `AT-S.ERROR`).
-    public var errorPrefix: String { family == .spwf01 ? "ERROR: " : "AT-S.ERROR" }
+    public var errorPrefix: String { ATBytes.string(errorPrefixLiteral) }
     /// Whether error lines carry a numeric code (`AT-S.ERROR:<code>:<text>`).
     public var errorsCarryCodes: Bool { family == .spwf04 }
     /// The prefix of SOCKON's result line (` ID: `, `AT-S.On:`).
-    public var socketOpenedPrefix: String { family == .spwf01 ? " ID: " : "AT-S.On:" }
+    public var socketOpenedPrefix: String { ATBytes.string(socketOpenedPrefixLiteral) }
     /// The prefix of SOCKQ's result line (` DATALEN: `, `AT-S.Query:`).
-    public var pendingLengthPrefix: String { family == .spwf01 ? " DATALEN: " : "AT-S.Query:" }
+    public var pendingLengthPrefix: String { ATBytes.string(pendingLengthPrefixLiteral) }
     /// The prefix of the header before SOCKR's raw bytes (`AT-S.Reading:`), or `nil` when there is none.
-    public var readingPrefix: String? { family == .spwf01 ? nil : "AT-S.Reading:" }
+    public var readingPrefix: String? { readingPrefixLiteral.map { ATBytes.string($0) } }
     /// A variable line's prefix and the separator between name and value (`#  ` `" = "`, `AT-S.Var:` `=`).
-    public var variablePrefix: String { family == .spwf01 ? "#  " : "AT-S.Var:" }
+    public var variablePrefix: String { ATBytes.string(variablePrefixLiteral) }
     /// The separator between a variable's name and value.
-    public var variableSeparator: String { family == .spwf01 ? " = " : "=" }
+    public var variableSeparator: String { ATBytes.string(variableSeparatorLiteral) }
     /// The heading line that starts a dump (`AT&V`, `AT+S.STS`), or `nil` when the dialect prints none.
     public var dumpHeadingPrefix: String? { family == .spwf01 ? "# " : nil }
     /// The text of `+WIND:24` before the address (`WiFi Up:`, `WiFi Up:0:`).
-    public var wifiUpPrefix: String { family == .spwf01 ? "WiFi Up:" : "WiFi Up:0:" }
+    public var wifiUpPrefix: String { ATBytes.string(wifiUpPrefixLiteral) }
     /// `+WIND:55`'s text before the socket id (`Pending Data:`, `Pending Data::`); SPWF04 adds the bytes
     /// received since the last one before the total unread.
-    public var pendingDataPrefix: String { family == .spwf01 ? "Pending Data:" : "Pending Data::" }
+    public var pendingDataPrefix: String { ATBytes.string(pendingDataPrefixLiteral) }
     /// Whether `+WIND:55` carries the bytes received since the last one as well as the total unread.
     public var pendingDataCarriesReceived: Bool { family == .spwf04 }
     /// `+WIND:58`'s text after the socket id (nothing, `:0`).
-    public var socketClosedSuffix: String { family == .spwf01 ? "" : ":0" }
+    public var socketClosedSuffix: String { ATBytes.string(socketClosedSuffixLiteral) }
     /// The command that resets the module (`AT+CFUN=1`, `AT+S.RESET`).
     public var resetCommandLine: String { family == .spwf01 ? "AT+CFUN=1" : "AT+S.RESET" }
     /// The command that saves the configuration (`AT&W`, `AT+S.WCFG`).

@@ -137,7 +137,7 @@ extension ATDialect {
     /// `AT+S.SETTIME=<seconds since 1970>`.
     public func setTimeCommand(_ seconds: Int) throws(ATCommandError) -> ATHostCommand {
         guard seconds >= 0 else { throw .outOfRange("time", seconds) }
-        return ATHostCommand(line: "AT+S.SETTIME=\(seconds)")
+        return ATHostCommand(line: ATBytes.line("AT+S.SETTIME=", seconds))
     }
 
     /// SPWF01's `AT+S.TLSDOMAIN=f_domain,<name>` (flash, survives a reset).
@@ -171,7 +171,7 @@ extension ATDialect {
             if family == .spwf04, let commonName, !commonName.isEmpty {
                 // `t`, `u` or `s` in any case would name a socket type, not a server (compared as bytes).
                 if commonName.utf8.count == 1, let byte = commonName.utf8.first,
-                    [0x74, 0x75, 0x73].contains(byte | 0x20)
+                    byte | 0x20 == 0x74 || byte | 0x20 == 0x75 || byte | 0x20 == 0x73
                 {
                     throw .unsafeParameter(commonName)
                 }
@@ -180,10 +180,12 @@ extension ATDialect {
                 type = "s"
             }
         }
-        switch family {
-        case .spwf01: return try ATHostCommand("AT+S.SOCKON", [host, "\(port)", type, "ind"])
-        case .spwf04: return try ATHostCommand("AT+S.SOCKON", [host, "\(port)", "NULL", type])
-        }
+        // One parameter list: one command built (the port written by the out-of-line helper, not interpolated).
+        var digits: [UInt8] = []
+        ATBytes.appendDecimal(port, to: &digits)
+        let portText = String(decoding: digits, as: UTF8.self)
+        return try ATHostCommand(
+            "AT+S.SOCKON", family == .spwf01 ? [host, portText, type, "ind"] : [host, portText, "NULL", type])
     }
 
     /// `AT+S.SOCKW=<id>,<n>` and the `n` bytes (1 to `maximum`).
@@ -191,13 +193,13 @@ extension ATDialect {
         -> ATHostCommand
     {
         guard (1...maximum).contains(bytes.count) else { throw .outOfRange("write length", bytes.count) }
-        return ATHostCommand(line: "AT+S.SOCKW=\(socket),\(bytes.count)", block: bytes)
+        return ATHostCommand(line: ATBytes.line("AT+S.SOCKW=", socket, bytes.count), block: bytes)
     }
 
     /// `AT+S.SOCKR=<id>,<n>`: `n` raw bytes come back.
     public func socketReadCommand(socket: Int, count: Int) throws(ATCommandError) -> ATHostCommand {
         guard count >= 1 else { throw .outOfRange("read length", count) }
-        return ATHostCommand(line: "AT+S.SOCKR=\(socket),\(count)", reply: .data(count: count))
+        return ATHostCommand(line: ATBytes.line("AT+S.SOCKR=", socket, count), reply: .data(count: count))
     }
 
     /// SPWF04's `AT+S.TLSCERT=content,1` (the bytes in each slot); `nil` where the firmware has no such query.
@@ -206,10 +208,14 @@ extension ATDialect {
     }
 
     /// `AT+S.SOCKQ=<id>`.
-    public func socketQueryCommand(socket: Int) -> ATHostCommand { ATHostCommand(line: "AT+S.SOCKQ=\(socket)") }
+    public func socketQueryCommand(socket: Int) -> ATHostCommand {
+        ATHostCommand(line: ATBytes.line("AT+S.SOCKQ=", socket))
+    }
 
     /// `AT+S.SOCKC=<id>`.
-    public func socketCloseCommand(socket: Int) -> ATHostCommand { ATHostCommand(line: "AT+S.SOCKC=\(socket)") }
+    public func socketCloseCommand(socket: Int) -> ATHostCommand {
+        ATHostCommand(line: ATBytes.line("AT+S.SOCKC=", socket))
+    }
 
     /// The variable that masks WINDs 32–63 (55 and 58 among them): `wind_off_medium`.
     public static let socketWindMaskVariable = "wind_off_medium"
@@ -221,5 +227,5 @@ extension ATDialect {
     }
 
     /// Whether raw SOCKR bytes can be told from a WIND only with WINDs masked (SPWF01: no header before them).
-    public var readsNeedWindMask: Bool { readingPrefix == nil }
+    public var readsNeedWindMask: Bool { readingPrefixLiteral == nil }
 }

@@ -8,49 +8,19 @@
 /// itself, which completes at `+WIND:32`); commands submitted after it wait for `+WIND:0` (console active).
 /// After an exchange timed out, replies can no longer be matched to commands: the session is
 /// ``isDesynchronized`` until ``resynchronized()``.
-public struct ATHostSession: Sendable {
+///
+/// `Features` says which of the session's parts can be reached (SPWF01 data mode, HTTP streams, SPWF04's inline
+/// MQTT messages); they are compile-time flags, so a session specialised without a part (the firmware's
+/// ``ATSocketHostFeatures``) does not carry its code. ``ATHostSession`` has them all.
+public struct ATHostSessionOf<Features: ATHostSessionFeatures>: Sendable {
     /// Identifies a submitted command.
-    public typealias ExchangeID = UInt64
-
+    public typealias ExchangeID = ATHostExchangeID
     /// What a command got back.
-    public struct Response: Equatable, Sendable {
-        /// The reply's lines before its OK (WINDs excluded).
-        public var lines: [ATReply] = []
-        /// SOCKR's raw bytes.
-        public var data: [UInt8] = []
-
-        /// An empty response.
-        public init(lines: [ATReply] = [], data: [UInt8] = []) {
-            self.lines = lines
-            self.data = data
-        }
-    }
-
+    public typealias Response = ATHostResponse
     /// Why a command did not get its OK.
-    public enum Failure: Error, Equatable, Sendable {
-        /// The module answered with an error line.
-        case module(ATError)
-        /// The module rebooted (`+WIND:2`, `+WIND:1` or `+WIND:8`) before it answered.
-        case rebooted
-        /// No answer before the deadline.
-        case timedOut
-        /// The bytes did not have the shape the reply must have.
-        case protocolViolation(String)
-        /// The session lost track of the conversation after a timeout; resynchronise first.
-        case desynchronized
-    }
-
+    public typealias Failure = ATHostFailure
     /// What the executor must do.
-    public enum Effect: Equatable, Sendable {
-        /// Put these bytes on the link.
-        case write([UInt8])
-        /// A command finished.
-        case completed(ExchangeID, Result<Response, Failure>)
-        /// A WIND arrived.
-        case indication(ATIndication)
-        /// SPWF01 data mode: raw bytes from the peer.
-        case data([UInt8])
-    }
+    public typealias Effect = ATHostEffect
 
     private struct Exchange: Sendable {
         var id: ExchangeID
@@ -82,7 +52,7 @@ public struct ATHostSession: Sendable {
         self.dialect = dialect
         // The framer is made whole before it is stored: mutating `self` once every property is set copies it.
         var framer = ATReplyFramer(maximumLineLength: maximumLineLength)
-        framer.inlineDataHeaders = dialect.family == .spwf04 ? [ATMQTTMessageChunk.inlineDataHeader] : []
+        framer.inlineDataHeaders = Self.inlineDataHeaders(for: dialect)
         self.framer = framer
     }
 
@@ -96,7 +66,12 @@ public struct ATHostSession: Sendable {
     public mutating func setDialect(_ dialect: ATDialect) {
         guard outstandingCount == 0 else { return }
         self.dialect = dialect
-        framer.inlineDataHeaders = dialect.family == .spwf04 ? [ATMQTTMessageChunk.inlineDataHeader] : []
+        framer.inlineDataHeaders = Self.inlineDataHeaders(for: dialect)
+    }
+
+    /// SPWF04's `+WIND:86` header, when the session reads inline MQTT messages.
+    private static func inlineDataHeaders(for dialect: ATDialect) -> [ATInlineDataHeader] {
+        Features.moduleMQTT && dialect.family == .spwf04 ? [ATMQTTMessageChunk.inlineDataHeader] : []
     }
 
     /// Queues a command; it goes on the wire now if nothing else is.
@@ -104,6 +79,9 @@ public struct ATHostSession: Sendable {
         let id = nextID
         nextID += 1
         guard !isDesynchronized else { return (id, [.completed(id, .failure(.desynchronized))]) }
+        if let missing = Self.missingFeature(command.reply) {
+            return (id, [.completed(id, .failure(.protocolViolation(missing)))])
+        }
         if command.reply == .commandMode && !isInDataMode && inFlight?.command.reply != .dataMode {
             return (id, [.completed(id, .failure(.protocolViolation("not in data mode")))])
         }
@@ -121,8 +99,7 @@ public struct ATHostSession: Sendable {
             queue.remove(at: index)
             effects.append(.completed(id, .failure(.timedOut)))
         } else if inFlight?.id == id {
-            inFlight = nil
-            effects.append(.completed(id, .failure(.timedOut)))
+            complete(.timedOut, &effects)
             desynchronize(&effects)
         }
         return effects
@@ -139,17 +116,15 @@ public struct ATHostSession: Sendable {
     /// Fails everything outstanding (the link closed).
     public mutating func failAll(_ failure: Failure) -> [Effect] {
         var effects: [Effect] = []
-        if let exchange = inFlight { effects.append(.completed(exchange.id, .failure(failure))) }
-        inFlight = nil
-        for exchange in queue { effects.append(.completed(exchange.id, .failure(failure))) }
-        queue.removeAll()
+        complete(failure, &effects)
+        failQueue(failure, &effects)
         return effects
     }
 
     /// Bytes from the module.
     public mutating func receive<Bytes: Collection>(_ bytes: Bytes) -> [Effect] where Bytes.Element == UInt8 {
         var effects: [Effect] = []
-        if isInDataMode {
+        if Features.dataMode && isInDataMode {
             receiveData(Array(bytes), &effects)
         } else {
             framer.append(contentsOf: bytes)
@@ -173,11 +148,22 @@ public struct ATHostSession: Sendable {
         return [.data(heldData)]
     }
 
+    /// What a command needs that the session's ``ATHostSessionFeatures`` leave out, in words; `nil` when nothing.
+    private static func missingFeature(_ reply: ATHostCommand.Reply) -> String? {
+        switch reply {
+        case .dataMode, .commandMode: return Features.dataMode ? nil : "data mode is not in this session"
+        case .stream: return Features.httpStreams ? nil : "HTTP streams are not in this session"
+        case .lines, .data, .reboot: return nil
+        }
+    }
+
     private mutating func drainFramer(_ effects: inout [Effect]) {
-        while !isInDataMode, let event = framer.next() {
+        while !(Features.dataMode && isInDataMode),
+            let event = framer.next(streams: Features.httpStreams, inlineData: Features.moduleMQTT)
+        {
             handle(event, &effects)
         }
-        if isInDataMode {
+        if Features.dataMode && isInDataMode {
             let rest = Array(framer.unconsumed)
             framer.reset()
             receiveData(rest, &effects)
@@ -217,7 +203,7 @@ public struct ATHostSession: Sendable {
         case .lineTooLong(let count):
             fail(.protocolViolation("a \(count)-byte line from the module"), &effects)
         case .data(let bytes):
-            if let header = inlineHeader {
+            if Features.moduleMQTT, let header = inlineHeader {
                 // The bytes of a `+WIND:86` (the framer read them by the header's length).
                 inlineHeader = nil
                 if var chunk = ATMQTTMessageChunk.parseHeader(header) {
@@ -243,20 +229,20 @@ public struct ATHostSession: Sendable {
     private mutating func handleLine(_ bytes: [UInt8], _ effects: inout [Effect]) {
         let reply = dialect.parseLine(bytes)
         if case .wind(let number, let text) = reply {
-            if framer.isInData {
+            if Features.moduleMQTT && framer.isInData {
                 // A header whose bytes follow (SPWF04's `+WIND:86`): the indication goes out with them.
                 inlineHeader = Array(text.utf8)
                 return
             }
-            let indication = ATIndication(number: number, text: text, dialect: dialect)
+            let indication = ATIndication(number: number, text: text, dialect: dialect, features: Features.self)
             effects.append(.indication(indication))
             handleBoot(indication, &effects)
-            handleModeChange(indication, &effects)
+            if Features.dataMode { handleModeChange(indication, &effects) }
             return
         }
         // The exchange in flight is read, and changed in place (`inFlight?.…`): a changed copy would share the
         // response's arrays with it, and each line appended would copy them.
-        guard let id = inFlight?.id, let expected = inFlight?.command.reply, let line = inFlight?.command.line else {
+        guard let expected = inFlight?.command.reply, let line = inFlight?.command.line else {
             // A reply to nothing: the tail of a command that timed out, or noise.
             return
         }
@@ -267,7 +253,7 @@ public struct ATHostSession: Sendable {
         }
         if case .data(let count) = expected, inFlight?.dataReceived == false {
             switch reply {
-            case .reading(let announced, _) where dialect.readingPrefix != nil:
+            case .reading(let announced, _) where dialect.readingPrefixLiteral != nil:
                 guard announced <= count else {
                     fail(.protocolViolation("SOCKR announced \(announced) bytes for \(count) asked"), &effects)
                     return
@@ -277,8 +263,7 @@ public struct ATHostSession: Sendable {
                 if announced == 0 { inFlight?.dataReceived = true }
                 return
             case .error(let error):
-                inFlight = nil
-                effects.append(.completed(id, .failure(.module(error))))
+                complete(.module(error), &effects)
                 return
             default:
                 fail(
@@ -289,12 +274,10 @@ public struct ATHostSession: Sendable {
         }
         switch reply {
         case .ok:
-            guard expected != .reboot, let response = inFlight?.response else { return }
-            inFlight = nil
-            effects.append(.completed(id, .success(response)))
+            guard expected != .reboot else { return }
+            complete(nil, &effects)
         case .error(let error):
-            inFlight = nil
-            effects.append(.completed(id, .failure(.module(error))))
+            complete(.module(error), &effects)
         default:
             if case .data = expected {
                 fail(.protocolViolation("SOCKR data not followed by OK: \(ATBytes.text(bytes.prefix(64)))"), &effects)
@@ -316,21 +299,14 @@ public struct ATHostSession: Sendable {
             booting = true
             isInDataMode = false
             heldData.removeAll()
-            if let exchange = inFlight, exchange.command.reply != .reboot {
-                inFlight = nil
-                effects.append(.completed(exchange.id, .failure(.rebooted)))
-            }
+            if inFlight?.command.reply != .reboot { complete(.rebooted, &effects) }
             // What waits was meant for the module as it was (its sockets are gone): it fails too.
-            for exchange in queue { effects.append(.completed(exchange.id, .failure(.rebooted))) }
-            queue.removeAll()
+            failQueue(.rebooted, &effects)
         case .consoleActive:
             booting = false
         case .hardwareStarted:
             booting = false
-            if let exchange = inFlight, exchange.command.reply == .reboot {
-                inFlight = nil
-                effects.append(.completed(exchange.id, .success(exchange.response)))
-            }
+            if inFlight?.command.reply == .reboot { complete(nil, &effects) }
         default:
             break
         }
@@ -340,35 +316,45 @@ public struct ATHostSession: Sendable {
     private mutating func handleModeChange(_ indication: ATIndication, _ effects: inout [Effect]) {
         switch indication {
         case .dataMode:
-            guard let exchange = inFlight, exchange.command.reply == .dataMode else { return }
-            inFlight = nil
+            guard inFlight?.command.reply == .dataMode else { return }
             isInDataMode = true
             heldData.removeAll()
-            effects.append(.completed(exchange.id, .success(exchange.response)))
+            complete(nil, &effects)
         case .commandMode:
             isInDataMode = false
-            guard let exchange = inFlight, exchange.command.reply == .commandMode else { return }
-            inFlight = nil
-            effects.append(.completed(exchange.id, .success(exchange.response)))
+            guard inFlight?.command.reply == .commandMode else { return }
+            complete(nil, &effects)
         default:
             break
         }
     }
 
     private mutating func fail(_ failure: Failure, _ effects: inout [Effect]) {
-        if let exchange = inFlight {
-            inFlight = nil
-            effects.append(.completed(exchange.id, .failure(failure)))
-        }
+        complete(failure, &effects)
         desynchronize(&effects)
+    }
+
+    /// Ends the exchange in flight, if any: with `failure`, or with its response when `failure` is `nil`. Out of
+    /// line: the one place that takes the exchange out and appends its completion.
+    @inline(never)
+    private mutating func complete(_ failure: Failure?, _ effects: inout [Effect]) {
+        guard let exchange = inFlight else { return }
+        inFlight = nil
+        effects.append(.completed(exchange.id, failure.map { .failure($0) } ?? .success(exchange.response)))
+    }
+
+    /// Fails every queued exchange, in order, and empties the queue.
+    @inline(never)
+    private mutating func failQueue(_ failure: Failure, _ effects: inout [Effect]) {
+        for exchange in queue { effects.append(.completed(exchange.id, .failure(failure))) }
+        queue.removeAll()
     }
 
     private mutating func desynchronize(_ effects: inout [Effect]) {
         isDesynchronized = true
         framer.reset()
         inlineHeader = nil
-        for exchange in queue { effects.append(.completed(exchange.id, .failure(.desynchronized))) }
-        queue.removeAll()
+        failQueue(.desynchronized, &effects)
     }
 
     private mutating func sendNext(_ effects: inout [Effect]) {
@@ -376,7 +362,7 @@ public struct ATHostSession: Sendable {
         // In data mode only the escape goes on the wire (ahead of commands queued before it); commands wait for
         // command mode.
         let next: Int
-        if isInDataMode {
+        if Features.dataMode && isInDataMode {
             guard let escape = queue.firstIndex(where: { $0.command.reply == .commandMode }) else { return }
             next = escape
         } else {
@@ -385,10 +371,10 @@ public struct ATHostSession: Sendable {
         let exchange = queue.remove(at: next)
         inFlight = exchange
         effects.append(.write(exchange.command.bytes))
-        if case .data(let count) = exchange.command.reply, dialect.readingPrefix == nil {
+        if case .data(let count) = exchange.command.reply, dialect.readingPrefixLiteral == nil {
             framer.beginData(count: count)
         }
-        if case .stream(let limit) = exchange.command.reply {
+        if Features.httpStreams, case .stream(let limit) = exchange.command.reply {
             framer.beginStream(dialect.httpStreamEnd(limit: limit))
         }
     }

@@ -49,6 +49,14 @@ public enum ATIndication: Equatable, Sendable {
 
     /// Reads a WIND's number and text with the fields of `dialect`; malformed fields give ``other(number:text:)``.
     public init(number: Int, text: String, dialect: ATDialect) {
+        self.init(number: number, text: text, dialect: dialect, features: ATAllHostFeatures.self)
+    }
+
+    /// Reads a WIND as a session with `features` does: the WINDs of a part it leaves out (data mode, the socket
+    /// server, the SPWF04's MQTT client) give ``other(number:text:)``. Always inlined: with the features constant,
+    /// the parsing of those WINDs does not remain.
+    @inline(__always)
+    init<Features: ATHostSessionFeatures>(number: Int, text: String, dialect: ATDialect, features: Features.Type) {
         let bytes = Array(text.utf8)[...]
         switch number {
         case 0: self = .consoleActive
@@ -57,37 +65,38 @@ public enum ATIndication: Equatable, Sendable {
         case 8: self = .hardFault(text)
         case 32: self = .hardwareStarted
         case 24:
-            if let address = ATBytes.after(dialect.wifiUpPrefix, in: bytes), !address.isEmpty {
+            if let address = ATBytes.after(literal: dialect.wifiUpPrefixLiteral, in: bytes), !address.isEmpty {
                 self = .wifiUp(address: ATBytes.text(address))
             } else {
                 self = .other(number: number, text: text)
             }
         case 55:
             self = .other(number: number, text: text)
-            guard let rest = ATBytes.after(dialect.pendingDataPrefix, in: bytes) else { return }
+            guard let rest = ATBytes.after(literal: dialect.pendingDataPrefixLiteral, in: bytes) else { return }
             let fields = ATBytes.fields(rest)
             let expected = dialect.pendingDataCarriesReceived ? 3 : 2
             guard fields.count == expected, let socket = ATBytes.decimal(fields[0]),
                 let unread = ATBytes.decimal(fields[expected - 1])
             else { return }
             self = .pendingData(socket: socket, unread: unread)
-        case 59 where dialect.family == .spwf01: self = .commandMode
-        case 60 where dialect.family == .spwf01: self = .dataMode
-        case 61 where dialect.family == .spwf01, 62 where dialect.family == .spwf01:
+        case 59 where Features.dataMode && dialect.family == .spwf01: self = .commandMode
+        case 60 where Features.dataMode && dialect.family == .spwf01: self = .dataMode
+        case 61 where Features.socketServer && dialect.family == .spwf01,
+            62 where Features.socketServer && dialect.family == .spwf01:
             self = .other(number: number, text: text)
-            let prefix = number == 61 ? "Incoming Socket Client:" : "Socket Client Gone:"
-            guard let rest = ATBytes.after(prefix, in: bytes), !rest.isEmpty else { return }
+            let prefix: StaticString = number == 61 ? "Incoming Socket Client:" : "Socket Client Gone:"
+            guard let rest = ATBytes.after(literal: prefix, in: bytes), !rest.isEmpty else { return }
             let address = ATBytes.text(ATBytes.fields(rest)[0])
             self = number == 61 ? .serverClientConnected(address: address) : .serverClientGone(address: address)
-        case 63 where dialect.family == .spwf01:
+        case 63 where Features.socketServer && dialect.family == .spwf01:
             self = .other(number: number, text: text)
-            guard let rest = ATBytes.after("Sockd Dropping Data:", in: bytes),
+            guard let rest = ATBytes.after(literal: "Sockd Dropping Data:", in: bytes),
                 let count = ATBytes.decimal(ATBytes.fields(rest)[0])
             else { return }
             self = .serverDroppingData(bytes: count)
-        case 64 where dialect.family == .spwf01:
+        case 64 where Features.socketServer && dialect.family == .spwf01:
             self = .other(number: number, text: text)
-            guard let rest = ATBytes.after("Sockd Pending Data:", in: bytes) else { return }
+            guard let rest = ATBytes.after(literal: "Sockd Pending Data:", in: bytes) else { return }
             let fields = ATBytes.fields(rest)
             guard fields.count == 3, let messages = ATBytes.decimal(fields[0]), let last = ATBytes.decimal(fields[1]),
                 let total = ATBytes.decimal(fields[2])
@@ -95,13 +104,13 @@ public enum ATIndication: Equatable, Sendable {
             self = .serverPendingData(messages: messages, last: last, total: total)
         case 58:
             self = .other(number: number, text: text)
-            guard let rest = ATBytes.after("Socket Closed:", in: bytes) else { return }
-            let suffix = dialect.socketClosedSuffix.utf8.count
+            guard let rest = ATBytes.after(literal: "Socket Closed:", in: bytes) else { return }
+            let suffix = dialect.socketClosedSuffixLiteral.utf8CodeUnitCount
             // The suffix (`:0` on SPWF04) is not checked: only the socket id matters.
             let idBytes = ATBytes.fields(rest)[0]
             guard suffix == 0 || rest.count > idBytes.count, let socket = ATBytes.decimal(idBytes) else { return }
             self = .socketClosed(socket: socket)
-        case ATMQTTMessageChunk.closedWindNumber:
+        case ATMQTTMessageChunk.closedWindNumber where Features.moduleMQTT:
             self =
                 ATMQTTMessageChunk.parseClosed(bytes).map { .mqttClosed(client: $0) }
                 ?? .other(number: number, text: text)

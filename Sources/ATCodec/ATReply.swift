@@ -26,19 +26,23 @@ extension ATDialect {
     /// returned as ``ATReply/information(_:)``, so a caller waiting for the result notices it is missing.
     public func parseLine(_ line: some Collection<UInt8>) -> ATReply {
         let bytes = Array(line)
-        let ok = Array(okText.utf8)
-        if bytes == ok || (errorsCarryCodes && bytes.starts(with: ok + [0x3A])) { return .ok }
-        if let rest = ATBytes.after("+WIND:", in: bytes[...]) {
+        // `OK`, or SPWF04's `AT-S.OK:<fields>`.
+        if let rest = ATBytes.after(literal: okLiteral, in: bytes[...]),
+            rest.isEmpty || (errorsCarryCodes && rest.first == 0x3A)
+        {
+            return .ok
+        }
+        if let rest = ATBytes.after(literal: "+WIND:", in: bytes[...]) {
             let (head, tail) = ATBytes.split(rest, at: 0x3A)
             if let number = ATBytes.decimal(head), number <= 999 {
                 return .wind(number: number, text: ATBytes.text(tail ?? []))
             }
             return .information(ATBytes.text(bytes))
         }
-        if let rest = ATBytes.after(errorPrefix, in: bytes[...]) {
+        if let rest = ATBytes.after(literal: errorPrefixLiteral, in: bytes[...]) {
             return .error(parseError(rest))
         }
-        if let rest = ATBytes.after(socketOpenedPrefix, in: bytes[...]) {
+        if let rest = ATBytes.after(literal: socketOpenedPrefixLiteral, in: bytes[...]) {
             if errorsCarryCodes {
                 // `<address>:<id>`: the address may hold colons (IPv6), the id is after the last one.
                 if let colon = rest.lastIndex(of: 0x3A), let id = ATBytes.decimal(rest[(colon + 1)...]) {
@@ -49,24 +53,24 @@ extension ATDialect {
             }
             return .information(ATBytes.text(bytes))
         }
-        if let rest = ATBytes.after(pendingLengthPrefix, in: bytes[...]) {
+        if let rest = ATBytes.after(literal: pendingLengthPrefixLiteral, in: bytes[...]) {
             if let count = ATBytes.decimal(rest) { return .pendingLength(count) }
             return .information(ATBytes.text(bytes))
         }
-        if let readingPrefix, let rest = ATBytes.after(readingPrefix, in: bytes[...]) {
+        if let readingPrefixLiteral, let rest = ATBytes.after(literal: readingPrefixLiteral, in: bytes[...]) {
             let (head, tail) = ATBytes.split(rest, at: 0x3A)
             if let count = ATBytes.decimal(head), let tail, let pending = ATBytes.decimal(tail) {
                 return .reading(count: count, pending: pending)
             }
             return .information(ATBytes.text(bytes))
         }
-        if let rest = ATBytes.after(variablePrefix, in: bytes[...]),
-            let separator = ATBytes.firstRange(of: Array(variableSeparator.utf8), in: rest)
+        if let rest = ATBytes.after(literal: variablePrefixLiteral, in: bytes[...]),
+            let separator = ATBytes.firstRange(of: Array(ATBytes.bytes(variableSeparatorLiteral)), in: rest)
         {
             return .variable(
                 name: ATBytes.text(rest[..<separator.lowerBound]), value: ATBytes.text(rest[separator.upperBound...]))
         }
-        return .information(ATBytes.text(ATBytes.after(linePrefix, in: bytes[...]) ?? bytes[...]))
+        return .information(ATBytes.text(ATBytes.after(literal: linePrefixLiteral, in: bytes[...]) ?? bytes[...]))
     }
 
     private func parseError(_ rest: ArraySlice<UInt8>) -> ATError {
@@ -74,7 +78,9 @@ extension ATDialect {
             return rest.withUnsafeBufferPointer { ATError.catalogueEntry(bytes: $0, text: ATBytes.text(rest)) }
         }
         // `AT-S.ERROR`, `AT-S.ERROR:<code>`, `AT-S.ERROR:<code>:<text>`.
-        guard let fields = ATBytes.after(":", in: rest) else { return ATError(code: 0, text: ATBytes.text(rest)) }
+        guard let fields = ATBytes.after(literal: ":", in: rest) else {
+            return ATError(code: 0, text: ATBytes.text(rest))
+        }
         let (head, tail) = ATBytes.split(fields, at: 0x3A)
         guard let code = ATBytes.decimal(head) else { return ATError(code: 0, text: ATBytes.text(fields)) }
         return ATError.catalogueEntry(code: code, text: tail.map { ATBytes.text($0) })

@@ -81,7 +81,15 @@ public struct ATReplyFramer: Sendable {
 
     /// Returns the next event, or `nil` when more bytes are needed.
     public mutating func next() -> Event? {
-        if let end = stream {
+        next(streams: true, inlineData: true)
+    }
+
+    /// ``next()`` for a reader that never begins a stream (`streams` false) or sets no ``inlineDataHeaders``
+    /// (`inlineData` false). Always inlined: where the flags are constants (a session specialised without HTTP
+    /// streams or SPWF04's inline messages), the code for those does not remain.
+    @inline(__always)
+    mutating func next(streams: Bool, inlineData: Bool) -> Event? {
+        if streams, let end = stream {
             return nextInStream(end)
         }
         if let count = dataCount {
@@ -94,7 +102,7 @@ public struct ATReplyFramer: Sendable {
             return .data(block)
         }
         while scan < buffer.count {
-            if scan == start, !inlineDataHeaders.isEmpty {
+            if inlineData, scan == start, !inlineDataHeaders.isEmpty {
                 switch matchInlineHeader() {
                 case .needMore:
                     compact()

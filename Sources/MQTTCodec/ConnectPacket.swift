@@ -135,6 +135,8 @@ extension ConnectPacket {
         return (packet, version)
     }
 
+    // Always inlined: a caller with a constant version keeps only its code (MQTTEncoder.encode311).
+    @inline(__always)
     func encode(version: MQTTProtocolVersion, into buffer: inout [UInt8]) throws(MQTTEncodeError) {
         let isV5 = version == .v5
         if !isV5 && password != nil && username == nil { throw .passwordWithoutUsername }

@@ -36,6 +36,8 @@ extension DisconnectPacket {
         return packet
     }
 
+    // Always inlined: a caller with a constant version keeps only its code (MQTTEncoder.encode311).
+    @inline(__always)
     func encode(version: MQTTProtocolVersion, into buffer: inout [UInt8]) throws(MQTTEncodeError) {
         let writeCode = version == .v5 && (reasonCode != .normalDisconnection || !properties.isEmpty)
         let writeProperties = version == .v5 && !properties.isEmpty

@@ -52,6 +52,8 @@ extension PublishAckPacket {
         return packet
     }
 
+    // Always inlined: a caller with a constant version keeps only its code (MQTTEncoder.encode311).
+    @inline(__always)
     func encode(type: MQTTPacketType, version: MQTTProtocolVersion, into buffer: inout [UInt8])
         throws(MQTTEncodeError)
     {

@@ -71,6 +71,8 @@ extension PublishPacket {
         )
     }
 
+    // Always inlined: a caller with a constant version keeps only its code (MQTTEncoder.encode311).
+    @inline(__always)
     func encode(version: MQTTProtocolVersion, into buffer: inout [UInt8]) throws(MQTTEncodeError) {
         let isV5 = version == .v5
         var remaining = try EncodingSize.topicName(topic, allowEmpty: isV5 && properties.contains(.topicAlias))

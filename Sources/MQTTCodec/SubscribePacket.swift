@@ -61,6 +61,8 @@ extension SubscribePacket {
         return SubscribePacket(packetIdentifier: packetIdentifier, subscriptions: subscriptions, properties: properties)
     }
 
+    // Always inlined: a caller with a constant version keeps only its code (MQTTEncoder.encode311).
+    @inline(__always)
     func encode(version: MQTTProtocolVersion, into buffer: inout [UInt8]) throws(MQTTEncodeError) {
         guard packetIdentifier != 0 else { throw .missingPacketIdentifier(packetType: .subscribe) }
         guard !subscriptions.isEmpty else { throw .emptyPayload(packetType: .subscribe) }

@@ -37,6 +37,8 @@ extension UnsubscribePacket {
         return UnsubscribePacket(packetIdentifier: packetIdentifier, topicFilters: topicFilters, properties: properties)
     }
 
+    // Always inlined: a caller with a constant version keeps only its code (MQTTEncoder.encode311).
+    @inline(__always)
     func encode(version: MQTTProtocolVersion, into buffer: inout [UInt8]) throws(MQTTEncodeError) {
         guard packetIdentifier != 0 else { throw .missingPacketIdentifier(packetType: .unsubscribe) }
         guard !topicFilters.isEmpty else { throw .emptyPayload(packetType: .unsubscribe) }

@@ -94,7 +94,9 @@ public struct MQTTDeviceClient {
         let packet = ConnectPacket(
             clientIdentifier: configuration.clientIdentifier, cleanStart: configuration.cleanSession,
             keepAlive: configuration.keepAlive)
-        try send(.connect(packet), now: now)
+        try send(now: now) { (output) throws(MQTTEncodeError) in
+            try MQTTEncoder.encode311(connect: packet, into: &output)
+        }
         state = .connecting
         awaiting = (.connack, now)
     }
@@ -116,13 +118,20 @@ public struct MQTTDeviceClient {
         guard qos != .exactlyOnce else { throw .qos2Unsupported }
         if qos == .atMostOnce {
             guard state == .connected else { throw .notConnected }
-            try send(.publish(PublishPacket(topic: topic, payload: payload)), now: now)
+            let packet = PublishPacket(topic: topic, payload: payload)
+            try send(now: now) { (output) throws(MQTTEncodeError) in
+                try MQTTEncoder.encode311(publish: packet, into: &output)
+            }
             return nil
         }
         guard inFlight.count < configuration.maximumInFlight else { throw .inFlightFull(inFlight.count) }
         let identifier = nextPacketIdentifier()
         let packet = PublishPacket(topic: topic, payload: payload, qos: .atLeastOnce, packetIdentifier: identifier)
-        if state == .connected { try send(.publish(packet), now: now) }
+        if state == .connected {
+            try send(now: now) { (output) throws(MQTTEncodeError) in
+                try MQTTEncoder.encode311(publish: packet, into: &output)
+            }
+        }
         inFlight.append(InFlight(packetIdentifier: identifier, publish: packet, sent: state == .connected))
         return identifier
     }
@@ -136,7 +145,9 @@ public struct MQTTDeviceClient {
         let identifier = nextPacketIdentifier()
         let packet = SubscribePacket(
             packetIdentifier: identifier, subscriptions: [MQTTSubscription(topicFilter: filter, qos: qos)])
-        try send(.subscribe(packet), now: now)
+        try send(now: now) { (output) throws(MQTTEncodeError) in
+            try MQTTEncoder.encode311(subscribe: packet, into: &output)
+        }
         pendingSubscriptions.append(identifier)
         if awaiting == nil { awaiting = (.suback, now) }
         return identifier
@@ -153,9 +164,9 @@ public struct MQTTDeviceClient {
             } catch {
                 // A packet only a client sends is well formed, but never comes from a broker.
                 if case .unexpectedPacketType = error {
-                    events.append(.failed(.unexpected(nil)))
+                    Self.emit(&events, .failed(.unexpected(nil)))
                 } else {
-                    events.append(.failed(.malformed))
+                    Self.emit(&events, .failed(.malformed))
                 }
                 connectionLost()
                 return events
@@ -177,7 +188,7 @@ public struct MQTTDeviceClient {
         let keepAlive = UInt64(configuration.keepAlive) * 1_000
         if state == .connected, keepAlive > 0, now >= lastSent + keepAlive {
             do {
-                try send(.pingreq, now: now)
+                try send(now: now) { (output) throws(MQTTEncodeError) in MQTTEncoder.encode311Pingreq(into: &output) }
                 if awaiting == nil { awaiting = (.pingresp, now) }
             } catch {
                 return [.failed(error)]
@@ -192,17 +203,20 @@ public struct MQTTDeviceClient {
             guard state == .connecting else { return fail(.unexpected(.connack), &events) }
             awaiting = nil
             guard connack.reasonCode.rawValue == 0 else {
-                events.append(.refused(returnCode: connack.returnCode?.rawValue ?? connack.reasonCode.rawValue))
+                Self.emit(&events, .refused(returnCode: connack.returnCode?.rawValue ?? connack.reasonCode.rawValue))
                 connectionLost()
                 return
             }
             state = .connected
-            events.append(.connected(sessionPresent: connack.sessionPresent))
+            Self.emit(&events, .connected(sessionPresent: connack.sessionPresent))
             // What waited for PUBACK goes out again (with DUP when it had gone out before).
             for index in inFlight.indices {
-                inFlight[index].publish.dup = inFlight[index].sent
+                var packet = inFlight[index].publish
+                packet.dup = inFlight[index].sent
                 do {
-                    try send(.publish(inFlight[index].publish), now: now)
+                    try send(now: now) { (output) throws(MQTTEncodeError) in
+                        try MQTTEncoder.encode311(publish: packet, into: &output)
+                    }
                 } catch {
                     return fail(error, &events)
                 }
@@ -211,38 +225,52 @@ public struct MQTTDeviceClient {
         case .puback(let ack):
             if let index = inFlight.firstIndex(where: { $0.packetIdentifier == ack.packetIdentifier }) {
                 inFlight.remove(at: index)
-                events.append(.published(packetIdentifier: ack.packetIdentifier))
+                Self.emit(&events, .published(packetIdentifier: ack.packetIdentifier))
             }
         case .suback(let ack):
             pendingSubscriptions.removeAll { $0 == ack.packetIdentifier }
             if pendingSubscriptions.isEmpty, awaiting?.what == .suback { awaiting = nil }
-            events.append(
+            Self.emit(
+                &events,
                 .subscribed(packetIdentifier: ack.packetIdentifier, granted: ack.reasonCodes.map { $0.rawValue }))
         case .pingresp:
             if awaiting?.what == .pingresp { awaiting = nil }
         case .publish(let publish):
             if publish.qos == .atLeastOnce, let identifier = publish.packetIdentifier {
                 do {
-                    try send(.puback(PublishAckPacket(packetIdentifier: identifier)), now: now)
+                    try send(now: now) { (output) throws(MQTTEncodeError) in
+                        try MQTTEncoder.encode311(puback: PublishAckPacket(packetIdentifier: identifier), into: &output)
+                    }
                 } catch {
                     return fail(error, &events)
                 }
             }
-            events.append(
+            Self.emit(
+                &events,
                 .message(topic: Array(publish.topic.utf8), payload: publish.payload, qos: publish.qos.rawValue))
         default:
             fail(.unexpected(nil), &events)
         }
     }
 
+    /// Appends an event (out of line: one copy of the array's append, not one per event the client reports).
+    @inline(never)
+    private static func emit(_ events: inout [Event], _ event: Event) {
+        events.append(event)
+    }
+
     private mutating func fail(_ error: MQTTDeviceError, _ events: inout [Event]) {
-        events.append(.failed(error))
+        Self.emit(&events, .failed(error))
         connectionLost()
     }
 
-    private mutating func send(_ packet: MQTTPacket, now: UInt64) throws(MQTTDeviceError) {
+    /// Appends a packet to the output with `encode` (one of the 3.1.1 encoder's entries: the client carries none of
+    /// MQTT 5's encoding).
+    private mutating func send(now: UInt64, _ encode: (inout [UInt8]) throws(MQTTEncodeError) -> Void)
+        throws(MQTTDeviceError)
+    {
         do {
-            try MQTTEncoder.encode(packet, version: .v3_1_1, into: &output)
+            try encode(&output)
         } catch {
             throw .encoding
         }

@@ -11,7 +11,7 @@ public struct SPWFHost<Port: SPWFPort> {
     /// The UART and clock.
     public var port: Port
     /// The conversation with the module.
-    public private(set) var session: ATHostSession
+    public private(set) var session: ATHostSessionOf<ATSocketHostFeatures>
     /// The station's address once `+WIND:24` said it is up; `nil` after a reboot or a link failure.
     public private(set) var wifiAddress: String?
     /// How many reboots of the module (reset, power-on or hard-fault WINDs) the driver has seen.
@@ -33,10 +33,19 @@ public struct SPWFHost<Port: SPWFPort> {
     public static var maximumRead: Int { 730 }
     private static var socketCount: Int { 8 }
 
-    private var unread: [Int]
-    private var peerClosed: [Bool]
-    private var open: [Bool]
-    private var lastQuery: [UInt64]
+    /// What the driver knows of one client socket.
+    private struct Socket {
+        var open = false
+        /// Bytes the module holds (`+WIND:55`, SOCKQ).
+        var unread = 0
+        /// `+WIND:58` came.
+        var peerClosed = false
+        /// When SOCKQ was last asked.
+        var lastQuery: UInt64 = 0
+    }
+
+    /// The module's client sockets, by id (one array: one uniqueness check where a socket changes).
+    private var sockets: [Socket]
     private var windsMasked: Bool?
     private var wifiFailure: (number: Int, text: String)?
     private var scratch: [UInt8] = []
@@ -44,11 +53,8 @@ public struct SPWFHost<Port: SPWFPort> {
     /// A driver for a module of `dialect` on `port`.
     public init(port: Port, dialect: ATDialect = .spwf01) {
         self.port = port
-        session = ATHostSession(dialect: dialect, maximumLineLength: 512)
-        unread = Array(repeating: 0, count: Self.socketCount)
-        peerClosed = Array(repeating: false, count: Self.socketCount)
-        open = Array(repeating: false, count: Self.socketCount)
-        lastQuery = Array(repeating: 0, count: Self.socketCount)
+        session = ATHostSessionOf(dialect: dialect, maximumLineLength: 512)
+        sockets = Array(repeating: Socket(), count: Self.socketCount)
     }
 
     // MARK: - Commands
@@ -58,18 +64,20 @@ public struct SPWFHost<Port: SPWFPort> {
     public mutating func run(_ command: ATHostCommand, timeout: UInt64? = nil) throws(SPWFHostError)
         -> ATHostSession.Response
     {
+        completion = nil
         let (id, effects) = session.submit(command)
-        var result: Result<ATHostSession.Response, ATHostSession.Failure>? = nil
-        apply(effects, waitingFor: id, &result)
+        apply(effects)
         let deadline = port.milliseconds() + (timeout ?? commandTimeout)
-        while result == nil {
+        while completion?.id != id {
             if !pump() && port.milliseconds() >= deadline {
-                apply(session.expire(id), waitingFor: id, &result)
+                apply(session.expire(id))
+                // An exchange the session no longer knows has no completion to wait for.
+                if completion?.id != id { completion = (id, .failure(.timedOut)) }
             }
-            if session.isDesynchronized && result != nil { resynchronize() }
-            collect(id, &result)
         }
-        switch result {
+        // A timeout or a protocol violation left replies that cannot be matched to commands.
+        if session.isDesynchronized { resynchronize() }
+        switch completion?.result {
         case .success(let response)?: return response
         case .failure(let failure)?: throw Self.error(failure, command: command)
         case nil: throw Self.error(.timedOut, command: command)
@@ -94,8 +102,7 @@ public struct SPWFHost<Port: SPWFPort> {
         scratch.removeAll(keepingCapacity: true)
         port.read(into: &scratch)
         guard !scratch.isEmpty else { return false }
-        var ignored: Result<ATHostSession.Response, ATHostSession.Failure>? = nil
-        apply(session.receive(scratch), waitingFor: 0, &ignored)
+        apply(session.receive(scratch))
         return true
     }
 
@@ -105,31 +112,20 @@ public struct SPWFHost<Port: SPWFPort> {
         while port.milliseconds() < end { pump() }
     }
 
-    private var completions: [(ATHostSession.ExchangeID, Result<ATHostSession.Response, ATHostSession.Failure>)] =
-        []
+    /// The last completion the session reported: one command is outstanding at a time, so it is the one ``run``
+    /// waits for, or one from before it.
+    private var completion: (id: ATHostExchangeID, result: Result<ATHostResponse, ATHostFailure>)?
 
-    private mutating func apply(
-        _ effects: [ATHostSession.Effect], waitingFor id: ATHostSession.ExchangeID,
-        _ result: inout Result<ATHostSession.Response, ATHostSession.Failure>?
-    ) {
+    private mutating func apply(_ effects: [ATHostEffect]) {
         for effect in effects {
             switch effect {
             case .write(let bytes): port.write(bytes)
-            case .completed(let done, let outcome): completions.append((done, outcome))
+            case .completed(let id, let result): completion = (id, result)
             case .indication(let indication): handle(indication)
             // This host never enters data mode.
             case .data: break
             }
         }
-        collect(id, &result)
-    }
-
-    private mutating func collect(
-        _ id: ATHostSession.ExchangeID, _ result: inout Result<ATHostSession.Response, ATHostSession.Failure>?
-    ) {
-        guard id != 0, result == nil, let index = completions.firstIndex(where: { $0.0 == id }) else { return }
-        result = completions[index].1
-        completions.removeAll()
     }
 
     /// After a timeout: lets the module finish what it was saying, then matches replies to commands again.
@@ -146,14 +142,10 @@ public struct SPWFHost<Port: SPWFPort> {
     private mutating func handle(_ indication: ATIndication) {
         switch indication {
         case .reset, .powerOn, .hardFault:
-            if wifiAddress != nil || open.contains(true) || windsMasked != nil { reboots += 1 }
+            if wifiAddress != nil || sockets.contains(where: { $0.open }) || windsMasked != nil { reboots += 1 }
             wifiAddress = nil
             windsMasked = nil
-            for id in 0..<Self.socketCount {
-                open[id] = false
-                unread[id] = 0
-                peerClosed[id] = false
-            }
+            for id in 0..<Self.socketCount { sockets[id] = Socket() }
         case .wifiUp(let address):
             wifiAddress = address
             wifiFailure = nil
@@ -161,9 +153,9 @@ public struct SPWFHost<Port: SPWFPort> {
             wifiFailure = (number, text)
             if number != 40 { wifiAddress = nil }
         case .pendingData(let id, let count):
-            if id >= 0 && id < Self.socketCount { unread[id] = count }
+            if id >= 0 && id < Self.socketCount { sockets[id].unread = count }
         case .socketClosed(let id):
-            if id >= 0 && id < Self.socketCount { peerClosed[id] = true }
+            if id >= 0 && id < Self.socketCount { sockets[id].peerClosed = true }
         case .consoleActive, .hardwareStarted, .other, .commandMode, .dataMode, .serverClientConnected,
             .serverClientGone, .serverDroppingData, .serverPendingData, .mqttMessage, .mqttClosed:
             break
@@ -171,12 +163,74 @@ public struct SPWFHost<Port: SPWFPort> {
         onIndication?(indication)
     }
 
-    private func command(_ build: () throws(ATCommandError) -> ATHostCommand) throws(SPWFHostError) -> ATHostCommand {
-        do {
-            return try build()
+    /// A command whose parameters are checked as it is built: ``run(_:timeout:)-(Step,_)`` builds every one of
+    /// them in one place, so a call site passes a small value, not a closure with its own error path.
+    private enum Step {
+        case attention
+        case echoOff
+        case save
+        case reset
+        case status(String)
+        case ssid(String)
+        case setVariable(String, String)
+        case credential(ATCredentialSlot, [UInt8])
+        case tlsDomain(String)
+        case time(Int)
+        case openTLS(host: String, port: Int)
+        case write(socket: Int, [UInt8])
+        case read(socket: Int, count: Int)
+        case query(socket: Int)
+        case close(socket: Int)
+        case windMask(Bool)
+    }
+
+    /// Builds the step's command with the session's dialect and runs it.
+    @discardableResult
+    @inline(never)
+    private mutating func run(_ step: Step, timeout: UInt64? = nil) throws(SPWFHostError) -> ATHostResponse {
+        let dialect = session.dialect
+        let command: ATHostCommand
+        do throws(ATCommandError) {
+            switch step {
+            case .attention: command = dialect.attentionCommand
+            case .echoOff: command = dialect.echoCommand(on: false)
+            case .save: command = dialect.saveHostCommand
+            case .reset: command = dialect.resetHostCommand
+            case .query(let id): command = dialect.socketQueryCommand(socket: id)
+            case .close(let id): command = dialect.socketCloseCommand(socket: id)
+            case .windMask(let masked): command = dialect.socketWindMaskCommand(masked: masked)
+            case .status(let name): command = try dialect.statusCommand(name)
+            case .ssid(let ssid): command = try dialect.ssidCommand(ssid)
+            case .setVariable(let name, let value): command = try dialect.setVariableCommand(name, value)
+            case .credential(let slot, let bytes): command = try dialect.storeCredentialCommand(slot, bytes)
+            case .tlsDomain(let domain): command = try dialect.tlsDomainCommand(domain)
+            case .time(let seconds): command = try dialect.setTimeCommand(seconds)
+            case .openTLS(let host, let port):
+                command = try dialect.socketOpenCommand(host: host, port: port, kind: .tls(commonName: nil))
+            case .write(let id, let bytes):
+                command = try dialect.socketWriteCommand(socket: id, bytes, maximum: Self.maximumWrite)
+            case .read(let id, let count): command = try dialect.socketReadCommand(socket: id, count: count)
+            }
         } catch {
             throw Self.error(error)
         }
+        return try run(command, timeout: timeout)
+    }
+
+    /// Whether `text` is `literal`, compared as bytes: no String comparison (nor String index walking) in a
+    /// firmware's image.
+    @inline(never)
+    private static func isText(_ text: String, _ literal: StaticString) -> Bool {
+        var text = text
+        return text.withUTF8 {
+            $0.elementsEqual(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+        }
+    }
+
+    /// The error for a passphrase of `count` bytes (out of line: the interpolation is not at the call site).
+    @inline(never)
+    private static func passphraseError(_ count: Int) -> SPWFHostError {
+        .invalidParameter("a WPA passphrase of \(count) bytes (8-63)")
     }
 
     /// The driver's error for a command that cannot be built (out of line: one copy in a firmware's image).
@@ -196,21 +250,17 @@ public struct SPWFHost<Port: SPWFPort> {
         let deadline = port.milliseconds() + timeout
         while true {
             do {
-                try run(session.dialect.attentionCommand, timeout: 1_000)
+                try run(.attention, timeout: 1_000)
                 break
             } catch {
                 if port.milliseconds() >= deadline { throw error }
                 idle(milliseconds: 100)
             }
         }
-        try run(session.dialect.echoCommand(on: false))
-        let dialect = session.dialect
-        let status = try run(command { () throws(ATCommandError) in try dialect.statusCommand("ip_ipaddr") })
-        // Compared as byte arrays: no String comparison (nor String index walking) in a firmware's image.
+        try run(.echoOff)
+        let status = try run(.status("ip_ipaddr"))
         for case .variable(let name, let value) in status.lines
-        where Array(name.utf8) == Array("ip_ipaddr".utf8) && !value.isEmpty
-            && Array(value.utf8) != Array("0.0.0.0".utf8)
-        {
+        where Self.isText(name, "ip_ipaddr") && !value.isEmpty && !Self.isText(value, "0.0.0.0") {
             wifiAddress = value
         }
     }
@@ -219,25 +269,21 @@ public struct SPWFHost<Port: SPWFPort> {
     /// echo off, then waits for `+WIND:24`. Returns the station's address.
     @discardableResult
     public mutating func joinWiFi(ssid: String, passphrase: String) throws(SPWFHostError) -> String {
-        guard (8...63).contains(passphrase.utf8.count) else {
-            throw .invalidParameter("a WPA passphrase of \(passphrase.utf8.count) bytes (8-63)")
-        }
-        let dialect = session.dialect
-        try run(command { () throws(ATCommandError) in try dialect.ssidCommand(ssid) })
-        try run(
-            command { () throws(ATCommandError) in try dialect.setVariableCommand("wifi_wpa_psk_text", passphrase) })
-        try run(command { () throws(ATCommandError) in try dialect.setVariableCommand("wifi_priv_mode", "2") })
-        try run(command { () throws(ATCommandError) in try dialect.setVariableCommand("wifi_mode", "1") })
-        try run(dialect.saveHostCommand)
+        guard (8...63).contains(passphrase.utf8.count) else { throw Self.passphraseError(passphrase.utf8.count) }
+        try run(.ssid(ssid))
+        try run(.setVariable("wifi_wpa_psk_text", passphrase))
+        try run(.setVariable("wifi_priv_mode", "2"))
+        try run(.setVariable("wifi_mode", "1"))
+        try run(.save)
         try reset()
         return try waitForWiFi()
     }
 
     /// Resets the module and waits until it has booted (`+WIND:32`); echo off again.
     public mutating func reset() throws(SPWFHostError) {
-        try run(session.dialect.resetHostCommand, timeout: 10_000)
+        try run(.reset, timeout: 10_000)
         idle(milliseconds: 50)
-        try run(session.dialect.echoCommand(on: false))
+        try run(.echoOff)
     }
 
     /// Waits for `+WIND:24` (or returns the address at once when the station is up).
@@ -262,54 +308,39 @@ public struct SPWFHost<Port: SPWFPort> {
     public mutating func loadCredentials(ca: [UInt8], chain: [UInt8], key: [UInt8], domain: String?)
         throws(SPWFHostError)
     {
-        let dialect = session.dialect
-        try run(command { () throws(ATCommandError) in try dialect.storeCredentialCommand(.ca, ca) })
-        try run(command { () throws(ATCommandError) in try dialect.storeCredentialCommand(.cert, chain) })
-        try run(command { () throws(ATCommandError) in try dialect.storeCredentialCommand(.key, key) })
-        if let domain {
-            try run(command { () throws(ATCommandError) in try dialect.tlsDomainCommand(domain) })
-        }
+        try run(.credential(.ca, ca))
+        try run(.credential(.cert, chain))
+        try run(.credential(.key, key))
+        if let domain { try run(.tlsDomain(domain)) }
     }
 
     /// `AT+S.SETTIME`: the clock TLS checks certificate dates against.
     public mutating func setTime(secondsSince1970 seconds: Int) throws(SPWFHostError) {
-        let dialect = session.dialect
-        try run(command { () throws(ATCommandError) in try dialect.setTimeCommand(seconds) })
+        try run(.time(seconds))
     }
 
     // MARK: - Sockets
 
     /// SOCKON by host name with `s` (TLS with the stored credentials); returns the socket id.
     public mutating func openTLS(host: String, port number: Int) throws(SPWFHostError) -> Int {
-        let dialect = session.dialect
-        let response = try run(
-            command { () throws(ATCommandError) in
-                try dialect.socketOpenCommand(host: host, port: number, kind: .tls(commonName: nil))
-            }, timeout: openTimeout)
+        let response = try run(.openTLS(host: host, port: number), timeout: openTimeout)
         for case .socketOpened(let id, _) in response.lines where id >= 0 && id < Self.socketCount {
-            open[id] = true
-            unread[id] = 0
-            peerClosed[id] = false
-            lastQuery[id] = port.milliseconds()
+            sockets[id] = Socket(open: true, lastQuery: port.milliseconds())
             return id
         }
         throw .protocolViolation("SOCKON answered OK without a socket id")
     }
 
     /// Whether the socket is open as far as the driver knows (a reboot loses every socket).
-    public func isOpen(_ id: Int) -> Bool { id >= 0 && id < Self.socketCount && open[id] }
+    public func isOpen(_ id: Int) -> Bool { id >= 0 && id < Self.socketCount && sockets[id].open }
 
     /// Writes all of `bytes`, in SOCKW commands of at most ``maximumWrite`` bytes.
     public mutating func write(socket id: Int, _ bytes: [UInt8]) throws(SPWFHostError) {
         guard isOpen(id) else { throw .socketClosed(id) }
-        let dialect = session.dialect
         var offset = 0
         while offset < bytes.count {
             let chunk = Array(bytes[offset..<min(bytes.count, offset + Self.maximumWrite)])
-            try run(
-                command { () throws(ATCommandError) in
-                    try dialect.socketWriteCommand(socket: id, chunk, maximum: Self.maximumWrite)
-                })
+            try run(.write(socket: id, chunk))
             offset += chunk.count
         }
     }
@@ -321,22 +352,23 @@ public struct SPWFHost<Port: SPWFPort> {
         guard isOpen(id) else { throw .socketClosed(id) }
         pump()
         let now = port.milliseconds()
-        if unread[id] > 0 || peerClosed[id] || now - lastQuery[id] >= pollInterval {
+        let socket = sockets[id]
+        if socket.unread > 0 || socket.peerClosed || now - socket.lastQuery >= pollInterval {
             try query(socket: id)
         }
-        if unread[id] == 0 {
+        if sockets[id].unread == 0 {
             try unmask()
-            if peerClosed[id] { throw .socketClosed(id) }
+            if sockets[id].peerClosed { throw .socketClosed(id) }
             return []
         }
-        return try readData(socket: id, count: min(unread[id], Self.maximumRead))
+        return try readData(socket: id, count: min(sockets[id].unread, Self.maximumRead))
     }
 
     private mutating func query(socket id: Int) throws(SPWFHostError) {
-        let response = try run(session.dialect.socketQueryCommand(socket: id))
-        lastQuery[id] = port.milliseconds()
+        let response = try run(.query(socket: id))
+        sockets[id].lastQuery = port.milliseconds()
         for case .pendingLength(let count) in response.lines {
-            unread[id] = count
+            sockets[id].unread = count
             return
         }
         throw .protocolViolation("SOCKQ answered without a length")
@@ -346,12 +378,11 @@ public struct SPWFHost<Port: SPWFPort> {
         let dialect = session.dialect
         if dialect.readsNeedWindMask && windsMasked != true {
             windsMasked = nil
-            try run(dialect.socketWindMaskCommand(masked: true))
+            try run(.windMask(true))
             windsMasked = true
         }
-        let response = try run(
-            command { () throws(ATCommandError) in try dialect.socketReadCommand(socket: id, count: count) })
-        unread[id] = max(0, unread[id] - response.data.count)
+        let response = try run(.read(socket: id, count: count))
+        sockets[id].unread = max(0, sockets[id].unread - response.data.count)
         return response.data
     }
 
@@ -359,7 +390,7 @@ public struct SPWFHost<Port: SPWFPort> {
         let dialect = session.dialect
         guard dialect.readsNeedWindMask, windsMasked != false else { return }
         windsMasked = nil
-        try run(dialect.socketWindMaskCommand(masked: false))
+        try run(.windMask(false))
         windsMasked = false
     }
 
@@ -367,18 +398,18 @@ public struct SPWFHost<Port: SPWFPort> {
     /// A socket the module no longer has is simply forgotten.
     public mutating func close(socket id: Int) throws(SPWFHostError) {
         guard isOpen(id) else { return }
-        open[id] = false
+        sockets[id].open = false
         for _ in 0..<3 {
             do {
-                try run(session.dialect.socketCloseCommand(socket: id))
+                try run(.close(socket: id))
                 return
             } catch {
                 guard let moduleError = error.moduleError else { throw error }
                 if moduleError.code == ATError.illegalSocketID.code { return }
                 guard moduleError.code == ATError.pendingData.code else { throw error }
                 try query(socket: id)
-                while unread[id] > 0 {
-                    _ = try readData(socket: id, count: min(unread[id], Self.maximumRead))
+                while sockets[id].unread > 0 {
+                    _ = try readData(socket: id, count: min(sockets[id].unread, Self.maximumRead))
                 }
             }
         }

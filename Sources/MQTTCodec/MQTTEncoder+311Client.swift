@@ -1,0 +1,49 @@
+/// MQTT 3.1.1 encoding of the packets a client sends, with the version fixed where it is called.
+///
+/// Each entry gives the same bytes (and throws the same errors) as ``MQTTEncoder/encode(_:version:into:)`` with
+/// version 3.1.1, but the packet's encoder is compiled for 3.1.1 alone: a client that encodes only through these
+/// carries none of MQTT 5's encoding (properties, reason codes, subscription options), nor the encoders of the packets
+/// a server sends. The firmware's `MQTTDeviceClient` does.
+extension MQTTEncoder {
+    /// Appends a 3.1.1 CONNECT (the protocol level is 4; properties are dropped).
+    public static func encode311(connect packet: ConnectPacket, into buffer: inout [UInt8]) throws(MQTTEncodeError) {
+        try packet.encode(version: .v3_1_1, into: &buffer)
+    }
+
+    /// Appends a 3.1.1 PUBLISH (properties are dropped).
+    public static func encode311(publish packet: PublishPacket, into buffer: inout [UInt8]) throws(MQTTEncodeError) {
+        try packet.encode(version: .v3_1_1, into: &buffer)
+    }
+
+    /// Appends a 3.1.1 PUBACK (the reason code and properties are dropped).
+    public static func encode311(puback packet: PublishAckPacket, into buffer: inout [UInt8]) throws(MQTTEncodeError) {
+        try packet.encode(type: .puback, version: .v3_1_1, into: &buffer)
+    }
+
+    /// Appends a 3.1.1 SUBSCRIBE (properties and the options other than QoS are dropped).
+    public static func encode311(subscribe packet: SubscribePacket, into buffer: inout [UInt8])
+        throws(MQTTEncodeError)
+    {
+        try packet.encode(version: .v3_1_1, into: &buffer)
+    }
+
+    /// Appends a 3.1.1 UNSUBSCRIBE (properties are dropped).
+    public static func encode311(unsubscribe packet: UnsubscribePacket, into buffer: inout [UInt8])
+        throws(MQTTEncodeError)
+    {
+        try packet.encode(version: .v3_1_1, into: &buffer)
+    }
+
+    /// Appends a 3.1.1 DISCONNECT (two bytes: the reason code and properties are dropped).
+    public static func encode311(disconnect packet: DisconnectPacket, into buffer: inout [UInt8])
+        throws(MQTTEncodeError)
+    {
+        try packet.encode(version: .v3_1_1, into: &buffer)
+    }
+
+    /// Appends a PINGREQ (the same two bytes in every version).
+    public static func encode311Pingreq(into buffer: inout [UInt8]) {
+        buffer.append(MQTTPacketType.pingreq.rawValue << 4)
+        buffer.append(0)
+    }
+}

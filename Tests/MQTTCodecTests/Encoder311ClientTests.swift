@@ -1,0 +1,111 @@
+import CodecTestSupport
+import MQTTCodec
+import Testing
+
+/// `MQTTEncoder.encode311(...)`, the client's 3.1.1 entries: the same bytes, and the same errors, as the general
+/// encoder with version 3.1.1, for every packet a client sends.
+@Suite(.timeLimit(.minutes(1))) struct Encoder311ClientTests {
+    /// The general encoder's result and the 3.1.1 entry's, each appended to a buffer that already holds bytes.
+    func compare(
+        _ packet: MQTTPacket, _ entry: (inout [UInt8]) throws(MQTTEncodeError) -> Void,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        let prefix: [UInt8] = [0xAA, 0x55]
+        var general = prefix
+        var generalError: MQTTEncodeError?
+        do { try MQTTEncoder.encode(packet, version: .v3_1_1, into: &general) } catch { generalError = error }
+        var client = prefix
+        var clientError: MQTTEncodeError?
+        do { try entry(&client) } catch { clientError = error }
+        #expect(client == general, sourceLocation: sourceLocation)
+        #expect(clientError == generalError, sourceLocation: sourceLocation)
+    }
+
+    @Test func connectAsTheGeneralEncoder() {
+        for version in [MQTTProtocolVersion.v3_1_1, .v5] {
+            let packet = Samples.connect(version)
+            compare(.connect(packet)) { (out) throws(MQTTEncodeError) in
+                try MQTTEncoder.encode311(connect: packet, into: &out)
+            }
+        }
+        let device = ConnectPacket(clientIdentifier: "fw-0001", cleanStart: false, keepAlive: 30)
+        compare(.connect(device)) { (out) throws(MQTTEncodeError) in
+            try MQTTEncoder.encode311(connect: device, into: &out)
+        }
+        let passwordOnly = ConnectPacket(clientIdentifier: "x", password: [1])
+        compare(.connect(passwordOnly)) { (out) throws(MQTTEncodeError) in
+            try MQTTEncoder.encode311(connect: passwordOnly, into: &out)
+        }
+    }
+
+    @Test func connectKnownBytes() throws {
+        var out: [UInt8] = []
+        try MQTTEncoder.encode311(
+            connect: ConnectPacket(clientIdentifier: "x", cleanStart: true, keepAlive: 30), into: &out)
+        #expect(out == hex("10 0d 00 04 4d 51 54 54 04 02 00 1e 00 01 78"))
+    }
+
+    @Test func publishAsTheGeneralEncoder() {
+        var packets = [Samples.publish(.v3_1_1), Samples.publish(.v5)]
+        packets.append(PublishPacket(topic: "devices/fw-0001/telemetry", payload: Array("{}".utf8)))
+        packets.append(
+            PublishPacket(
+                topic: "t", payload: Array(repeating: 7, count: 2_000), qos: .atLeastOnce,
+                packetIdentifier: 1))
+        packets.append(PublishPacket(topic: "t", dup: true))  // DUP at QoS 0
+        packets.append(PublishPacket(topic: "t", qos: .atLeastOnce))  // no packet identifier
+        packets.append(PublishPacket(topic: "a/+", qos: .atMostOnce))  // a wildcard in a topic name
+        packets.append(PublishPacket(topic: "", properties: [.topicAlias(1)]))  // empty: only MQTT 5 allows it
+        for packet in packets {
+            compare(.publish(packet)) { (out) throws(MQTTEncodeError) in
+                try MQTTEncoder.encode311(publish: packet, into: &out)
+            }
+        }
+    }
+
+    @Test func pubackAsTheGeneralEncoder() {
+        for packet in [
+            Samples.ack(.v3_1_1, code: .success), Samples.ack(.v5, code: .noMatchingSubscribers),
+            PublishAckPacket(packetIdentifier: 0),
+        ] {
+            compare(.puback(packet)) { (out) throws(MQTTEncodeError) in
+                try MQTTEncoder.encode311(puback: packet, into: &out)
+            }
+        }
+    }
+
+    @Test func subscribeAsTheGeneralEncoder() {
+        for packet in [
+            Samples.subscribe(.v3_1_1), Samples.subscribe(.v5),
+            SubscribePacket(packetIdentifier: 1, subscriptions: []),
+            SubscribePacket(
+                packetIdentifier: 0, subscriptions: [MQTTSubscription(topicFilter: "a", qos: .atLeastOnce)]),
+            SubscribePacket(
+                packetIdentifier: 2, subscriptions: [MQTTSubscription(topicFilter: "a/#/b", qos: .atMostOnce)]),
+        ] {
+            compare(.subscribe(packet)) { (out) throws(MQTTEncodeError) in
+                try MQTTEncoder.encode311(subscribe: packet, into: &out)
+            }
+        }
+    }
+
+    @Test func unsubscribeAsTheGeneralEncoder() {
+        for packet in [
+            Samples.unsubscribe(.v3_1_1), Samples.unsubscribe(.v5),
+            UnsubscribePacket(packetIdentifier: 3, topicFilters: []),
+        ] {
+            compare(.unsubscribe(packet)) { (out) throws(MQTTEncodeError) in
+                try MQTTEncoder.encode311(unsubscribe: packet, into: &out)
+            }
+        }
+    }
+
+    @Test func disconnectAndPingreqAsTheGeneralEncoder() {
+        for packet in [Samples.disconnect(.v3_1_1), Samples.disconnect(.v5)] {
+            compare(.disconnect(packet)) { (out) throws(MQTTEncodeError) in
+                try MQTTEncoder.encode311(disconnect: packet, into: &out)
+            }
+        }
+        compare(.pingreq) { (out) throws(MQTTEncodeError) in MQTTEncoder.encode311Pingreq(into: &out) }
+    }
+}
