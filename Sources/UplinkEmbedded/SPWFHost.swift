@@ -69,7 +69,10 @@ public struct SPWFHost<Port: SPWFPort> {
         apply(effects)
         let deadline = port.milliseconds() + (timeout ?? commandTimeout)
         while completion?.id != id {
-            if !pump() && port.milliseconds() >= deadline {
+            pump()
+            // The deadline holds while the module keeps talking too: a stream of WINDs does not keep a command
+            // waiting (what has arrived is read first, so an answer on the deadline still counts).
+            if completion?.id != id && port.milliseconds() >= deadline {
                 apply(session.expire(id))
                 // An exchange the session no longer knows has no completion to wait for.
                 if completion?.id != id { completion = (id, .failure(.timedOut)) }
