@@ -137,6 +137,37 @@ struct ATReplyParsingTests {
         }
     }
 
+    @Test("every named error is its catalogue entry: the code it names, a text from the table")
+    func namedErrors() {
+        let named: [(ATError, Int)] = [
+            (.httpHostNotFound, 86), (.httpResponseTooLarge, 87), (.httpReceiveTimedOut, 88), (.httpBadResponse, 89),
+            (.mqttNotConnected, 94), (.mqttAlreadyConnected, 95), (.mqttConnectionRefused, 96),
+            (.mqttSubscribeRefused, 97), (.mqttMessageTooLong, 98), (.mqttWebSocketUnsupported, 99),
+            (.mqttClosedBeforeConnAck, 100), (.commandNotFound, 1), (.invalidArguments, 3), (.lineTooLong, 4),
+            (.unknownVariable, 6), (.readOnlyVariable, 7), (.invalidValue, 8), (.dataTimeout, 9), (.tooManySockets, 10),
+            (.failedToResolve, 11), (.connectionFailed, 12), (.notEnoughData, 13), (.wifiNotConnected, 15),
+            (.pingFailed, 16), (.noSuchPeer, 17), (.flashWriteFailed, 18), (.illegalSocketID, 76), (.pendingData, 77),
+            (.socketNotConnected, 78), (.serverPortInUse, 79), (.dataModeNotAvailable, 90),
+            (.commandModeNotAvailable, 91), (.socketServerRunning, 92), (.socketServerNotRunning, 93), (.timedOut, 30),
+            (.handshakeTimedOut, 31), (.writeTimedOut, 32), (.fileNotFound, 80), (.fileExists, 81), (.fileTooLarge, 82),
+            (.invalidFileName, 83), (.fileSystemFull, 84), (.fileRangeInvalid, 85), (.credentialRejected, 20),
+            (.credentialOverCapacity, 40), (.credentialUnparsable, 41), (.credentialWrongType, 42),
+            (.credentialEncryptedKey, 43), (.credentialChainOutOfOrder, 44), (.credentialKeyMismatch, 45),
+            (.credentialChainNotAllowed, 46), (.credentialUnsupportedKey, 47), (.credentialMultipleKeys, 48),
+            (.credentialInvalidDomain, 49), (.credentialsMissing, 21), (.credentialsMissingCA, 50),
+            (.credentialsMissingKey, 51), (.credentialsMissingCert, 52), (.handshakeFailed, 22),
+            (.tlsProtocolVersion, 60), (.tlsUnknownCA, 61), (.tlsNameMismatch, 62), (.tlsCertificateExpired, 63),
+            (.tlsCertificateNotYetValid, 64), (.tlsClientCertificateRequired, 65), (.tlsClientCertificateRefused, 66),
+            (.tlsServerClosed, 67), (.tlsBadServerCertificate, 68),
+        ]
+        #expect(named.count == ATError.catalogue.count, "a catalogue entry without a name, or a name twice")
+        for (error, code) in named {
+            #expect(error.code == code && !error.text.isEmpty, "\(error)")
+            #expect(ATError.catalogue.contains(error), "\(error) is not in the catalogue")
+        }
+        #expect(ATError.catalogue.allSatisfy { (1...999).contains($0.code) }, "the SPWF04 prints up to three digits")
+    }
+
     @Test("the line check catches what a Swift error dump would put on the line")
     func lineProblems() {
         let d01 = ATDialect.spwf01
