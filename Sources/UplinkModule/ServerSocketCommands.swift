@@ -170,19 +170,12 @@ extension ModuleEngine {
             self.eventLoop.makeFailedFuture(
                 DetailedFailure(error: .serverPortInUse, detail: "cannot listen on \(host):\(port): \(error)"))
         }.map { channel in
-            guard !effect.isAbandoned else {
-                channel.close(promise: nil)
-                return
+            self.adopt(
+                channel, effect: effect, slotIsFree: self.servers[id] == nil, opened: self.dialect.serverOpened(id: id)
+            ) {
+                server.channel = channel
+                self.servers[id] = server
             }
-            guard self.servers[id] == nil else {
-                channel.close(promise: nil)
-                self.emitError(.tooManySockets)
-                return
-            }
-            server.channel = channel
-            self.servers[id] = server
-            self.emit(self.dialect.serverOpened(id: id))
-            self.emitOK()
         }.nonisolated()
         return .pending(opened, effect)
     }

@@ -126,23 +126,38 @@ extension ModuleEngine {
             return self.connect(socket, candidates: addresses[...], localPort: localPort, tls: tls, effect: effect)
                 .assumeIsolated().map { channel in
                     effect.release(channel)
-                    guard !effect.isAbandoned else {
-                        channel.close(promise: nil)
-                        return
+                    self.adopt(
+                        channel, effect: effect, slotIsFree: self.sockets[id] == nil,
+                        opened: self.dialect.socketOpened(id: id, address: socket.remoteAddress)
+                    ) {
+                        socket.channel = channel
+                        socket.holdForOutput(self.isOutputBlocked)
+                        self.sockets[id] = socket
                     }
-                    guard self.sockets[id] == nil else {
-                        channel.close(promise: nil)
-                        self.emitError(.tooManySockets)
-                        return
-                    }
-                    socket.channel = channel
-                    socket.holdForOutput(self.isOutputBlocked)
-                    self.sockets[id] = socket
-                    self.emit(self.dialect.socketOpened(id: id, address: socket.remoteAddress))
-                    self.emitOK()
                 }.nonisolated()
         }.nonisolated()
         return .pending(opened, effect)
+    }
+
+    /// A channel an effect opened for a free slot (a client socket, a server socket) arrives: it is closed when the
+    /// effect was abandoned meanwhile, or — with `tooManySockets` — when the slot was taken meanwhile; otherwise
+    /// `take` puts it in its slot and the module prints `opened`, then OK.
+    func adopt(
+        _ channel: Channel, effect: PendingEffect, slotIsFree: Bool, opened: @autoclosure () -> [UInt8],
+        take: () -> Void
+    ) {
+        guard !effect.isAbandoned else {
+            channel.close(promise: nil)
+            return
+        }
+        guard slotIsFree else {
+            channel.close(promise: nil)
+            emitError(.tooManySockets)
+            return
+        }
+        take()
+        emit(opened())
+        emitOK()
     }
 
     /// Connects to the first address that answers.
@@ -182,17 +197,7 @@ extension ModuleEngine {
                 channel.close(promise: nil)
                 return channel.eventLoop.makeFailedFuture(EffectAbandoned())
             }
-            effect.timeoutError = .handshakeTimedOut
-            do {
-                return try tls.install(on: channel).assumeIsolated().map { channel }.flatMapError { error in
-                    channel.close(promise: nil)
-                    return channel.eventLoop.makeFailedFuture(error)
-                }.nonisolated()
-            } catch {
-                channel.close(promise: nil)
-                return channel.eventLoop.makeFailedFuture(
-                    DetailedFailure(error: .handshakeFailed, detail: "cannot start TLS: \(error)"))
-            }
+            return tls.handshake(on: channel, effect: effect)
         }.nonisolated()
     }
 
