@@ -7,7 +7,7 @@ import UplinkDNS
 /// A real authoritative server (NSD, Debian package `nsd`) started for one test: unprivileged, on 127.0.0.1
 /// and a free ephemeral port, serving one zone written by the test, in a temporary directory. ``stop()``
 /// terminates only the process this helper started, then removes the directory.
-public final class NSDServer: @unchecked Sendable {
+public final class NSDServer: LocalServer, @unchecked Sendable {
     public enum Failure: Error, CustomStringConvertible {
         case notInstalled(String)
         case didNotStart(String)
@@ -38,12 +38,7 @@ public final class NSDServer: @unchecked Sendable {
     /// `zoneText` nil there is no zone file: NSD answers SERVFAIL for the zone (a broken upstream, for tests).
     public static func start(zone: String, zoneText: String?, group: any EventLoopGroup) async throws -> NSDServer {
         guard FileManager.default.isExecutableFile(atPath: binary) else { throw Failure.notInstalled(binary) }
-        var lastLog = ""
-        for _ in 0..<5 {
-            let port = try TestPorts.free()
-            let directory = FileManager.default.temporaryDirectory
-                .appendingPathComponent("uplink-nsd-\(UInt64.random(in: 0...UInt64.max))")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return try await start(name: "nsd", failure: Failure.didNotStart) { port, directory in
             let path = directory.path
             let config = """
                 server:
@@ -75,15 +70,10 @@ public final class NSDServer: @unchecked Sendable {
             let process = try ChildProcess(
                 path: binary, arguments: ["-d", "-c", directory.appendingPathComponent("nsd.conf").path],
                 outputPath: directory.appendingPathComponent("output.log").path)
-            let server = try NSDServer(directory: directory, port: port, process: process)
-            if await server.waitUntilAnswering(zone: zone, expect: zoneText == nil ? .SERVFAIL : .NOERROR, group: group)
-            {
-                return server
-            }
-            lastLog = server.logs
-            await server.stop()
+            return try NSDServer(directory: directory, port: port, process: process)
+        } answers: { server in
+            await server.waitUntilAnswering(zone: zone, expect: zoneText == nil ? .SERVFAIL : .NOERROR, group: group)
         }
-        throw Failure.didNotStart(lastLog)
     }
 
     /// Polls with SOA queries for up to 10 s; false if the process exits or never answers.
@@ -125,15 +115,7 @@ public func withNSD<Result: Sendable>(
     zone: String = SeedZone.origin, zoneText: String = SeedZone.text, group: any EventLoopGroup,
     _ body: (NSDServer) async throws -> Result
 ) async throws -> Result {
-    let server = try await NSDServer.start(zone: zone, zoneText: zoneText, group: group)
-    do {
-        let result = try await body(server)
-        await server.stop()
-        return result
-    } catch {
-        await server.stop()
-        throw error
-    }
+    try await withStopping(try await NSDServer.start(zone: zone, zoneText: zoneText, group: group), body)
 }
 
 /// The test zone: the seed's case and the other cases the resolver must handle.
