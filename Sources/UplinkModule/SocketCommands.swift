@@ -262,21 +262,31 @@ extension ModuleEngine {
     ) -> EventLoopFuture<Channel> {
         let bound = NIOLoopBound(socket, eventLoop: eventLoop)
         let engine = NIOLoopBound(self, eventLoop: eventLoop)
-        return DatagramBootstrap(group: eventLoop)
+        return datagramBootstrap(effect: effect) { channel in
+            try channel.pipeline.syncOperations.addHandler(DatagramPayloadHandler())
+            try channel.pipeline.syncOperations.addHandler(engine.value.socketHandler(bound.value))
+        }
+        .bind(host: "0.0.0.0", port: localPort ?? 0)
+        .flatMap { channel in
+            channel.connect(to: remote).map { channel }.flatMapError { error in
+                channel.close(promise: nil)
+                return channel.eventLoop.makeFailedFuture(error)
+            }
+        }
+    }
+
+    /// A UDP socket the module opens under `effect`: address reuse, whole datagrams of up to 64 KiB, the channel
+    /// tracked by the effect; `addHandlers` completes its pipeline.
+    func datagramBootstrap(
+        effect: PendingEffect, addHandlers: @escaping @Sendable (Channel) throws -> Void
+    ) -> DatagramBootstrap {
+        DatagramBootstrap(group: eventLoop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     effect.track(channel)
-                    try channel.pipeline.syncOperations.addHandler(DatagramPayloadHandler())
-                    try channel.pipeline.syncOperations.addHandler(engine.value.socketHandler(bound.value))
-                }
-            }
-            .bind(host: "0.0.0.0", port: localPort ?? 0)
-            .flatMap { channel in
-                channel.connect(to: remote).map { channel }.flatMapError { error in
-                    channel.close(promise: nil)
-                    return channel.eventLoop.makeFailedFuture(error)
+                    try addHandlers(channel)
                 }
             }
     }

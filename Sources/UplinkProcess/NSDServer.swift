@@ -78,21 +78,10 @@ public final class NSDServer: LocalServer, @unchecked Sendable {
 
     /// Polls with SOA queries for up to 10 s; false if the process exits or never answers.
     private func waitUntilAnswering(zone: String, expect: DNSResponseCode, group: any EventLoopGroup) async -> Bool {
-        let resolver = DNSResolver(options: DNSResolverOptions(servers: [address]), group: group)
-        guard let name = try? DNSName(zone) else { return false }
-        let query = DNSMessage.query(id: 1, name: name, type: .SOA)
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            if !process.isRunning { return false }
-            if let exchange = try? await resolver.exchange(
-                query, server: address, transport: .udp, timeout: .milliseconds(200)),
-                exchange.reply.responseCode == expect
-            {
-                return true
-            }
-            try? await Task.sleep(for: .milliseconds(50))
+        await pollSOA(zone: zone, at: address, group: group, timeout: .milliseconds(200), isRunning: process.isRunning)
+        {
+            $0.responseCode == expect
         }
-        return false
     }
 
     /// NSD's own log and output, for failure messages.
@@ -108,6 +97,28 @@ public final class NSDServer: LocalServer, @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
+}
+
+/// Polls the DNS server at `address` with SOA queries for `zone` (each waiting `timeout`) for up to 10 s: true once
+/// `accepts` a reply, false when `isRunning` turns false first or the time runs out.
+public func pollSOA(
+    zone: String, at address: SocketAddress, group: any EventLoopGroup, timeout: TimeAmount,
+    isRunning: @autoclosure () -> Bool, accepts: (DNSMessage) -> Bool
+) async -> Bool {
+    let resolver = DNSResolver(options: DNSResolverOptions(servers: [address]), group: group)
+    guard let name = try? DNSName(zone) else { return false }
+    let query = DNSMessage.query(id: 1, name: name, type: .SOA)
+    let deadline = ContinuousClock.now + .seconds(10)
+    while ContinuousClock.now < deadline {
+        if !isRunning() { return false }
+        if let exchange = try? await resolver.exchange(query, server: address, transport: .udp, timeout: timeout),
+            accepts(exchange.reply)
+        {
+            return true
+        }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return false
 }
 
 /// Runs `body` with a fresh NSD serving `zone`, and stops it afterwards whatever happens.

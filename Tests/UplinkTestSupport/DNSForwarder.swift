@@ -107,20 +107,10 @@ public final class DNSForwarder: LocalServer, @unchecked Sendable {
 
     /// Polls with SOA queries for up to 10 s; false if the process exits or never answers.
     private func waitUntilAnswering(zone: String, group: any EventLoopGroup) async -> Bool {
-        let resolver = DNSResolver(options: DNSResolverOptions(servers: [address]), group: group)
-        guard let name = try? DNSName(zone) else { return false }
-        let query = DNSMessage.query(id: 1, name: name, type: .SOA)
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            if !process.isRunning { return false }
-            if (try? await resolver.exchange(query, server: address, transport: .udp, timeout: .milliseconds(500)))
-                != nil
-            {
-                return true
-            }
-            try? await Task.sleep(for: .milliseconds(50))
+        await pollSOA(zone: zone, at: address, group: group, timeout: .milliseconds(500), isRunning: process.isRunning)
+        {
+            _ in true
         }
-        return false
     }
 
     /// The forwarder's own log and output, for failure messages.
