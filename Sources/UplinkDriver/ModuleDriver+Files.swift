@@ -22,13 +22,8 @@ extension ModuleDriver {
     public func appendFile(_ name: String, _ bytes: [UInt8]) async throws {
         guard !bytes.isEmpty else { return }
         let dialect = await self.dialect
-        let size = max(1, configuration.maximumWrite)
-        var commands: [ATHostCommand] = []
-        var offset = 0
-        while offset < bytes.count {
-            let chunk = Array(bytes[offset..<min(bytes.count, offset + size)])
-            commands.append(try command { () throws(ATCommandError) in try dialect.fileWriteCommand(name, chunk) })
-            offset += chunk.count
+        let commands = try writeCommands(bytes) { chunk, _ throws(ATCommandError) in
+            try dialect.fileWriteCommand(name, chunk)
         }
         // One at a time: a refused chunk (file full) must not be followed by the next one's bytes.
         for write in commands { try await send(write) }

@@ -49,16 +49,8 @@ extension ModuleDriver {
     public func writeServer(server: Int, client: Int, _ bytes: [UInt8]) async throws {
         guard !bytes.isEmpty else { return }
         let dialect = await self.dialect
-        let size = max(1, configuration.maximumWrite)
-        var commands: [ATHostCommand] = []
-        var offset = 0
-        while offset < bytes.count {
-            let chunk = Array(bytes[offset..<min(bytes.count, offset + size)])
-            commands.append(
-                try command { () throws(ATCommandError) in
-                    try dialect.serverWriteCommand(server: server, client: client, chunk, maximum: size)
-                })
-            offset += chunk.count
+        let commands = try writeCommands(bytes) { chunk, size throws(ATCommandError) in
+            try dialect.serverWriteCommand(server: server, client: client, chunk, maximum: size)
         }
         _ = try await sendAll(commands)
     }

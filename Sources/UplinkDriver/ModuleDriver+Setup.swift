@@ -11,6 +11,22 @@ extension ModuleDriver {
         }
     }
 
+    /// The commands that write `bytes` in chunks of at most ``ModuleDriverConfiguration/maximumWrite`` bytes, in
+    /// order: `build` makes one from a chunk and that maximum.
+    func writeCommands(
+        _ bytes: [UInt8], _ build: (_ chunk: [UInt8], _ maximum: Int) throws(ATCommandError) -> ATHostCommand
+    ) throws -> [ATHostCommand] {
+        let size = max(1, configuration.maximumWrite)
+        var commands: [ATHostCommand] = []
+        var offset = 0
+        while offset < bytes.count {
+            let chunk = Array(bytes[offset..<min(bytes.count, offset + size)])
+            commands.append(try command { () throws(ATCommandError) in try build(chunk, size) })
+            offset += chunk.count
+        }
+        return commands
+    }
+
     // MARK: - Reset and Wi-Fi
 
     /// Resets the module (`AT+CFUN=1` / `AT+S.RESET`) and waits until it has booted (`+WIND:32`); turns echo

@@ -26,16 +26,8 @@ extension ModuleDriver {
     public func write(socket id: Int, _ bytes: [UInt8]) async throws {
         guard !bytes.isEmpty else { return }
         let dialect = await self.dialect
-        let size = max(1, configuration.maximumWrite)
-        var commands: [ATHostCommand] = []
-        var offset = 0
-        while offset < bytes.count {
-            let chunk = Array(bytes[offset..<min(bytes.count, offset + size)])
-            commands.append(
-                try command { () throws(ATCommandError) in
-                    try dialect.socketWriteCommand(socket: id, chunk, maximum: size)
-                })
-            offset += chunk.count
+        let commands = try writeCommands(bytes) { chunk, size throws(ATCommandError) in
+            try dialect.socketWriteCommand(socket: id, chunk, maximum: size)
         }
         try await eventLoop.submit { () throws in
             guard let socket = self.sockets[id], !socket.lost else { throw ModuleDriverError.socketNotOpen(id) }

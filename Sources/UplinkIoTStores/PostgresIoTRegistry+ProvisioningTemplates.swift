@@ -5,29 +5,12 @@ import UplinkIoTRegistry
 
 /// The named provisioning templates in the `provisioning_templates` table (schema version 2).
 extension PostgresIoTRegistry {
-    private static let templateColumns =
-        "seq, name, arn, body, role_arn, type, enabled, description, created, modified, default_version_id"
-
-    private static func template(_ row: PostgresRandomAccessRow) throws -> IoTProvisioningTemplateRecord {
-        IoTProvisioningTemplateRecord(
-            templateName: try row["name"].decode(String.self), templateArn: try row["arn"].decode(String.self),
-            templateBody: try row["body"].decode(String.self),
-            provisioningRoleArn: try row["role_arn"].decode(String.self),
-            type: try IoTRegistryGuards.enumValue(
-                IoTProvisioningTemplateType.self, try row["type"].decode(String.self)),
-            enabled: try row["enabled"].decode(Int.self) != 0,
-            description: try row["description"].decode(String?.self),
-            creationDate: Date(timeIntervalSince1970: try row["created"].decode(Double.self)),
-            lastModifiedDate: Date(timeIntervalSince1970: try row["modified"].decode(Double.self)),
-            defaultVersionId: try row["default_version_id"].decode(Int.self))
-    }
-
     public func provisioningTemplate(name: String) async throws(IoTRegistryError) -> IoTProvisioningTemplateRecord? {
         try await read { connection, logger in
             try await Self.rows(
-                "SELECT \(unescaped: Self.templateColumns) FROM provisioning_templates WHERE name = \(name)",
+                "SELECT \(unescaped: IoTRegistryRows.templateColumns) FROM provisioning_templates WHERE name = \(name)",
                 connection, logger
-            ).first.map(Self.template)
+            ).first.map(IoTRegistryRows.template)
         }
     }
 
@@ -57,11 +40,11 @@ extension PostgresIoTRegistry {
         try await write { connection, logger in
             guard
                 let row = try await Self.rows(
-                    "SELECT \(unescaped: Self.templateColumns) FROM provisioning_templates WHERE name = \(name)",
+                    "SELECT \(unescaped: IoTRegistryRows.templateColumns) FROM provisioning_templates WHERE name = \(name)",
                     connection, logger
                 ).first
             else { throw IoTRegistryGuards.templateNotFound(name) }
-            let template = update.applied(to: try Self.template(row), at: date)
+            let template = update.applied(to: try IoTRegistryRows.template(row), at: date)
             let enabled = template.enabled ? 1 : 0
             try await connection.query(
                 """
@@ -88,18 +71,8 @@ extension PostgresIoTRegistry {
     public func listProvisioningTemplates(_ paging: IoTPaging) async throws(IoTRegistryError)
         -> IoTPage<IoTProvisioningTemplateRecord>
     {
-        try IoTRegistryGuards.checkPageSize(paging)
-        let after = try paging.markerSequence()
-        let (condition, order) = Self.pageClause(paging, after: after)
-        return try await read { connection, logger in
-            let rows = try await Self.rows(
-                """
-                SELECT \(unescaped: Self.templateColumns) FROM provisioning_templates
-                WHERE \(unescaped: condition) \(after ?? 0) ORDER BY seq \(unescaped: order) LIMIT \(paging.pageSize + 1)
-                """, connection, logger)
-            return IoTRegistryGuards.page(
-                try rows.map { (sequence: try $0["seq"].decode(Int64.self), item: try Self.template($0)) },
-                pageSize: paging.pageSize)
+        try await page(of: "provisioning_templates", columns: IoTRegistryRows.templateColumns, paging) {
+            try IoTRegistryRows.template($0)
         }
     }
 }

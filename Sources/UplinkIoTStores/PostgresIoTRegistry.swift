@@ -177,61 +177,25 @@ public final class PostgresIoTRegistry: IoTControlRegistry {
 
     // MARK: Rows
 
-    private static let caColumns =
-        "seq, id, arn, pem, status, auto_registration, registration_config, created, modified, customer_version, generation_id"
-    private static let certificateColumns =
-        "seq, id, arn, pem, status, ca_id, created, modified, customer_version, generation_id"
-    private static let thingColumns = "name, arn, id, type_name, attributes, version"
-
-    private static func ca(_ row: PostgresRandomAccessRow) throws -> IoTCACertificate {
-        IoTCACertificate(
-            certificateId: try row["id"].decode(String.self), certificateArn: try row["arn"].decode(String.self),
-            certificatePem: try row["pem"].decode(String.self),
-            status: try IoTRegistryGuards.enumValue(IoTCACertificateStatus.self, try row["status"].decode(String.self)),
-            autoRegistrationStatus: try IoTRegistryGuards.enumValue(
-                IoTAutoRegistrationStatus.self, try row["auto_registration"].decode(String.self)),
-            registrationConfig: try IoTRegistryGuards.decodeConfig(
-                try row["registration_config"].decode(String?.self)),
-            creationDate: Date(timeIntervalSince1970: try row["created"].decode(Double.self)),
-            lastModifiedDate: Date(timeIntervalSince1970: try row["modified"].decode(Double.self)),
-            customerVersion: try row["customer_version"].decode(Int.self),
-            generationId: try row["generation_id"].decode(String.self))
+    /// One page of `table`'s rows (`columns`, `seq` among them) in `seq` order from `paging`'s marker, each read by
+    /// `item`.
+    func page<Item: Sendable>(
+        of table: String, columns: String, _ paging: IoTPaging, item: (PostgresRandomAccessRow) throws -> Item
+    ) async throws(IoTRegistryError) -> IoTPage<Item> {
+        try IoTRegistryGuards.checkPageSize(paging)
+        let after = try paging.markerSequence()
+        let (condition, order) = Self.pageClause(paging, after: after)
+        return try await read { connection, logger in
+            let rows = try await Self.rows(
+                """
+                SELECT \(unescaped: columns) FROM \(unescaped: table) WHERE \(unescaped: condition) \(after ?? 0)
+                ORDER BY seq \(unescaped: order) LIMIT \(paging.pageSize + 1)
+                """, connection, logger)
+            return IoTRegistryGuards.page(
+                try rows.map { (sequence: try $0["seq"].decode(Int64.self), item: try item($0)) },
+                pageSize: paging.pageSize)
+        }
     }
-
-    private static func certificate(_ row: PostgresRandomAccessRow) throws -> IoTCertificate {
-        IoTCertificate(
-            certificateId: try row["id"].decode(String.self), certificateArn: try row["arn"].decode(String.self),
-            certificatePem: try row["pem"].decode(String.self),
-            status: try IoTRegistryGuards.enumValue(IoTCertificateStatus.self, try row["status"].decode(String.self)),
-            caCertificateId: try row["ca_id"].decode(String?.self),
-            creationDate: Date(timeIntervalSince1970: try row["created"].decode(Double.self)),
-            lastModifiedDate: Date(timeIntervalSince1970: try row["modified"].decode(Double.self)),
-            customerVersion: try row["customer_version"].decode(Int.self),
-            generationId: try row["generation_id"].decode(String.self))
-    }
-
-    private static func thing(_ row: PostgresRandomAccessRow) throws -> IoTThing {
-        IoTThing(
-            thingName: try row["name"].decode(String.self), thingArn: try row["arn"].decode(String.self),
-            thingId: try row["id"].decode(String.self), thingTypeName: try row["type_name"].decode(String?.self),
-            attributes: try IoTRegistryGuards.decodeAttributes(try row["attributes"].decode(String.self)),
-            version: try row["version"].decode(Int.self))
-    }
-
-    private static func policy(_ row: PostgresRandomAccessRow) throws -> IoTPolicy {
-        IoTPolicy(
-            policyName: try row["name"].decode(String.self), policyArn: try row["arn"].decode(String.self),
-            policyDocument: try row["document"].decode(String.self),
-            defaultVersionId: try row["default_version_id"].decode(String.self),
-            creationDate: Date(timeIntervalSince1970: try row["created"].decode(Double.self)),
-            lastModifiedDate: Date(timeIntervalSince1970: try row["modified"].decode(Double.self)),
-            generationId: try row["generation_id"].decode(String.self))
-    }
-
-    private static let policySelect = """
-        SELECT p.name, p.arn, v.document, p.default_version_id, p.created, p.modified, p.generation_id
-        FROM policies p JOIN policy_versions v ON v.policy_name = p.name AND v.version_id = p.default_version_id
-        """
 
     // MARK: Writes used inside transactions
 
@@ -301,34 +265,36 @@ public final class PostgresIoTRegistry: IoTControlRegistry {
     public func caCertificate(id: String) async throws(IoTRegistryError) -> IoTCACertificate? {
         try await read { connection, logger in
             try await Self.rows(
-                "SELECT \(unescaped: Self.caColumns) FROM ca_certificates WHERE id = \(id)", connection, logger
-            ).first.map(Self.ca)
+                "SELECT \(unescaped: IoTRegistryRows.caColumns) FROM ca_certificates WHERE id = \(id)", connection,
+                logger
+            ).first.map(IoTRegistryRows.ca)
         }
     }
 
     public func caCertificates() async throws(IoTRegistryError) -> [IoTCACertificate] {
         try await read { connection, logger in
             try await Self.rows(
-                "SELECT \(unescaped: Self.caColumns) FROM ca_certificates ORDER BY seq", connection, logger
-            ).map(Self.ca)
+                "SELECT \(unescaped: IoTRegistryRows.caColumns) FROM ca_certificates ORDER BY seq", connection, logger
+            ).map(IoTRegistryRows.ca)
         }
     }
 
     public func certificate(id: String) async throws(IoTRegistryError) -> IoTCertificate? {
         try await read { connection, logger in
             try await Self.rows(
-                "SELECT \(unescaped: Self.certificateColumns) FROM certificates WHERE id = \(id)", connection, logger
-            ).first.map(Self.certificate)
+                "SELECT \(unescaped: IoTRegistryRows.certificateColumns) FROM certificates WHERE id = \(id)",
+                connection, logger
+            ).first.map(IoTRegistryRows.certificate)
         }
     }
 
     public func registerCertificate(_ certificate: IoTCertificate) async throws(IoTRegistryError) -> IoTCertificate {
         try await write { connection, logger in
             if let existing = try await Self.rows(
-                "SELECT \(unescaped: Self.certificateColumns) FROM certificates WHERE id = \(certificate.certificateId)",
+                "SELECT \(unescaped: IoTRegistryRows.certificateColumns) FROM certificates WHERE id = \(certificate.certificateId)",
                 connection, logger
             ).first {
-                return try Self.certificate(existing)
+                return try IoTRegistryRows.certificate(existing)
             }
             try await Self.insertCertificate(certificate, connection, logger)
             return certificate
@@ -359,8 +325,8 @@ public final class PostgresIoTRegistry: IoTControlRegistry {
 
     public func policy(name: String) async throws(IoTRegistryError) -> IoTPolicy? {
         try await read { connection, logger in
-            try await Self.rows("\(unescaped: Self.policySelect) WHERE p.name = \(name)", connection, logger)
-                .first.map(Self.policy)
+            try await Self.rows("\(unescaped: IoTRegistryRows.policySelect) WHERE p.name = \(name)", connection, logger)
+                .first.map(IoTRegistryRows.policy)
         }
     }
 
@@ -372,10 +338,10 @@ public final class PostgresIoTRegistry: IoTControlRegistry {
         try await read { connection, logger in
             try await Self.rows(
                 """
-                \(unescaped: Self.policySelect) JOIN policy_targets t ON t.policy_name = p.name
+                \(unescaped: IoTRegistryRows.policySelect) JOIN policy_targets t ON t.policy_name = p.name
                 WHERE t.target = \(target) ORDER BY t.seq
                 """, connection, logger
-            ).map(Self.policy)
+            ).map(IoTRegistryRows.policy)
         }
     }
 
@@ -391,8 +357,8 @@ public final class PostgresIoTRegistry: IoTControlRegistry {
     public func thing(name: String) async throws(IoTRegistryError) -> IoTThing? {
         try await read { connection, logger in
             try await Self.rows(
-                "SELECT \(unescaped: Self.thingColumns) FROM things WHERE name = \(name)", connection, logger
-            ).first.map(Self.thing)
+                "SELECT \(unescaped: IoTRegistryRows.thingColumns) FROM things WHERE name = \(name)", connection, logger
+            ).first.map(IoTRegistryRows.thing)
         }
     }
 
@@ -469,10 +435,11 @@ public final class PostgresIoTRegistry: IoTControlRegistry {
         try await write { connection, logger in
             guard
                 let row = try await Self.rows(
-                    "SELECT \(unescaped: Self.caColumns) FROM ca_certificates WHERE id = \(id)", connection, logger
+                    "SELECT \(unescaped: IoTRegistryRows.caColumns) FROM ca_certificates WHERE id = \(id)", connection,
+                    logger
                 ).first
             else { throw IoTRegistryError.notFound("CA certificate \(id) does not exist.") }
-            let ca = IoTRegistryGuards.applying(update, to: try Self.ca(row), at: date)
+            let ca = IoTRegistryGuards.applying(update, to: try IoTRegistryRows.ca(row), at: date)
             try await connection.query(
                 """
                 UPDATE ca_certificates SET status = \(ca.status.rawValue),
@@ -499,19 +466,7 @@ public final class PostgresIoTRegistry: IoTControlRegistry {
     }
 
     public func listCACertificates(_ paging: IoTPaging) async throws(IoTRegistryError) -> IoTPage<IoTCACertificate> {
-        try IoTRegistryGuards.checkPageSize(paging)
-        let after = try paging.markerSequence()
-        let (condition, order) = Self.pageClause(paging, after: after)
-        return try await read { connection, logger in
-            let rows = try await Self.rows(
-                """
-                SELECT \(unescaped: Self.caColumns) FROM ca_certificates WHERE \(unescaped: condition) \(after ?? 0)
-                ORDER BY seq \(unescaped: order) LIMIT \(paging.pageSize + 1)
-                """, connection, logger)
-            return IoTRegistryGuards.page(
-                try rows.map { (sequence: try $0["seq"].decode(Int64.self), item: try Self.ca($0)) },
-                pageSize: paging.pageSize)
-        }
+        try await page(of: "ca_certificates", columns: IoTRegistryRows.caColumns, paging) { try IoTRegistryRows.ca($0) }
     }
 
     /// The condition's text (completed by the marker's bind) and the order: every row when there is no marker.
@@ -541,13 +496,15 @@ public final class PostgresIoTRegistry: IoTControlRegistry {
         return try await read { connection, logger in
             let rows = try await Self.rows(
                 """
-                SELECT \(unescaped: Self.certificateColumns) FROM certificates
+                SELECT \(unescaped: IoTRegistryRows.certificateColumns) FROM certificates
                 WHERE \(unescaped: condition) \(after ?? 0)
                 AND (\(caCertificateId)::TEXT IS NULL OR ca_id = \(caCertificateId))
                 ORDER BY seq \(unescaped: order) LIMIT \(paging.pageSize + 1)
                 """, connection, logger)
             return IoTRegistryGuards.page(
-                try rows.map { (sequence: try $0["seq"].decode(Int64.self), item: try Self.certificate($0)) },
+                try rows.map {
+                    (sequence: try $0["seq"].decode(Int64.self), item: try IoTRegistryRows.certificate($0))
+                },
                 pageSize: paging.pageSize)
         }
     }
@@ -609,4 +566,11 @@ public final class PostgresIoTRegistry: IoTControlRegistry {
             return try row["value"].decode(String.self)
         }
     }
+}
+
+extension PostgresRandomAccessRow: IoTRegistryRow {
+    func string(_ column: String) throws -> String { try self[column].decode(String.self) }
+    func optionalString(_ column: String) throws -> String? { try self[column].decode(String?.self) }
+    func int(_ column: String) throws -> Int { try self[column].decode(Int.self) }
+    func double(_ column: String) throws -> Double { try self[column].decode(Double.self) }
 }

@@ -4,26 +4,12 @@ import UplinkIoTRegistry
 
 /// The named provisioning templates in the `provisioning_templates` table (schema version 2).
 extension SQLiteIoTRegistry {
-    private static let templateColumns =
-        "seq, name, arn, body, role_arn, type, enabled, description, created, modified, default_version_id"
-
-    private static func template(_ row: Row) throws -> IoTProvisioningTemplateRecord {
-        IoTProvisioningTemplateRecord(
-            templateName: try row.decode(forColumn: "name"), templateArn: try row.decode(forColumn: "arn"),
-            templateBody: try row.decode(forColumn: "body"), provisioningRoleArn: try row.decode(forColumn: "role_arn"),
-            type: try IoTRegistryGuards.enumValue(IoTProvisioningTemplateType.self, try row.decode(forColumn: "type")),
-            enabled: try row.decode(Int.self, forColumn: "enabled") != 0,
-            description: try row.decode(forColumn: "description"),
-            creationDate: Date(timeIntervalSince1970: try row.decode(forColumn: "created")),
-            lastModifiedDate: Date(timeIntervalSince1970: try row.decode(forColumn: "modified")),
-            defaultVersionId: try row.decode(forColumn: "default_version_id"))
-    }
-
     public func provisioningTemplate(name: String) async throws(IoTRegistryError) -> IoTProvisioningTemplateRecord? {
         try await read { db in
             try Row.fetchOne(
-                db, sql: "SELECT \(Self.templateColumns) FROM provisioning_templates WHERE name = ?", arguments: [name]
-            ).map(Self.template)
+                db, sql: "SELECT \(IoTRegistryRows.templateColumns) FROM provisioning_templates WHERE name = ?",
+                arguments: [name]
+            ).map(IoTRegistryRows.template)
         }
     }
 
@@ -56,10 +42,10 @@ extension SQLiteIoTRegistry {
         try await write { db in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT \(Self.templateColumns) FROM provisioning_templates WHERE name = ?",
+                    db, sql: "SELECT \(IoTRegistryRows.templateColumns) FROM provisioning_templates WHERE name = ?",
                     arguments: [name])
             else { throw IoTRegistryGuards.templateNotFound(name) }
-            let template = update.applied(to: try Self.template(row), at: date)
+            let template = update.applied(to: try IoTRegistryRows.template(row), at: date)
             try db.execute(
                 sql: """
                     UPDATE provisioning_templates SET role_arn = ?, enabled = ?, description = ?, modified = ?
@@ -88,20 +74,8 @@ extension SQLiteIoTRegistry {
     public func listProvisioningTemplates(_ paging: IoTPaging) async throws(IoTRegistryError)
         -> IoTPage<IoTProvisioningTemplateRecord>
     {
-        try IoTRegistryGuards.checkPageSize(paging)
-        let after = try paging.markerSequence()
-        return try await read { db in
-            let (condition, order) = Self.pageClause(paging, after: after)
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT \(Self.templateColumns) FROM provisioning_templates WHERE \(condition)
-                    ORDER BY seq \(order) LIMIT ?
-                    """,
-                arguments: after == nil ? [0, 0, paging.pageSize + 1] : [after, paging.pageSize + 1])
-            return IoTRegistryGuards.page(
-                try rows.map { (sequence: try $0.decode(Int64.self, forColumn: "seq"), item: try Self.template($0)) },
-                pageSize: paging.pageSize)
+        try await page(of: "provisioning_templates", columns: IoTRegistryRows.templateColumns, paging) {
+            try IoTRegistryRows.template($0)
         }
     }
 }

@@ -116,60 +116,24 @@ public final class SQLiteIoTRegistry: IoTControlRegistry {
 
     // MARK: Rows
 
-    private static let caColumns =
-        "seq, id, arn, pem, status, auto_registration, registration_config, created, modified, customer_version, generation_id"
-    private static let certificateColumns =
-        "seq, id, arn, pem, status, ca_id, created, modified, customer_version, generation_id"
-    private static let thingColumns = "name, arn, id, type_name, attributes, version"
-
-    private static func ca(_ row: Row) throws -> IoTCACertificate {
-        IoTCACertificate(
-            certificateId: try row.decode(forColumn: "id"), certificateArn: try row.decode(forColumn: "arn"),
-            certificatePem: try row.decode(forColumn: "pem"),
-            status: try IoTRegistryGuards.enumValue(IoTCACertificateStatus.self, try row.decode(forColumn: "status")),
-            autoRegistrationStatus: try IoTRegistryGuards.enumValue(
-                IoTAutoRegistrationStatus.self, try row.decode(forColumn: "auto_registration")),
-            registrationConfig: try IoTRegistryGuards.decodeConfig(try row.decode(forColumn: "registration_config")),
-            creationDate: Date(timeIntervalSince1970: try row.decode(forColumn: "created")),
-            lastModifiedDate: Date(timeIntervalSince1970: try row.decode(forColumn: "modified")),
-            customerVersion: try row.decode(forColumn: "customer_version"),
-            generationId: try row.decode(forColumn: "generation_id"))
+    /// One page of `table`'s rows (`columns`, `seq` among them) in `seq` order from `paging`'s marker, each read by
+    /// `item`.
+    func page<Item: Sendable>(
+        of table: String, columns: String, _ paging: IoTPaging, item: @escaping @Sendable (Row) throws -> Item
+    ) async throws(IoTRegistryError) -> IoTPage<Item> {
+        try IoTRegistryGuards.checkPageSize(paging)
+        let after = try paging.markerSequence()
+        return try await read { db in
+            let (condition, order) = Self.pageClause(paging, after: after)
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT \(columns) FROM \(table) WHERE \(condition) ORDER BY seq \(order) LIMIT ?",
+                arguments: after == nil ? [0, 0, paging.pageSize + 1] : [after, paging.pageSize + 1])
+            return IoTRegistryGuards.page(
+                try rows.map { (sequence: try $0.decode(Int64.self, forColumn: "seq"), item: try item($0)) },
+                pageSize: paging.pageSize)
+        }
     }
-
-    private static func certificate(_ row: Row) throws -> IoTCertificate {
-        IoTCertificate(
-            certificateId: try row.decode(forColumn: "id"), certificateArn: try row.decode(forColumn: "arn"),
-            certificatePem: try row.decode(forColumn: "pem"),
-            status: try IoTRegistryGuards.enumValue(IoTCertificateStatus.self, try row.decode(forColumn: "status")),
-            caCertificateId: try row.decode(forColumn: "ca_id"),
-            creationDate: Date(timeIntervalSince1970: try row.decode(forColumn: "created")),
-            lastModifiedDate: Date(timeIntervalSince1970: try row.decode(forColumn: "modified")),
-            customerVersion: try row.decode(forColumn: "customer_version"),
-            generationId: try row.decode(forColumn: "generation_id"))
-    }
-
-    private static func thing(_ row: Row) throws -> IoTThing {
-        IoTThing(
-            thingName: try row.decode(forColumn: "name"), thingArn: try row.decode(forColumn: "arn"),
-            thingId: try row.decode(forColumn: "id"), thingTypeName: try row.decode(forColumn: "type_name"),
-            attributes: try IoTRegistryGuards.decodeAttributes(try row.decode(forColumn: "attributes")),
-            version: try row.decode(forColumn: "version"))
-    }
-
-    private static func policy(_ row: Row) throws -> IoTPolicy {
-        IoTPolicy(
-            policyName: try row.decode(forColumn: "name"), policyArn: try row.decode(forColumn: "arn"),
-            policyDocument: try row.decode(forColumn: "document"),
-            defaultVersionId: try row.decode(forColumn: "default_version_id"),
-            creationDate: Date(timeIntervalSince1970: try row.decode(forColumn: "created")),
-            lastModifiedDate: Date(timeIntervalSince1970: try row.decode(forColumn: "modified")),
-            generationId: try row.decode(forColumn: "generation_id"))
-    }
-
-    private static let policySelect = """
-        SELECT p.name, p.arn, v.document, p.default_version_id, p.created, p.modified, p.generation_id
-        FROM policies p JOIN policy_versions v ON v.policy_name = p.name AND v.version_id = p.default_version_id
-        """
 
     // MARK: Writes used inside transactions
 
@@ -229,33 +193,36 @@ public final class SQLiteIoTRegistry: IoTControlRegistry {
 
     public func caCertificate(id: String) async throws(IoTRegistryError) -> IoTCACertificate? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.caColumns) FROM ca_certificates WHERE id = ?", arguments: [id])
-                .map(Self.ca)
+            try Row.fetchOne(
+                db, sql: "SELECT \(IoTRegistryRows.caColumns) FROM ca_certificates WHERE id = ?", arguments: [id]
+            )
+            .map(IoTRegistryRows.ca)
         }
     }
 
     public func caCertificates() async throws(IoTRegistryError) -> [IoTCACertificate] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.caColumns) FROM ca_certificates ORDER BY seq").map(Self.ca)
+            try Row.fetchAll(db, sql: "SELECT \(IoTRegistryRows.caColumns) FROM ca_certificates ORDER BY seq").map(
+                IoTRegistryRows.ca)
         }
     }
 
     public func certificate(id: String) async throws(IoTRegistryError) -> IoTCertificate? {
         try await read { db in
             try Row.fetchOne(
-                db, sql: "SELECT \(Self.certificateColumns) FROM certificates WHERE id = ?", arguments: [id]
+                db, sql: "SELECT \(IoTRegistryRows.certificateColumns) FROM certificates WHERE id = ?", arguments: [id]
             )
-            .map(Self.certificate)
+            .map(IoTRegistryRows.certificate)
         }
     }
 
     public func registerCertificate(_ certificate: IoTCertificate) async throws(IoTRegistryError) -> IoTCertificate {
         try await write { db in
             if let existing = try Row.fetchOne(
-                db, sql: "SELECT \(Self.certificateColumns) FROM certificates WHERE id = ?",
+                db, sql: "SELECT \(IoTRegistryRows.certificateColumns) FROM certificates WHERE id = ?",
                 arguments: [certificate.certificateId])
             {
-                return try Self.certificate(existing)
+                return try IoTRegistryRows.certificate(existing)
             }
             try Self.insertCertificate(certificate, db)
             return certificate
@@ -288,7 +255,8 @@ public final class SQLiteIoTRegistry: IoTControlRegistry {
 
     public func policy(name: String) async throws(IoTRegistryError) -> IoTPolicy? {
         try await read { db in
-            try Row.fetchOne(db, sql: Self.policySelect + " WHERE p.name = ?", arguments: [name]).map(Self.policy)
+            try Row.fetchOne(db, sql: IoTRegistryRows.policySelect + " WHERE p.name = ?", arguments: [name]).map(
+                IoTRegistryRows.policy)
         }
     }
 
@@ -300,10 +268,10 @@ public final class SQLiteIoTRegistry: IoTControlRegistry {
         try await read { db in
             try Row.fetchAll(
                 db,
-                sql: Self.policySelect
+                sql: IoTRegistryRows.policySelect
                     + " JOIN policy_targets t ON t.policy_name = p.name WHERE t.target = ? ORDER BY t.seq",
                 arguments: [target]
-            ).map(Self.policy)
+            ).map(IoTRegistryRows.policy)
         }
     }
 
@@ -318,8 +286,10 @@ public final class SQLiteIoTRegistry: IoTControlRegistry {
 
     public func thing(name: String) async throws(IoTRegistryError) -> IoTThing? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.thingColumns) FROM things WHERE name = ?", arguments: [name])
-                .map(Self.thing)
+            try Row.fetchOne(
+                db, sql: "SELECT \(IoTRegistryRows.thingColumns) FROM things WHERE name = ?", arguments: [name]
+            )
+            .map(IoTRegistryRows.thing)
         }
     }
 
@@ -397,9 +367,9 @@ public final class SQLiteIoTRegistry: IoTControlRegistry {
         try await write { db in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT \(Self.caColumns) FROM ca_certificates WHERE id = ?", arguments: [id])
+                    db, sql: "SELECT \(IoTRegistryRows.caColumns) FROM ca_certificates WHERE id = ?", arguments: [id])
             else { throw IoTRegistryError.notFound("CA certificate \(id) does not exist.") }
-            let ca = IoTRegistryGuards.applying(update, to: try Self.ca(row), at: date)
+            let ca = IoTRegistryGuards.applying(update, to: try IoTRegistryRows.ca(row), at: date)
             try db.execute(
                 sql: """
                     UPDATE ca_certificates SET status = ?, auto_registration = ?, registration_config = ?, modified = ?,
@@ -426,18 +396,7 @@ public final class SQLiteIoTRegistry: IoTControlRegistry {
     }
 
     public func listCACertificates(_ paging: IoTPaging) async throws(IoTRegistryError) -> IoTPage<IoTCACertificate> {
-        try IoTRegistryGuards.checkPageSize(paging)
-        let after = try paging.markerSequence()
-        return try await read { db in
-            let (condition, order) = Self.pageClause(paging, after: after)
-            let rows = try Row.fetchAll(
-                db,
-                sql: "SELECT \(Self.caColumns) FROM ca_certificates WHERE \(condition) ORDER BY seq \(order) LIMIT ?",
-                arguments: after == nil ? [0, 0, paging.pageSize + 1] : [after, paging.pageSize + 1])
-            return IoTRegistryGuards.page(
-                try rows.map { (sequence: try $0.decode(Int64.self, forColumn: "seq"), item: try Self.ca($0)) },
-                pageSize: paging.pageSize)
-        }
+        try await page(of: "ca_certificates", columns: IoTRegistryRows.caColumns, paging) { try IoTRegistryRows.ca($0) }
     }
 
     static func pageClause(_ paging: IoTPaging, after: Int64?) -> (String, String) {
@@ -474,11 +433,11 @@ public final class SQLiteIoTRegistry: IoTControlRegistry {
             let rows = try Row.fetchAll(
                 db,
                 sql:
-                    "SELECT \(Self.certificateColumns) FROM certificates WHERE \(condition) ORDER BY seq \(order) LIMIT ?",
+                    "SELECT \(IoTRegistryRows.certificateColumns) FROM certificates WHERE \(condition) ORDER BY seq \(order) LIMIT ?",
                 arguments: arguments)
             return IoTRegistryGuards.page(
                 try rows.map {
-                    (sequence: try $0.decode(Int64.self, forColumn: "seq"), item: try Self.certificate($0))
+                    (sequence: try $0.decode(Int64.self, forColumn: "seq"), item: try IoTRegistryRows.certificate($0))
                 },
                 pageSize: paging.pageSize)
         }
@@ -539,4 +498,11 @@ public final class SQLiteIoTRegistry: IoTControlRegistry {
             return value
         }
     }
+}
+
+extension Row: IoTRegistryRow {
+    func string(_ column: String) throws -> String { try decode(String.self, forColumn: column) }
+    func optionalString(_ column: String) throws -> String? { try decode(String?.self, forColumn: column) }
+    func int(_ column: String) throws -> Int { try decode(Int.self, forColumn: column) }
+    func double(_ column: String) throws -> Double { try decode(Double.self, forColumn: column) }
 }

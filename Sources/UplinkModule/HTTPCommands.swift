@@ -110,20 +110,11 @@ extension ModuleEngine {
         guard let tls else { return opened }
         return opened.assumeIsolated().flatMap { channel -> EventLoopFuture<Channel> in
             guard !effect.isAbandoned else { return channel.eventLoop.makeFailedFuture(EffectAbandoned()) }
-            effect.timeoutError = .handshakeTimedOut
-            do {
-                return try tls.install(on: channel).assumeIsolated().map { () -> Channel in
-                    effect.timeoutError = .timedOut
-                    return channel
-                }.flatMapError { error in
-                    channel.close(promise: nil)
-                    return channel.eventLoop.makeFailedFuture(error)
-                }.nonisolated()
-            } catch {
-                channel.close(promise: nil)
-                return channel.eventLoop.makeFailedFuture(
-                    DetailedFailure(error: .handshakeFailed, detail: "cannot start TLS: \(error)"))
-            }
+            // The exchange goes on once the handshake is done: a deadline from then on is an ordinary timeout.
+            return tls.handshake(on: channel, effect: effect).assumeIsolated().map { channel -> Channel in
+                effect.timeoutError = .timedOut
+                return channel
+            }.nonisolated()
         }.nonisolated()
     }
 

@@ -170,19 +170,12 @@ extension ModuleEngine {
             self.eventLoop.makeFailedFuture(
                 DetailedFailure(error: .serverPortInUse, detail: "cannot listen on \(host):\(port): \(error)"))
         }.map { channel in
-            guard !effect.isAbandoned else {
-                channel.close(promise: nil)
-                return
+            self.adopt(
+                channel, effect: effect, slotIsFree: self.servers[id] == nil, opened: self.dialect.serverOpened(id: id)
+            ) {
+                server.channel = channel
+                self.servers[id] = server
             }
-            guard self.servers[id] == nil else {
-                channel.close(promise: nil)
-                self.emitError(.tooManySockets)
-                return
-            }
-            server.channel = channel
-            self.servers[id] = server
-            self.emit(self.dialect.serverOpened(id: id))
-            self.emitOK()
         }.nonisolated()
         return .pending(opened, effect)
     }
@@ -338,22 +331,15 @@ extension ModuleEngine {
     {
         let bound = NIOLoopBound(server, eventLoop: eventLoop)
         let engine = NIOLoopBound(self, eventLoop: eventLoop)
-        return DatagramBootstrap(group: eventLoop)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    effect.track(channel)
-                    try channel.pipeline.syncOperations.addHandler(
-                        ServerDatagramHandler { envelope in engine.value.serverDatagram(envelope, server: bound.value) }
-                    )
-                }
-            }
-            .bind(host: host, port: server.port)
-            .map { channel in
-                effect.release(channel)
-                return channel
-            }
+        return datagramBootstrap(effect: effect) { channel in
+            try channel.pipeline.syncOperations.addHandler(
+                ServerDatagramHandler { envelope in engine.value.serverDatagram(envelope, server: bound.value) })
+        }
+        .bind(host: host, port: server.port)
+        .map { channel in
+            effect.release(channel)
+            return channel
+        }
     }
 
     /// A datagram to a UDP server socket: it goes to the client of its source address (a new source takes a free

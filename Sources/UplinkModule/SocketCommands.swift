@@ -126,23 +126,38 @@ extension ModuleEngine {
             return self.connect(socket, candidates: addresses[...], localPort: localPort, tls: tls, effect: effect)
                 .assumeIsolated().map { channel in
                     effect.release(channel)
-                    guard !effect.isAbandoned else {
-                        channel.close(promise: nil)
-                        return
+                    self.adopt(
+                        channel, effect: effect, slotIsFree: self.sockets[id] == nil,
+                        opened: self.dialect.socketOpened(id: id, address: socket.remoteAddress)
+                    ) {
+                        socket.channel = channel
+                        socket.holdForOutput(self.isOutputBlocked)
+                        self.sockets[id] = socket
                     }
-                    guard self.sockets[id] == nil else {
-                        channel.close(promise: nil)
-                        self.emitError(.tooManySockets)
-                        return
-                    }
-                    socket.channel = channel
-                    socket.holdForOutput(self.isOutputBlocked)
-                    self.sockets[id] = socket
-                    self.emit(self.dialect.socketOpened(id: id, address: socket.remoteAddress))
-                    self.emitOK()
                 }.nonisolated()
         }.nonisolated()
         return .pending(opened, effect)
+    }
+
+    /// A channel an effect opened for a free slot (a client socket, a server socket) arrives: it is closed when the
+    /// effect was abandoned meanwhile, or — with `tooManySockets` — when the slot was taken meanwhile; otherwise
+    /// `take` puts it in its slot and the module prints `opened`, then OK.
+    func adopt(
+        _ channel: Channel, effect: PendingEffect, slotIsFree: Bool, opened: @autoclosure () -> [UInt8],
+        take: () -> Void
+    ) {
+        guard !effect.isAbandoned else {
+            channel.close(promise: nil)
+            return
+        }
+        guard slotIsFree else {
+            channel.close(promise: nil)
+            emitError(.tooManySockets)
+            return
+        }
+        take()
+        emit(opened())
+        emitOK()
     }
 
     /// Connects to the first address that answers.
@@ -182,17 +197,7 @@ extension ModuleEngine {
                 channel.close(promise: nil)
                 return channel.eventLoop.makeFailedFuture(EffectAbandoned())
             }
-            effect.timeoutError = .handshakeTimedOut
-            do {
-                return try tls.install(on: channel).assumeIsolated().map { channel }.flatMapError { error in
-                    channel.close(promise: nil)
-                    return channel.eventLoop.makeFailedFuture(error)
-                }.nonisolated()
-            } catch {
-                channel.close(promise: nil)
-                return channel.eventLoop.makeFailedFuture(
-                    DetailedFailure(error: .handshakeFailed, detail: "cannot start TLS: \(error)"))
-            }
+            return tls.handshake(on: channel, effect: effect)
         }.nonisolated()
     }
 
@@ -257,21 +262,31 @@ extension ModuleEngine {
     ) -> EventLoopFuture<Channel> {
         let bound = NIOLoopBound(socket, eventLoop: eventLoop)
         let engine = NIOLoopBound(self, eventLoop: eventLoop)
-        return DatagramBootstrap(group: eventLoop)
+        return datagramBootstrap(effect: effect) { channel in
+            try channel.pipeline.syncOperations.addHandler(DatagramPayloadHandler())
+            try channel.pipeline.syncOperations.addHandler(engine.value.socketHandler(bound.value))
+        }
+        .bind(host: "0.0.0.0", port: localPort ?? 0)
+        .flatMap { channel in
+            channel.connect(to: remote).map { channel }.flatMapError { error in
+                channel.close(promise: nil)
+                return channel.eventLoop.makeFailedFuture(error)
+            }
+        }
+    }
+
+    /// A UDP socket the module opens under `effect`: address reuse, whole datagrams of up to 64 KiB, the channel
+    /// tracked by the effect; `addHandlers` completes its pipeline.
+    func datagramBootstrap(
+        effect: PendingEffect, addHandlers: @escaping @Sendable (Channel) throws -> Void
+    ) -> DatagramBootstrap {
+        DatagramBootstrap(group: eventLoop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     effect.track(channel)
-                    try channel.pipeline.syncOperations.addHandler(DatagramPayloadHandler())
-                    try channel.pipeline.syncOperations.addHandler(engine.value.socketHandler(bound.value))
-                }
-            }
-            .bind(host: "0.0.0.0", port: localPort ?? 0)
-            .flatMap { channel in
-                channel.connect(to: remote).map { channel }.flatMapError { error in
-                    channel.close(promise: nil)
-                    return channel.eventLoop.makeFailedFuture(error)
+                    try addHandlers(channel)
                 }
             }
     }

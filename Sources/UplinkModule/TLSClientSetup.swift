@@ -78,6 +78,23 @@ struct TLSClientSetup {
         }
     }
 
+    /// Starts TLS on a channel that `effect` connected: from now on the effect's deadline prints `handshakeTimedOut`.
+    /// The future gives the channel back once the handshake is done; when it fails, or TLS cannot even start
+    /// (`handshakeFailed`), the channel is closed and the future fails.
+    func handshake(on channel: Channel, effect: PendingEffect) -> EventLoopFuture<Channel> {
+        effect.timeoutError = .handshakeTimedOut
+        do {
+            return try install(on: channel).assumeIsolated().map { channel }.flatMapError { error in
+                channel.close(promise: nil)
+                return channel.eventLoop.makeFailedFuture(error)
+            }.nonisolated()
+        } catch {
+            channel.close(promise: nil)
+            return channel.eventLoop.makeFailedFuture(
+                DetailedFailure(error: .handshakeFailed, detail: "cannot start TLS: \(error)"))
+        }
+    }
+
     /// The catalogue entry for a TLS failure, with the detail for the log.
     static func detailed(_ failure: TLSFailure) -> DetailedFailure {
         let error: ATError

@@ -7,7 +7,7 @@ import UplinkDNS
 /// A real authoritative server (NSD, Debian package `nsd`) started for one test: unprivileged, on 127.0.0.1
 /// and a free ephemeral port, serving one zone written by the test, in a temporary directory. ``stop()``
 /// terminates only the process this helper started, then removes the directory.
-public final class NSDServer: @unchecked Sendable {
+public final class NSDServer: LocalServer, @unchecked Sendable {
     public enum Failure: Error, CustomStringConvertible {
         case notInstalled(String)
         case didNotStart(String)
@@ -38,12 +38,7 @@ public final class NSDServer: @unchecked Sendable {
     /// `zoneText` nil there is no zone file: NSD answers SERVFAIL for the zone (a broken upstream, for tests).
     public static func start(zone: String, zoneText: String?, group: any EventLoopGroup) async throws -> NSDServer {
         guard FileManager.default.isExecutableFile(atPath: binary) else { throw Failure.notInstalled(binary) }
-        var lastLog = ""
-        for _ in 0..<5 {
-            let port = try TestPorts.free()
-            let directory = FileManager.default.temporaryDirectory
-                .appendingPathComponent("uplink-nsd-\(UInt64.random(in: 0...UInt64.max))")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return try await start(name: "nsd", failure: Failure.didNotStart) { port, directory in
             let path = directory.path
             let config = """
                 server:
@@ -75,34 +70,18 @@ public final class NSDServer: @unchecked Sendable {
             let process = try ChildProcess(
                 path: binary, arguments: ["-d", "-c", directory.appendingPathComponent("nsd.conf").path],
                 outputPath: directory.appendingPathComponent("output.log").path)
-            let server = try NSDServer(directory: directory, port: port, process: process)
-            if await server.waitUntilAnswering(zone: zone, expect: zoneText == nil ? .SERVFAIL : .NOERROR, group: group)
-            {
-                return server
-            }
-            lastLog = server.logs
-            await server.stop()
+            return try NSDServer(directory: directory, port: port, process: process)
+        } answers: { server in
+            await server.waitUntilAnswering(zone: zone, expect: zoneText == nil ? .SERVFAIL : .NOERROR, group: group)
         }
-        throw Failure.didNotStart(lastLog)
     }
 
     /// Polls with SOA queries for up to 10 s; false if the process exits or never answers.
     private func waitUntilAnswering(zone: String, expect: DNSResponseCode, group: any EventLoopGroup) async -> Bool {
-        let resolver = DNSResolver(options: DNSResolverOptions(servers: [address]), group: group)
-        guard let name = try? DNSName(zone) else { return false }
-        let query = DNSMessage.query(id: 1, name: name, type: .SOA)
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            if !process.isRunning { return false }
-            if let exchange = try? await resolver.exchange(
-                query, server: address, transport: .udp, timeout: .milliseconds(200)),
-                exchange.reply.responseCode == expect
-            {
-                return true
-            }
-            try? await Task.sleep(for: .milliseconds(50))
+        await pollSOA(zone: zone, at: address, group: group, timeout: .milliseconds(200), isRunning: process.isRunning)
+        {
+            $0.responseCode == expect
         }
-        return false
     }
 
     /// NSD's own log and output, for failure messages.
@@ -120,20 +99,34 @@ public final class NSDServer: @unchecked Sendable {
 
 }
 
+/// Polls the DNS server at `address` with SOA queries for `zone` (each waiting `timeout`) for up to 10 s: true once
+/// `accepts` a reply, false when `isRunning` turns false first or the time runs out.
+public func pollSOA(
+    zone: String, at address: SocketAddress, group: any EventLoopGroup, timeout: TimeAmount,
+    isRunning: @autoclosure () -> Bool, accepts: (DNSMessage) -> Bool
+) async -> Bool {
+    let resolver = DNSResolver(options: DNSResolverOptions(servers: [address]), group: group)
+    guard let name = try? DNSName(zone) else { return false }
+    let query = DNSMessage.query(id: 1, name: name, type: .SOA)
+    let deadline = ContinuousClock.now + .seconds(10)
+    while ContinuousClock.now < deadline {
+        if !isRunning() { return false }
+        if let exchange = try? await resolver.exchange(query, server: address, transport: .udp, timeout: timeout),
+            accepts(exchange.reply)
+        {
+            return true
+        }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return false
+}
+
 /// Runs `body` with a fresh NSD serving `zone`, and stops it afterwards whatever happens.
 public func withNSD<Result: Sendable>(
     zone: String = SeedZone.origin, zoneText: String = SeedZone.text, group: any EventLoopGroup,
     _ body: (NSDServer) async throws -> Result
 ) async throws -> Result {
-    let server = try await NSDServer.start(zone: zone, zoneText: zoneText, group: group)
-    do {
-        let result = try await body(server)
-        await server.stop()
-        return result
-    } catch {
-        await server.stop()
-        throw error
-    }
+    try await withStopping(try await NSDServer.start(zone: zone, zoneText: zoneText, group: group), body)
 }
 
 /// The test zone: the seed's case and the other cases the resolver must handle.

@@ -26,7 +26,7 @@ struct FakeQuery: Sendable {
 
 /// An in-process DNS server on 127.0.0.1 (UDP and TCP on the same ephemeral port) whose replies are scripted
 /// per query, for what a real server will not do: malformed replies, wrong ids, silence, cut TCP streams.
-final class FakeDNSServer: Sendable {
+final class FakeDNSServer: StoppableServer, Sendable {
     typealias Behavior = @Sendable (_ query: DNSMessage, _ transport: DNSTransportKind) -> [FakeAction]
 
     let address: SocketAddress

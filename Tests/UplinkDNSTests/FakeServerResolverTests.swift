@@ -23,15 +23,7 @@ import UplinkTestSupport
     static func withFake<Result>(
         _ behavior: @escaping FakeDNSServer.Behavior, _ body: (FakeDNSServer) async throws -> Result
     ) async throws -> Result {
-        let server = try await FakeDNSServer(group: group, behavior: behavior)
-        do {
-            let result = try await body(server)
-            await server.stop()
-            return result
-        } catch {
-            await server.stop()
-            throw error
-        }
+        try await withStopping(try await FakeDNSServer(group: group, behavior: behavior), body)
     }
 
     /// The good answer: two A records for the question's name.

@@ -8,7 +8,7 @@ import UplinkDNS
 /// server real Wi-Fi modules sit behind: in the foreground, unprivileged where it can be, on 127.0.0.1 and a free
 /// port, no cache, asking nothing but the test's NSD (`upstream`). ``stop()`` terminates only the process this
 /// helper started, then removes its directory.
-public final class DNSForwarder: @unchecked Sendable {
+public final class DNSForwarder: LocalServer, @unchecked Sendable {
     public enum Kind: Sendable, CustomStringConvertible {
         /// dnsmasq 2.90 with its defaults (`--edns-packet-max` 1232) plus `extraArguments`, cache off.
         case dnsmasq(extraArguments: [String] = [])
@@ -64,12 +64,7 @@ public final class DNSForwarder: @unchecked Sendable {
         _ kind: Kind, upstream: NSDServer, zone: String = SeedZone.origin, group: any EventLoopGroup
     ) async throws -> DNSForwarder {
         guard FileManager.default.isExecutableFile(atPath: kind.binary) else { throw Failure.notInstalled(kind.binary) }
-        var lastLog = ""
-        for _ in 0..<5 {
-            let port = try TestPorts.free()
-            let directory = FileManager.default.temporaryDirectory
-                .appendingPathComponent("uplink-\(kind)-\(UInt64.random(in: 0...UInt64.max))")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return try await start(name: "\(kind)", failure: Failure.didNotStart) { port, directory in
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
             let arguments: [String]
             switch kind {
@@ -104,30 +99,18 @@ public final class DNSForwarder: @unchecked Sendable {
             let process = try ChildProcess(
                 path: kind.binary, arguments: arguments,
                 outputPath: directory.appendingPathComponent("output.log").path)
-            let server = try DNSForwarder(kind: kind, directory: directory, port: port, process: process)
-            if await server.waitUntilAnswering(zone: zone, group: group) { return server }
-            lastLog = server.logs
-            await server.stop()
+            return try DNSForwarder(kind: kind, directory: directory, port: port, process: process)
+        } answers: { server in
+            await server.waitUntilAnswering(zone: zone, group: group)
         }
-        throw Failure.didNotStart(lastLog)
     }
 
     /// Polls with SOA queries for up to 10 s; false if the process exits or never answers.
     private func waitUntilAnswering(zone: String, group: any EventLoopGroup) async -> Bool {
-        let resolver = DNSResolver(options: DNSResolverOptions(servers: [address]), group: group)
-        guard let name = try? DNSName(zone) else { return false }
-        let query = DNSMessage.query(id: 1, name: name, type: .SOA)
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            if !process.isRunning { return false }
-            if (try? await resolver.exchange(query, server: address, transport: .udp, timeout: .milliseconds(500)))
-                != nil
-            {
-                return true
-            }
-            try? await Task.sleep(for: .milliseconds(50))
+        await pollSOA(zone: zone, at: address, group: group, timeout: .milliseconds(500), isRunning: process.isRunning)
+        {
+            _ in true
         }
-        return false
     }
 
     /// The forwarder's own log and output, for failure messages.
