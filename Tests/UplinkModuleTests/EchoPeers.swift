@@ -79,3 +79,16 @@ private final class SendAndClose: ChannelInboundHandler {
         }
     }
 }
+
+/// ``EchoPeers`` for the length of `body`, shut down when it ends, however it ends.
+func withEchoPeers<T>(_ body: (EchoPeers) async throws -> T) async throws -> T {
+    let peers = try await EchoPeers()
+    do {
+        let result = try await body(peers)
+        await peers.shutdown()
+        return result
+    } catch {
+        await peers.shutdown()
+        throw error
+    }
+}

@@ -186,3 +186,35 @@ enum TestJoin {
         return commands
     }
 }
+
+/// A module for `wire` that has sent its boot banner (checked byte for byte) and, unless `joinWiFi` is false, joined
+/// Wi-Fi: the set-up of the transcript tests. The module is shut down when `body` ends, however it ends.
+func withHost<T>(
+    _ wire: Wire, joinWiFi: Bool = true, resolver: (any HostResolver)? = nil, trace: ModuleTrace? = nil,
+    configure: (inout ModuleOptions) -> Void = { _ in }, _ body: (TestHost) async throws -> T
+) async throws -> T {
+    let host = try await TestHost(profile: wire.profile, resolver: resolver, trace: trace, configure: configure)
+    do {
+        try await host.expect(wire.boot)
+        if joinWiFi { try await host.joinWiFi() }
+        let result = try await body(host)
+        await host.shutdown()
+        return result
+    } catch {
+        await host.shutdown()
+        throw error
+    }
+}
+
+/// ``withHost(_:joinWiFi:resolver:trace:configure:_:)`` with ``EchoPeers`` on 127.0.0.1 for the module's sockets to reach:
+/// the set-up of the socket transcripts. Both are shut down when `body` ends, however it ends.
+func withHostAndPeers<T>(
+    _ wire: Wire, joinWiFi: Bool = true, resolver: (any HostResolver)? = nil,
+    configure: (inout ModuleOptions) -> Void = { _ in }, _ body: (TestHost, EchoPeers) async throws -> T
+) async throws -> T {
+    try await withEchoPeers { peers in
+        try await withHost(wire, joinWiFi: joinWiFi, resolver: resolver, configure: configure) { host in
+            try await body(host, peers)
+        }
+    }
+}
