@@ -47,6 +47,28 @@ import UplinkTestSupport
         return bytes
     }
 
+    /// How a lookup of ``host`` with `options` fails (nil: it did not); it must end within the "no hang" bound.
+    static func failure(
+        _ options: DNSResolverOptions, sourceLocation: SourceLocation = #_sourceLocation
+    ) async -> DNSResolverError? {
+        let resolver = DNSResolver(options: options, group: group)
+        let start = ContinuousClock.now
+        let failure = await resolver.lookupReport(host, type: .A).outcome.failure
+        #expect(seconds(since: start) < 45, "no hang: every try has a deadline", sourceLocation: sourceLocation)
+        return failure
+    }
+
+    /// The reason of a malformed-reply error; any other outcome is an issue (recorded where the test asked) and nil.
+    static func malformedReason(
+        _ error: DNSResolverError?, sourceLocation: SourceLocation = #_sourceLocation
+    ) -> String? {
+        guard case .malformedReply(let reason) = error else {
+            Issue.record("expected malformedReply, got \(String(describing: error))", sourceLocation: sourceLocation)
+            return nil
+        }
+        return reason
+    }
+
     // MARK: - Malformed replies
 
     @Test func compressionLoopIsAMalformedReply() async throws {
@@ -89,17 +111,10 @@ import UplinkTestSupport
             var options = Self.options([server.address])
             options.tcpFallback = false
             options.attempts = 1
-            let resolver = DNSResolver(options: options, group: Self.group)
-            let start = ContinuousClock.now
             // Decoding fails on the second jump (17 → answer is not below the first target), before the
             // question is compared.
-            let error = await resolver.lookupReport(Self.host, type: .A).outcome.failure
-            guard case .malformedReply(let reason) = error else {
-                Issue.record("expected malformedReply, got \(String(describing: error))")
-                return
-            }
+            guard let reason = Self.malformedReason(await Self.failure(options)) else { return }
             #expect(reason.contains("does not point backwards"))
-            #expect(seconds(since: start) < 45, "no hang: every try has a deadline")
         }
     }
 
@@ -107,15 +122,8 @@ import UplinkTestSupport
         try await Self.withFake({ query, _ in [.reply(Self.pointerPastEndReply(query))] }) { server in
             var options = Self.options([server.address])
             options.tcpFallback = false
-            let resolver = DNSResolver(options: options, group: Self.group)
-            let start = ContinuousClock.now
-            let error = await resolver.lookupReport(Self.host, type: .A).outcome.failure
-            guard case .malformedReply(let reason) = error else {
-                Issue.record("expected malformedReply, got \(String(describing: error))")
-                return
-            }
+            guard let reason = Self.malformedReason(await Self.failure(options)) else { return }
             #expect(reason.contains("past the end"))
-            #expect(seconds(since: start) < 45, "no hang: every try has a deadline")
         }
     }
 
@@ -139,10 +147,7 @@ import UplinkTestSupport
             noTCP.tcpFallback = false
             let error = await DNSResolver(options: noTCP, group: Self.group).lookupReport(Self.host, type: .A)
                 .outcome.failure
-            guard case .malformedReply(let reason) = error else {
-                Issue.record("expected malformedReply, got \(String(describing: error))")
-                return
-            }
+            guard let reason = Self.malformedReason(error) else { return }
             #expect(reason.hasPrefix("message truncated at offset"))
         }
     }
@@ -300,10 +305,7 @@ import UplinkTestSupport
             options.attempts = 1
             let resolver = DNSResolver(options: options, group: Self.group)
             let error = await resolver.lookupReport(Self.host, type: .A).outcome.failure
-            guard case .malformedReply(let reason) = error else {
-                Issue.record("expected malformedReply, got \(String(describing: error))")
-                return
-            }
+            guard let reason = Self.malformedReason(error) else { return }
             #expect(reason.hasPrefix("TCP: connection closed after 10 of "))
         }
     }
