@@ -156,3 +156,24 @@ struct IoTFrontError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
+
+extension IoTFront {
+    /// Runs `uplink iot <arguments>` to the end (60 s at most); the result's `errorType` reads the AWS CLI's error
+    /// line.
+    static func uplink(_ arguments: [String]) async throws -> Result {
+        let out = NSTemporaryDirectory() + "uplink-iot-op-\(UUID().uuidString)"
+        defer {
+            try? FileManager.default.removeItem(atPath: out + ".out")
+            try? FileManager.default.removeItem(atPath: out + ".err")
+        }
+        let child = try ChildProcess(
+            path: UplinkExecutable.path(), arguments: ["iot"] + arguments,
+            standardOutput: .file(out + ".out"), standardError: .file(out + ".err"))
+        let deadline = ContinuousClock.now + .seconds(60)
+        while child.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        child.forceKill()
+        return Result(
+            status: child.exitStatus, output: (try? String(contentsOfFile: out + ".out", encoding: .utf8)) ?? "",
+            error: (try? String(contentsOfFile: out + ".err", encoding: .utf8)) ?? "")
+    }
+}
