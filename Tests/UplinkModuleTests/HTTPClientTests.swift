@@ -39,9 +39,7 @@ struct HTTPClientTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         _ = try pki.write(to: folder)
         try await withPeer(wire, tls: (folder + "/server.pem", folder + "/server.key")) { host, peer in
-            let ca = Array(pki.root.certificate.pemString.utf8)
-            try await host.send("AT+S.TLSCERT=ca,\(ca.count)\r")
-            try await host.send(bytes: ca)
+            try await host.storeCredential("ca", Array(pki.root.certificate.pemString.utf8))
             try await host.expect(wire.ok)
             try await body(host, peer)
         }
@@ -230,8 +228,7 @@ struct HTTPClientTests {
                     + "hello world\n" + Self.end(wire), timeout: .seconds(20))
             // A CA that did not issue the server's certificate: the handshake fails as SOCKON's would.
             let other = Array(try DevPKI.generate(DevPKI.Options()).root.certificate.pemString.utf8)
-            try await host.send("AT+S.TLSCERT=ca,\(other.count)\r")
-            try await host.send(bytes: other)
+            try await host.storeCredential("ca", other)
             try await host.expect(wire.ok)
             try await host.send("AT+S.HTTPGET=127.0.0.1,/hello,\(peer.port),1\r")
             try await host.expect(wire.error(61, "TLS handshake failed: unknown CA"), timeout: .seconds(20))

@@ -43,8 +43,7 @@ struct TLSSocketTests {
     }
 
     private func store(_ host: TestHost, _ wire: Wire, slot: String, _ bytes: [UInt8]) async throws {
-        try await host.send("AT+S.TLSCERT=\(slot),\(bytes.count)\r")
-        try await host.send(bytes: bytes)
+        try await host.storeCredential(slot, bytes)
     }
 
     private func loadAll(_ host: TestHost, _ wire: Wire, _ rig: Rig, ca: [UInt8]? = nil) async throws {
@@ -59,13 +58,7 @@ struct TLSSocketTests {
     }
 
     private func openTLS(_ host: TestHost, _ wire: Wire, port: Int, name: String = "localhost") async throws {
-        if wire.isSPWF01 {
-            try await host.send("AT+S.TLSDOMAIN=f_domain,\(name)\r")
-            try await host.expect(wire.ok)
-            try await host.send("AT+S.SOCKON=127.0.0.1,\(port),s,ind\r")
-        } else {
-            try await host.send("AT+S.SOCKON=127.0.0.1,\(port),NULL,\(name)\r")
-        }
+        try await host.openTLS(wire, port: port, name: name, domainSlot: "f_domain")
     }
 
     private func mqttConnect(_ host: TestHost, _ wire: Wire) async throws {

@@ -152,6 +152,26 @@ final class TestHost: @unchecked Sendable {
     }
 }
 
+extension TestHost {
+    /// TLSCERT of `bytes` into `slot` (`ca`, `cert`, `key`, or a flash slot `f_ca`...): the command, then the bytes.
+    func storeCredential(_ slot: String, _ bytes: [UInt8]) async throws {
+        try await send("AT+S.TLSCERT=\(slot),\(bytes.count)\r")
+        try await send(bytes: bytes)
+    }
+
+    /// SOCKON to a TLS server on 127.0.0.1 that must carry `name`: SPWF01 takes the name in `domainSlot` first
+    /// (`domain`, or `f_domain` in flash), SPWF04 in SOCKON itself.
+    func openTLS(_ wire: Wire, port: Int, name: String = "localhost", domainSlot: String) async throws {
+        if wire.isSPWF01 {
+            try await send("AT+S.TLSDOMAIN=\(domainSlot),\(name)\r")
+            try await expect(wire.ok)
+            try await send("AT+S.SOCKON=127.0.0.1,\(port),s,ind\r")
+        } else {
+            try await send("AT+S.SOCKON=127.0.0.1,\(port),NULL,\(name)\r")
+        }
+    }
+}
+
 /// The module did not send what a test waited for in time.
 struct HostTimeout: Error, CustomStringConvertible {
     var waitingFor: String
