@@ -22,6 +22,16 @@ struct ModuleDNSTests {
         return try await ModuleServer.start(engine: engine, link: .pseudoTerminal(linkPath: nil), paceBaud: nil)
     }
 
+    /// The pty of `server`'s module, once it has booted and joined Wi-Fi.
+    private func joinedPort(_ server: ModuleServer) async throws -> SerialHostPort {
+        let port = try SerialHostPort(path: try #require(server.devicePath))
+        _ = try await port.read(through: "WiFi Hardware Started\r\n")
+        port.sendJoin()
+        _ = try await port.read(through: "+WIND:24:WiFi Up:")
+        _ = try await port.read(through: "\r\n")
+        return port
+    }
+
     /// NSD serving ``loopbackZone``, echo peers, and a group for the modules; all stopped when `body` ends.
     private func withLoopbackZone(
         _ body: (NSDServer, EchoPeers, MultiThreadedEventLoopGroup) async throws -> Void
@@ -44,11 +54,7 @@ struct ModuleDNSTests {
         try await withLoopbackZone { nsd, peers, group in
             for (profile, resolves) in [(ModuleProfile.spwf01, true), (.spwf01Legacy, false)] {
                 let server = try await module(profile, dns: nsd.address, group: group)
-                let port = try SerialHostPort(path: try #require(server.devicePath))
-                _ = try await port.read(through: "WiFi Hardware Started\r\n")
-                port.sendJoin()
-                _ = try await port.read(through: "+WIND:24:WiFi Up:")
-                _ = try await port.read(through: "\r\n")
+                let port = try await joinedPort(server)
                 port.write("AT+S.SOCKON=\(SeedZone.seedName),\(peers.tcpEchoPort),t,ind\r")
                 if resolves {
                     _ = try await port.read(through: "\r\n ID: 00\r\n\r\nOK\r\n", timeout: 10)
@@ -62,11 +68,7 @@ struct ModuleDNSTests {
             }
             // The SPWF04 dialect says the resolved address.
             let server = try await module(.spwf04, dns: nsd.address, group: group)
-            let port = try SerialHostPort(path: try #require(server.devicePath))
-            _ = try await port.read(through: "WiFi Hardware Started\r\n")
-            port.sendJoin()
-            _ = try await port.read(through: "+WIND:24:WiFi Up:")
-            _ = try await port.read(through: "\r\n")
+            let port = try await joinedPort(server)
             port.write("AT+S.SOCKON=\(SeedZone.seedName),\(peers.tcpEchoPort),NULL,t\r")
             _ = try await port.read(through: "AT-S.On:127.0.0.1:0\r\nAT-S.OK\r\n", timeout: 10)
             await server.stop()
