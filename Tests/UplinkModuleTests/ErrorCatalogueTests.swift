@@ -50,8 +50,7 @@ struct ErrorCatalogueTests {
 
     /// TLSCERT into the RAM slot (SPWF01) or the only slot (SPWF04) of `slot` (`ca`, `cert`, `key`).
     static func store(_ host: TestHost, _ slot: String, _ bytes: [UInt8]) async throws {
-        try await host.send("AT+S.TLSCERT=\(slot),\(bytes.count)\r")
-        try await host.send(bytes: bytes)
+        try await host.storeCredential(slot, bytes)
     }
 
     static func storeOK(_ host: TestHost, _ wire: Wire, _ slot: String, _ bytes: [UInt8]) async throws {
@@ -61,16 +60,22 @@ struct ErrorCatalogueTests {
 
     /// SOCKON to a TLS server on 127.0.0.1 that must carry `name`.
     static func openTLS(_ host: TestHost, _ wire: Wire, port: Int, name: String = "localhost") async throws {
-        if wire.isSPWF01 {
-            try await host.send("AT+S.TLSDOMAIN=domain,\(name)\r")
-            try await host.expect(wire.ok)
-            try await host.send("AT+S.SOCKON=127.0.0.1,\(port),s,ind\r")
-        } else {
-            try await host.send("AT+S.SOCKON=127.0.0.1,\(port),NULL,\(name)\r")
-        }
+        try await host.openTLS(wire, port: port, name: name, domainSlot: "domain")
     }
 
     static let handshakeWait = Duration.seconds(15)
+
+    /// A ``rig()``, `openssl s_server` on its server certificate with `arguments(rig)`, and a module on Wi-Fi; all
+    /// stopped and removed when `body` ends, however it ends.
+    static func withServer(
+        _ wire: Wire, _ arguments: (Rig) -> [String], _ body: (Rig, OpenSSLServer, TestHost) async throws -> Void
+    ) async throws {
+        let rig = try Self.rig()
+        defer { rig.remove() }
+        let server = try await OpenSSLServer.start(rig.server + arguments(rig), folder: rig.folder)
+        defer { server.stop() }
+        try await withHost(wire) { host in try await body(rig, server, host) }
+    }
 
     @Test("a server with no TLS 1.2 (only 1.1, only 1.3): protocol version", arguments: Wire.both)
     func protocolVersion(wire: Wire) async throws {
@@ -94,12 +99,7 @@ struct ErrorCatalogueTests {
 
     @Test("the server's certificate: unknown CA, name mismatch, expired, not yet valid", arguments: Wire.both)
     func serverCertificate(wire: Wire) async throws {
-        let rig = try Self.rig()
-        defer { rig.remove() }
-        let server = try await OpenSSLServer.start(rig.server + ["-tls1_2"], folder: rig.folder)
-        defer { server.stop() }
-        try await withHost(wire) { host in
-
+        try await Self.withServer(wire, { _ in ["-tls1_2"] }) { rig, server, host in
             try await Self.storeOK(host, wire, "ca", Array(rig.other.root.certificate.pemString.utf8))
             try await Self.openTLS(host, wire, port: server.port)
             try await host.expect(wire.error(61, "TLS handshake failed: unknown CA"), timeout: Self.handshakeWait)
@@ -133,12 +133,8 @@ struct ErrorCatalogueTests {
 
     @Test("a server that requires a client certificate, and none is stored", arguments: Wire.both)
     func clientCertificateRequired(wire: Wire) async throws {
-        let rig = try Self.rig()
-        defer { rig.remove() }
-        let server = try await OpenSSLServer.start(
-            rig.server + ["-tls1_2", "-Verify", "1", "-CAfile", rig.folder + "/ca.pem"], folder: rig.folder)
-        defer { server.stop() }
-        try await withHost(wire) { host in
+        try await Self.withServer(wire, { ["-tls1_2", "-Verify", "1", "-CAfile", $0.folder + "/ca.pem"] }) {
+            rig, server, host in
             try await Self.storeOK(host, wire, "ca", rig.rootPEM)
             try await Self.openTLS(host, wire, port: server.port)
             try await host.expect(
