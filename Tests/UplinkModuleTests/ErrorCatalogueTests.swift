@@ -168,20 +168,18 @@ struct ErrorCatalogueTests {
 
     @Test("a server that accepts and closes; one with no cipher in common", arguments: Wire.both)
     func serverClosedAndNoCommonCipher(wire: Wire) async throws {
-        let rig = try Self.rig()
-        defer { rig.remove() }
         // RSA key exchange only, with an EC certificate: the server has nothing to offer (an alert before its
         // certificate, so not about the client's).
-        let noCipher = try await OpenSSLServer.start(
-            rig.server + ["-tls1_2", "-cipher", "AES128-SHA"], folder: rig.folder)
-        defer { noCipher.stop() }
-        try await withHostAndPeers(wire) { host, peers in
-            let closing = try await peers.sendAndClose([])
-            try await Self.storeOK(host, wire, "ca", rig.rootPEM)
-            try await Self.openTLS(host, wire, port: closing)
-            try await host.expect(wire.error(67, "TLS handshake failed: server closed"), timeout: Self.handshakeWait)
-            try await Self.openTLS(host, wire, port: noCipher.port)
-            try await host.expect(wire.error(22, "TLS handshake failed"), timeout: Self.handshakeWait)
+        try await Self.withServer(wire, { _ in ["-tls1_2", "-cipher", "AES128-SHA"] }) { rig, noCipher, host in
+            try await withEchoPeers { peers in
+                let closing = try await peers.sendAndClose([])
+                try await Self.storeOK(host, wire, "ca", rig.rootPEM)
+                try await Self.openTLS(host, wire, port: closing)
+                try await host.expect(
+                    wire.error(67, "TLS handshake failed: server closed"), timeout: Self.handshakeWait)
+                try await Self.openTLS(host, wire, port: noCipher.port)
+                try await host.expect(wire.error(22, "TLS handshake failed"), timeout: Self.handshakeWait)
+            }
         }
     }
 
