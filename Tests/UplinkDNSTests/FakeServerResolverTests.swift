@@ -39,6 +39,15 @@ import UplinkTestSupport
         makeReply(to: query, answers: aRecords(query.questions[0].name, count: 2)).encode()
     }
 
+    /// A well-formed answer with the address an attacker would give (6.6.6.6), for replies that must be dropped.
+    static func impostorReply(_ query: DNSMessage) -> DNSMessage {
+        makeReply(
+            to: query,
+            answers: [
+                DNSResourceRecord(name: query.questions[0].name, ttl: 1, data: .a(DNSIPv4Address(6, 6, 6, 6)))
+            ])
+    }
+
     /// A reply whose answer points past the end of the message.
     static func pointerPastEndReply(_ query: DNSMessage) -> [UInt8] {
         var bytes = makeReply(to: query, edns: false).encode(compression: false)
@@ -186,11 +195,7 @@ import UplinkTestSupport
 
     @Test func wrongIDIsDroppedAndTheRightReplyAccepted() async throws {
         try await Self.withFake({ query, _ in
-            var wrong = makeReply(
-                to: query,
-                answers: [
-                    DNSResourceRecord(name: query.questions[0].name, ttl: 1, data: .a(DNSIPv4Address(6, 6, 6, 6)))
-                ])
+            var wrong = Self.impostorReply(query)
             wrong.header.id = query.header.id &+ 1
             return [.reply(wrong.encode()), .reply(Self.goodReply(query))]
         }) { server in
@@ -233,11 +238,7 @@ import UplinkTestSupport
 
     @Test func replyFromAnotherPortIsDropped() async throws {
         try await Self.withFake({ query, _ in
-            let spoofed = makeReply(
-                to: query,
-                answers: [
-                    DNSResourceRecord(name: query.questions[0].name, ttl: 1, data: .a(DNSIPv4Address(6, 6, 6, 6)))
-                ])
+            let spoofed = Self.impostorReply(query)
             return [.fromOtherPort(spoofed.encode()), .reply(Self.goodReply(query))]
         }) { server in
             let resolver = DNSResolver(options: Self.options([server.address]), group: Self.group)
