@@ -43,12 +43,10 @@ import UplinkTestSupport
         let front = try await IoTFront()
         let folder = Self.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        do {
+        try await withCleanup {
             try await body(front, folder)
+        } cleanup: {
             await front.stop()
-        } catch {
-            await front.stop()
-            throw error
         }
     }
 

@@ -45,20 +45,15 @@ struct PahoInteropTests {
         let folder = try MQTTScratch("paho")
         let python = try await MQTTPaho.check(in: folder)
         let broker = try await Mosquitto()
-        do {
-            let client = try MQTTTestClient.make(MQTTTestClient.id("us"), port: broker.port, version: version)
-            try await client.connect()
-            do {
+        try await withCleanup {
+            let client = try await MQTTTestClient.connected("us", port: broker.port, version: version)
+            try await withCleanup {
                 try await body(folder, python, broker, client)
+            } cleanup: {
                 await client.disconnect()
-            } catch {
-                await client.disconnect()
-                throw error
             }
+        } cleanup: {
             await broker.stop()
-        } catch {
-            await broker.stop()
-            throw error
         }
     }
 

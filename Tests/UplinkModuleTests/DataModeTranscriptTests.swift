@@ -18,12 +18,10 @@ struct DataModeTranscriptTests {
             try await host.send("AT+S.SOCKD=\(port)\(options)\r")
             try await host.expect(wire.ok)
             let client = udp ? try await RawPeer.udp(port: port) : try await RawPeer.tcp(port: port)
-            do {
+            try await withCleanup {
                 try await body(host, client, port)
+            } cleanup: {
                 await client.close()
-            } catch {
-                await client.close()
-                throw error
             }
         }
     }

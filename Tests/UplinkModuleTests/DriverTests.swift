@@ -51,13 +51,11 @@ extension DriverRig {
     static func withJoined(_ profile: ModuleProfile, _ body: (DriverRig, EchoPeers) async throws -> Void) async throws {
         try await withEchoPeers { peers in
             let rig = try await DriverRig.start(profile)
-            do {
+            try await withCleanup {
                 try await rig.driver.joinWiFi(ssid: "lab", passphrase: "secret123")
                 try await body(rig, peers)
+            } cleanup: {
                 await rig.stop()
-            } catch {
-                await rig.stop()
-                throw error
             }
         }
     }

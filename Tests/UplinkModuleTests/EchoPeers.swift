@@ -83,12 +83,9 @@ private final class SendAndClose: ChannelInboundHandler {
 /// ``EchoPeers`` for the length of `body`, shut down when it ends, however it ends.
 func withEchoPeers<T>(_ body: (EchoPeers) async throws -> T) async throws -> T {
     let peers = try await EchoPeers()
-    do {
-        let result = try await body(peers)
+    return try await withCleanup {
+        try await body(peers)
+    } cleanup: {
         await peers.shutdown()
-        return result
-    } catch {
-        await peers.shutdown()
-        throw error
     }
 }

@@ -17,16 +17,14 @@ struct HTTPClientTests {
         _ body: (TestHost, HTTPPeer) async throws -> Void
     ) async throws {
         let peer = try await HTTPPeer.start(tls: tls)
-        do {
+        try await withCleanup {
             try await withHost(wire, configure: { $0.effectTimeout = .seconds(40) }) { host in
                 try await host.send("AT+S.SCFG=ip_http_get_recv_timeout,\(receiveTimeout)\r")
                 try await host.expect(wire.ok)
                 try await body(host, peer)
             }
+        } cleanup: {
             await peer.stop()
-        } catch {
-            await peer.stop()
-            throw error
         }
     }
 

@@ -37,15 +37,13 @@ struct ModuleDNSTests {
         _ body: (NSDServer, EchoPeers, MultiThreadedEventLoopGroup) async throws -> Void
     ) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        do {
+        try await withCleanup {
             try await withEchoPeers { peers in
                 try await withNSD(zoneText: Self.loopbackZone, group: group) { nsd in try await body(nsd, peers, group)
                 }
             }
+        } cleanup: {
             try? await group.shutdownGracefully()
-        } catch {
-            try? await group.shutdownGracefully()
-            throw error
         }
     }
 

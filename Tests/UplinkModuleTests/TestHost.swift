@@ -5,6 +5,7 @@ import NIOPosix
 import Synchronization
 import Testing
 import UplinkModule
+import UplinkTestSupport
 
 /// A host attached straight to a module engine (no link in between), for transcript tests.
 ///
@@ -214,15 +215,12 @@ func withHost<T>(
     configure: (inout ModuleOptions) -> Void = { _ in }, _ body: (TestHost) async throws -> T
 ) async throws -> T {
     let host = try await TestHost(profile: wire.profile, resolver: resolver, trace: trace, configure: configure)
-    do {
+    return try await withCleanup {
         try await host.expect(wire.boot)
         if joinWiFi { try await host.joinWiFi() }
-        let result = try await body(host)
+        return try await body(host)
+    } cleanup: {
         await host.shutdown()
-        return result
-    } catch {
-        await host.shutdown()
-        throw error
     }
 }
 
