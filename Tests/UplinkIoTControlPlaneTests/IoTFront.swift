@@ -82,29 +82,16 @@ final class IoTFront: @unchecked Sendable {
     static func aws(
         _ arguments: [String], port: Int, accessKey: String = "AKIDUPLINKTEST", secret: String = "dummy-secret"
     ) async throws -> Result {
-        let out = NSTemporaryDirectory() + "uplink-aws-\(UUID().uuidString)"
-        defer {
-            try? FileManager.default.removeItem(atPath: out + ".out")
-            try? FileManager.default.removeItem(atPath: out + ".err")
-        }
         guard FileManager.default.isExecutableFile(atPath: Self.awsPath) else {
             throw IoTFrontError("the AWS CLI is not at \(Self.awsPath): run scripts/peers.sh (it installs awscli)")
         }
-        let child = try ChildProcess(
-            path: Self.awsPath,
-            arguments: ["iot"] + arguments + ["--endpoint-url", "http://127.0.0.1:\(port)", "--output", "json"],
-            standardOutput: .file(out + ".out"), standardError: .file(out + ".err"),
+        return try await run(
+            Self.awsPath, ["iot"] + arguments + ["--endpoint-url", "http://127.0.0.1:\(port)", "--output", "json"],
             environment: [
                 "AWS_ACCESS_KEY_ID": accessKey, "AWS_SECRET_ACCESS_KEY": secret, "AWS_DEFAULT_REGION": "us-east-1",
                 "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": "/dev/null",
                 "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_MAX_ATTEMPTS": "1", "AWS_RETRY_MODE": "standard",
             ])
-        let deadline = ContinuousClock.now + .seconds(60)
-        while child.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        child.forceKill()
-        return Result(
-            status: child.exitStatus, output: (try? String(contentsOfFile: out + ".out", encoding: .utf8)) ?? "",
-            error: (try? String(contentsOfFile: out + ".err", encoding: .utf8)) ?? "")
     }
 
     /// Sends raw HTTP/1.1 bytes and returns the response head and body (reads until close, 10 s at most).
@@ -155,4 +142,33 @@ final class IoTFront: @unchecked Sendable {
 struct IoTFrontError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+extension IoTFront {
+    /// Runs `uplink iot <arguments>` to the end (60 s at most); the result's `errorType` reads the AWS CLI's error
+    /// line.
+    static func uplink(_ arguments: [String]) async throws -> Result {
+        try await run(UplinkExecutable.path(), ["iot"] + arguments)
+    }
+
+    /// Runs `path` with `arguments` (and `environment` added to this process's) to the end, 60 s at most; what it
+    /// wrote to standard output and error.
+    static func run(_ path: String, _ arguments: [String], environment: [String: String] = [:]) async throws
+        -> Result
+    {
+        let out = NSTemporaryDirectory() + "uplink-iot-run-\(UUID().uuidString)"
+        defer {
+            try? FileManager.default.removeItem(atPath: out + ".out")
+            try? FileManager.default.removeItem(atPath: out + ".err")
+        }
+        let child = try ChildProcess(
+            path: path, arguments: arguments, standardOutput: .file(out + ".out"),
+            standardError: .file(out + ".err"), environment: environment)
+        let deadline = ContinuousClock.now + .seconds(60)
+        while child.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        child.forceKill()
+        return Result(
+            status: child.exitStatus, output: (try? String(contentsOfFile: out + ".out", encoding: .utf8)) ?? "",
+            error: (try? String(contentsOfFile: out + ".err", encoding: .utf8)) ?? "")
+    }
 }

@@ -8,20 +8,7 @@ import UplinkTestSupport
 struct IoTOperationCommandTests {
     /// Runs `uplink iot <arguments> --data DATA`; the result's `errorType` reads the AWS CLI's error line.
     static func uplink(_ arguments: [String], data: String) async throws -> IoTFront.Result {
-        let out = NSTemporaryDirectory() + "uplink-iot-op-\(UUID().uuidString)"
-        defer {
-            try? FileManager.default.removeItem(atPath: out + ".out")
-            try? FileManager.default.removeItem(atPath: out + ".err")
-        }
-        let child = try ChildProcess(
-            path: UplinkExecutable.path(), arguments: ["iot"] + arguments + ["--data", data],
-            standardOutput: .file(out + ".out"), standardError: .file(out + ".err"))
-        let deadline = ContinuousClock.now + .seconds(60)
-        while child.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        child.forceKill()
-        return IoTFront.Result(
-            status: child.exitStatus, output: (try? String(contentsOfFile: out + ".out", encoding: .utf8)) ?? "",
-            error: (try? String(contentsOfFile: out + ".err", encoding: .utf8)) ?? "")
+        try await IoTFront.uplink(arguments + ["--data", data])
     }
 
     @Test("Certificates: describe-certificate, update-certificate, list-certificates; errors as the AWS CLI's")

@@ -29,24 +29,11 @@ struct IoTServeAPITests {
         try pki.write(to: folder + "/pki")
         let broker = try await MosquittoBroker.start(listenerLines: [])
         defer { broker.stop() }
-        let mqttPort = try TestPorts.free()
-        let apiPort = try TestPorts.free()
-        let log = folder + "/serve.log"
-        let serve = try ChildProcess(
-            path: UplinkExecutable.path(),
-            arguments: [
-                "iot", "serve", "--data", folder + "/data", "--port", String(mqttPort), "--alpn-port", "0",
-                "--api-port", String(apiPort), "--broker", "mqtt://127.0.0.1:\(broker.port)",
-                "--ca", folder + "/pki/device-ca.pem", "--status-check-interval", "0.5",
-            ],
-            outputPath: log)
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline, serve.isRunning,
-            !((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("control plane on")
-        {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        #expect(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("control plane on"))
+        let serve = try await IoTServe.start(
+            folder: folder, broker: broker,
+            extra: ["--ca", folder + "/pki/device-ca.pem", "--status-check-interval", "0.5"])
+        let (mqttPort, apiPort) = (serve.mqttPort, serve.apiPort)
+        #expect(serve.logText.contains("control plane on"))
 
         let name = pki.devices[0].name
         let tls = [
@@ -97,9 +84,7 @@ struct IoTServeAPITests {
         while subscriber.isRunning, ContinuousClock.now < closeDeadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(!subscriber.isRunning)
         subscriber.forceKill()
-        #expect(
-            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains(
-                "is INACTIVE: 1 live connection(s) closed"))
-        await serve.stop(grace: .seconds(5))
+        #expect(serve.logText.contains("is INACTIVE: 1 live connection(s) closed"))
+        await serve.process.stop(grace: .seconds(5))
     }
 }

@@ -19,22 +19,9 @@ struct IoTServeNamedTemplateTests {
         }
         let broker = try await MosquittoBroker.start(listenerLines: [])
         defer { broker.stop() }
-        let mqttPort = try TestPorts.free()
-        let apiPort = try TestPorts.free()
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let log = folder + "/serve.log"
-        let serve = try ChildProcess(
-            path: UplinkExecutable.path(),
-            arguments: [
-                "iot", "serve", "--data", folder + "/data", "--port", String(mqttPort), "--alpn-port", "0",
-                "--api-port", String(apiPort), "--broker", "mqtt://127.0.0.1:\(broker.port)",
-            ],
-            outputPath: log)
-        let serveLog = { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline, serve.isRunning, !serveLog().contains("control plane on") {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        let serve = try await IoTServe.start(folder: folder, broker: broker)
+        let (mqttPort, apiPort) = (serve.mqttPort, serve.apiPort)
+        let serveLog = { serve.logText }
         #expect(serveLog().contains("control plane on"))
         let aws = { (arguments: [String]) in try await IoTFront.aws(arguments, port: apiPort) }
 
@@ -90,7 +77,7 @@ struct IoTServeNamedTemplateTests {
             "list-attached-policies", "--target", active.first?["certificateArn"] as? String ?? "",
         ])
         #expect((attached.json["policies"] as? [[String: Any]])?.first?["policyName"] as? String == "ServeJITP")
-        await serve.stop(grace: .seconds(5))
+        await serve.process.stop(grace: .seconds(5))
     }
 }
 

@@ -9,19 +9,6 @@ import UplinkTestSupport
 /// --registry`: the AWS CLI works on the shared database.
 @Suite("uplink iot serve and api on a PostgreSQL registry", .serialized, .timeLimit(.minutes(5)))
 struct IoTServeSharedRegistryTests {
-    /// Starts `uplink iot serve` with `arguments`; waits up to 30 s for `control plane on`.
-    static func serve(_ arguments: [String], log: String) async throws -> ChildProcess {
-        let serve = try ChildProcess(
-            path: UplinkExecutable.path(), arguments: ["iot", "serve"] + arguments, outputPath: log)
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline, serve.isRunning,
-            !((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("control plane on")
-        {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return serve
-    }
-
     @Test("JITR through serve A (registered, auto-activated); serve B accepts the device; no password printed")
     func onboardThroughOneServeConnectThroughTheOther() async throws {
         let folder = NSTemporaryDirectory() + "uplink-iot-serve-pg-\(UUID().uuidString)"
@@ -40,13 +27,13 @@ struct IoTServeSharedRegistryTests {
         let common = ["--data", folder + "/data", "--registry", url, "--broker", "mqtt://127.0.0.1:\(broker.port)"]
         // A registers the CA and activates new certificates; B (started after A made the development PKI in the
         // shared --data) only serves.
-        let a = try await Self.serve(
+        let a = try await IoTServe.start(
             common + [
                 "--port", String(ports[0]), "--alpn-port", "0", "--api-port", String(ports[1]),
                 "--ca", folder + "/pki/device-ca.pem", "--policy", "all=" + folder + "/policy.json",
                 "--auto-activate", "all",
             ], log: folder + "/a.log")
-        let b = try await Self.serve(
+        let b = try await IoTServe.start(
             common + ["--port", String(ports[2]), "--alpn-port", "0", "--api-port", String(ports[3])],
             log: folder + "/b.log")
         let logs = { ["a", "b"].map { (try? String(contentsOfFile: folder + "/\($0).log", encoding: .utf8)) ?? "" } }

@@ -118,20 +118,7 @@ import UplinkTestSupport
 
     /// Runs `uplink iot <arguments>` (no --data).
     static func uplink(_ arguments: [String]) async throws -> IoTFront.Result {
-        let out = NSTemporaryDirectory() + "uplink-iot-pg-\(UUID().uuidString)"
-        defer {
-            try? FileManager.default.removeItem(atPath: out + ".out")
-            try? FileManager.default.removeItem(atPath: out + ".err")
-        }
-        let child = try ChildProcess(
-            path: UplinkExecutable.path(), arguments: ["iot"] + arguments,
-            standardOutput: .file(out + ".out"), standardError: .file(out + ".err"))
-        let deadline = ContinuousClock.now + .seconds(60)
-        while child.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        child.forceKill()
-        return IoTFront.Result(
-            status: child.exitStatus, output: (try? String(contentsOfFile: out + ".out", encoding: .utf8)) ?? "",
-            error: (try? String(contentsOfFile: out + ".err", encoding: .utf8)) ?? "")
+        try await IoTFront.uplink(arguments)
     }
 
     @Test func operationCommandsTakeTheRegistryURL() async throws {

@@ -219,3 +219,26 @@ struct StepTimeout: Error, CustomStringConvertible {
     var step: String
     var description: String { "\(step): no answer in time" }
 }
+
+extension FrontRig {
+    /// What a JITP template made of device 0 (connected as `device`): its certificate ACTIVE, its thing (named by the
+    /// CN, with `attributes`) attached to the certificate, and a policy that lets it publish under `things/NAME/`
+    /// and nowhere else.
+    func expectProvisioned(
+        _ device: MQTTClient, attributes: [String: String], sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        let name = pki.devices[0].name
+        #expect(try await registry.certificate(id: deviceId())?.status == .active, sourceLocation: sourceLocation)
+        #expect(try await registry.thing(name: name)?.attributes == attributes, sourceLocation: sourceLocation)
+        #expect(
+            try await registry.thingNames(principal: account.certificateArn(deviceId())) == [name],
+            sourceLocation: sourceLocation)
+        #expect(
+            try await device.publish(MQTTMessage(topic: "things/\(name)/x", string: "1", qos: .atLeastOnce))
+                == .success,
+            sourceLocation: sourceLocation)
+        await #expect(throws: (any Error).self, sourceLocation: sourceLocation) {
+            _ = try await device.publish(MQTTMessage(topic: "things/other/x", string: "1", qos: .atLeastOnce))
+        }
+    }
+}

@@ -97,20 +97,17 @@ struct MosquittoTests {
     @Test("retained messages reach later subscribers; an empty retained message clears", arguments: MQTTVersions.all)
     func retained(version: MQTTProtocolVersion) async throws {
         let broker = try await Mosquitto()
-        let publisher = try MQTTTestClient.make(MQTTTestClient.id("pub"), port: broker.port, version: version)
-        try await publisher.connect()
+        let publisher = try await MQTTTestClient.connected("pub", port: broker.port, version: version)
         try await publisher.publish(MQTTMessage(topic: "state/lamp", string: "on", qos: .atLeastOnce, retain: true))
 
-        let late = try MQTTTestClient.make(MQTTTestClient.id("late"), port: broker.port, version: version)
-        try await late.connect()
+        let late = try await MQTTTestClient.connected("late", port: broker.port, version: version)
         let collector = MQTTCollector(try await late.subscribe(to: "state/#", qos: .atLeastOnce))
         try await collector.waitFor(1)
         #expect(collector.messages.first?.retain == true)
         #expect(collector.messages.first?.payloadString == "on")
 
         try await publisher.publish(MQTTMessage(topic: "state/lamp", payload: [], qos: .atLeastOnce, retain: true))
-        let later = try MQTTTestClient.make(MQTTTestClient.id("later"), port: broker.port, version: version)
-        try await later.connect()
+        let later = try await MQTTTestClient.connected("later", port: broker.port, version: version)
         let none = MQTTCollector(try await later.subscribe(to: "state/#", qos: .atLeastOnce))
         try await publisher.publish(MQTTMessage(topic: "state/other", string: "x", qos: .atLeastOnce))
         try await none.waitFor(1)
@@ -126,8 +123,7 @@ struct MosquittoTests {
     )
     func will(version: MQTTProtocolVersion) async throws {
         let broker = try await Mosquitto()
-        let watcher = try MQTTTestClient.make(MQTTTestClient.id("watch"), port: broker.port, version: version)
-        try await watcher.connect()
+        let watcher = try await MQTTTestClient.connected("watch", port: broker.port, version: version)
         let collector = MQTTCollector(try await watcher.subscribe(to: "wills/#", qos: .atLeastOnce))
 
         // Graceful: no will.
@@ -175,8 +171,7 @@ struct MosquittoTests {
         ])
         await first.disconnect()
 
-        let publisher = try MQTTTestClient.make(MQTTTestClient.id("pub"), port: broker.port, version: version)
-        try await publisher.connect()
+        let publisher = try await MQTTTestClient.connected("pub", port: broker.port, version: version)
         for index in 0..<10 {
             try await publisher.publish(MQTTMessage(topic: "resume/1", string: "a\(index)", qos: .atLeastOnce))
             try await publisher.publish(MQTTMessage(topic: "resume/2", string: "b\(index)", qos: .exactlyOnce))
@@ -202,8 +197,7 @@ struct MosquittoTests {
         arguments: MQTTVersions.all)
     func reconnect(version: MQTTProtocolVersion) async throws {
         let broker = try await Mosquitto()
-        let watcher = try MQTTTestClient.make(MQTTTestClient.id("watch"), port: broker.port, version: version)
-        try await watcher.connect()
+        let watcher = try await MQTTTestClient.connected("watch", port: broker.port, version: version)
         let collector = MQTTCollector(try await watcher.subscribe(to: "link/#", qos: .atLeastOnce))
 
         let tap = MQTTTapTransport(try MQTTNIOTransport(host: "127.0.0.1", port: broker.port))
@@ -229,8 +223,7 @@ struct MosquittoTests {
     @Test("unsubscribe ends the stream and stops delivery", arguments: MQTTVersions.all)
     func unsubscribe(version: MQTTProtocolVersion) async throws {
         let broker = try await Mosquitto()
-        let client = try MQTTTestClient.make(MQTTTestClient.id("c"), port: broker.port, version: version)
-        try await client.connect()
+        let client = try await MQTTTestClient.connected("c", port: broker.port, version: version)
         let stream = try await client.subscribe(to: "u/1", qos: .atLeastOnce)
         let other = MQTTCollector(try await client.subscribe(to: "u/2", qos: .atLeastOnce))
         let collector = MQTTCollector(stream)
@@ -249,8 +242,7 @@ struct MosquittoTests {
     @Test("outbound topic aliases: later PUBLISHes carry only the alias, subscribers see the full topic")
     func topicAliases() async throws {
         let broker = try await Mosquitto(config: ["max_topic_alias 4"])
-        let subscriber = try MQTTTestClient.make(MQTTTestClient.id("sub"), port: broker.port, version: .v5)
-        try await subscriber.connect()
+        let subscriber = try await MQTTTestClient.connected("sub", port: broker.port, version: .v5)
         let collector = MQTTCollector(try await subscriber.subscribe(to: "sensors/#", qos: .atLeastOnce))
 
         let tap = MQTTTapTransport(try MQTTNIOTransport(host: "127.0.0.1", port: broker.port))

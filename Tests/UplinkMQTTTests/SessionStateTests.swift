@@ -42,6 +42,17 @@ struct SessionStateTests {
         return entry
     }
 
+    /// Submits a QoS 1 PUBLISH whose acknowledgement is due 1 ms after; the PUBLISHes that went out.
+    static func submitOverdue(_ session: inout MQTTSessionState, effects: inout MQTTSessionEffects) throws
+        -> [PublishPacket]
+    {
+        let entry = MQTTOutboundEntry(
+            sequence: session.nextSequence(), message: MQTTMessage(topic: "t", string: "x", qos: .atLeastOnce),
+            waiter: nil, acknowledgementTimeout: .milliseconds(1))
+        _ = try session.submit(entry, effects: &effects)
+        return publishes(try sent(&session))
+    }
+
     static func publishes(_ packets: [MQTTPacket]) -> [PublishPacket] {
         packets.compactMap { if case .publish(let p) = $0 { return p } else { return nil } }
     }
@@ -159,11 +170,7 @@ struct SessionStateTests {
     func acknowledgementTimeout311() throws {
         var session = try Self.online(.v3_1_1) { $0.acknowledgementTimeout = .milliseconds(1) }
         var effects = MQTTSessionEffects()
-        let entry = MQTTOutboundEntry(
-            sequence: session.nextSequence(), message: MQTTMessage(topic: "t", string: "x", qos: .atLeastOnce),
-            waiter: nil, acknowledgementTimeout: .milliseconds(1))
-        _ = try session.submit(entry, effects: &effects)
-        let first = Self.publishes(try Self.sent(&session))
+        let first = try Self.submitOverdue(&session, effects: &effects)
         #expect(session.expireAcknowledgements(now: .now + .seconds(1), effects: &effects) == nil)
         let again = Self.publishes(try Self.sent(&session))
         #expect(again.count == 1)
@@ -175,11 +182,7 @@ struct SessionStateTests {
     func acknowledgementTimeout5() throws {
         var session = try Self.online(.v5)
         var effects = MQTTSessionEffects()
-        let entry = MQTTOutboundEntry(
-            sequence: session.nextSequence(), message: MQTTMessage(topic: "t", string: "x", qos: .atLeastOnce),
-            waiter: nil, acknowledgementTimeout: .milliseconds(1))
-        _ = try session.submit(entry, effects: &effects)
-        let first = Self.publishes(try Self.sent(&session))
+        let first = try Self.submitOverdue(&session, effects: &effects)
         #expect(
             session.expireAcknowledgements(now: .now + .seconds(1), effects: &effects) == first.first?.packetIdentifier)
         #expect(session.out.isEmpty)

@@ -195,6 +195,13 @@ enum MQTTTestClient {
             configuration: configuration, transport: try MQTTNIOTransport(host: "127.0.0.1", port: port), store: store)
     }
 
+    /// ``make(_:port:version:cleanStart:sessionExpiry:store:adjust:)`` with a unique id from `prefix`, connected.
+    static func connected(_ prefix: String, port: Int, version: MQTTProtocolVersion) async throws -> MQTTClient {
+        let client = try make(id(prefix), port: port, version: version)
+        try await client.connect()
+        return client
+    }
+
     /// A unique client id.
     static func id(_ prefix: String) -> String { "\(prefix)-\(UInt32.random(in: 0...UInt32.max))" }
 }

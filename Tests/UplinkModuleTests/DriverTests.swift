@@ -45,6 +45,22 @@ struct DriverRig {
     }
 }
 
+extension DriverRig {
+    /// A rig for `profile` that has joined Wi-Fi, with ``EchoPeers`` for its sockets; both stopped when `body` ends,
+    /// however it ends.
+    static func withJoined(_ profile: ModuleProfile, _ body: (DriverRig, EchoPeers) async throws -> Void) async throws {
+        try await withEchoPeers { peers in
+            let rig = try await DriverRig.start(profile)
+            try await withCleanup {
+                try await rig.driver.joinWiFi(ssid: "lab", passphrase: "secret123")
+                try await body(rig, peers)
+            } cleanup: {
+                await rig.stop()
+            }
+        }
+    }
+}
+
 extension ModuleProfile: CustomTestStringConvertible {
     public var testDescription: String { name }
 }
@@ -103,48 +119,42 @@ struct DriverTests {
         "a peer that sends and closes: every byte, then the end of the stream (WIND 58, drain, SOCKC)",
         arguments: profiles)
     func peerCloses(profile: ModuleProfile) async throws {
-        let rig = try await DriverRig.start(profile)
-        let peers = try await EchoPeers()
-        defer { Task { await peers.shutdown() } }
-        try await rig.driver.joinWiFi(ssid: "lab", passphrase: "secret123")
-        let payload = (0..<3000).map { UInt8(truncatingIfNeeded: $0) }
-        let port = try await peers.sendAndClose(payload)
-        let id = try await rig.driver.openSocket(host: "127.0.0.1", port: port, kind: .tcp)
-        var received: [UInt8] = []
-        while true {
-            let chunk = try await rig.driver.read(socket: id)
-            if chunk.isEmpty { break }
-            received += chunk
+        try await DriverRig.withJoined(profile) { rig, peers in
+            let payload = (0..<3000).map { UInt8(truncatingIfNeeded: $0) }
+            let port = try await peers.sendAndClose(payload)
+            let id = try await rig.driver.openSocket(host: "127.0.0.1", port: port, kind: .tcp)
+            var received: [UInt8] = []
+            while true {
+                let chunk = try await rig.driver.read(socket: id)
+                if chunk.isEmpty { break }
+                received += chunk
+            }
+            #expect(received == payload)
+            try await rig.driver.closeSocket(id)
         }
-        #expect(received == payload)
-        try await rig.driver.closeSocket(id)
-        await rig.stop()
     }
 
     @Test("UDP: a datagram out and back; closing a socket with unread data drains it first", arguments: profiles)
     func udpAndPendingClose(profile: ModuleProfile) async throws {
-        let rig = try await DriverRig.start(profile)
-        let peers = try await EchoPeers()
-        defer { Task { await peers.shutdown() } }
-        try await rig.driver.joinWiFi(ssid: "lab", passphrase: "secret123")
-        let udp = try await rig.driver.openSocket(host: "127.0.0.1", port: peers.udpEchoPort, kind: .udp)
-        try await rig.driver.write(socket: udp, Array("datagram".utf8))
-        #expect(try await rig.driver.read(socket: udp) == Array("datagram".utf8))
-        try await rig.driver.closeSocket(udp)
+        try await DriverRig.withJoined(profile) { rig, peers in
+            let udp = try await rig.driver.openSocket(host: "127.0.0.1", port: peers.udpEchoPort, kind: .udp)
+            try await rig.driver.write(socket: udp, Array("datagram".utf8))
+            #expect(try await rig.driver.read(socket: udp) == Array("datagram".utf8))
+            try await rig.driver.closeSocket(udp)
 
-        // The peer sends and closes; the application closes without reading: the module refuses SOCKC with
-        // `Pending data`, the driver reads the rest and closes.
-        let port = try await peers.sendAndClose(Array(repeating: 0x41, count: 2000))
-        let tcp = try await rig.driver.openSocket(host: "127.0.0.1", port: port, kind: .tcp)
-        let deadline = ContinuousClock.now + .seconds(5)
-        while ContinuousClock.now < deadline,
-            try await rig.driver.probeSockets().first(where: { $0.id == tcp })?.pending != 2000
-        {
-            try await Task.sleep(for: .milliseconds(10))
+            // The peer sends and closes; the application closes without reading: the module refuses SOCKC with
+            // `Pending data`, the driver reads the rest and closes.
+            let port = try await peers.sendAndClose(Array(repeating: 0x41, count: 2000))
+            let tcp = try await rig.driver.openSocket(host: "127.0.0.1", port: port, kind: .tcp)
+            let deadline = ContinuousClock.now + .seconds(5)
+            while ContinuousClock.now < deadline,
+                try await rig.driver.probeSockets().first(where: { $0.id == tcp })?.pending != 2000
+            {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try await rig.driver.closeSocket(tcp)
+            #expect(try await rig.driver.probeSockets().isEmpty)
         }
-        try await rig.driver.closeSocket(tcp)
-        #expect(try await rig.driver.probeSockets().isEmpty)
-        await rig.stop()
     }
 
     @Test("module errors are typed, with the module's text and code", arguments: profiles)
@@ -184,28 +194,25 @@ struct DriverTests {
 
     @Test("a module reset while a reader waits: the reader learns it, Wi-Fi comes back by itself", arguments: profiles)
     func resetWhileReading(profile: ModuleProfile) async throws {
-        let rig = try await DriverRig.start(profile)
-        let peers = try await EchoPeers()
-        defer { Task { await peers.shutdown() } }
-        try await rig.driver.joinWiFi(ssid: "lab", passphrase: "secret123")
-        let id = try await rig.driver.openSocket(host: "127.0.0.1", port: peers.tcpEchoPort, kind: .tcp)
-        let driver = rig.driver
-        let reader = Task { try await driver.read(socket: id) }
-        try await Task.sleep(for: .milliseconds(50))
-        try await rig.driver.reset()
-        do {
-            _ = try await reader.value
-            Issue.record("the read survived a reset")
-        } catch let error as ModuleDriverError {
-            if case .rebooted = error {} else { Issue.record("unexpected \(error)") }
+        try await DriverRig.withJoined(profile) { rig, peers in
+            let id = try await rig.driver.openSocket(host: "127.0.0.1", port: peers.tcpEchoPort, kind: .tcp)
+            let driver = rig.driver
+            let reader = Task { try await driver.read(socket: id) }
+            try await Task.sleep(for: .milliseconds(50))
+            try await rig.driver.reset()
+            do {
+                _ = try await reader.value
+                Issue.record("the read survived a reset")
+            } catch let error as ModuleDriverError {
+                if case .rebooted = error {} else { Issue.record("unexpected \(error)") }
+            }
+            #expect(try await rig.driver.waitForWiFi(timeout: .seconds(10)) == "10.0.0.2")
+            // The module has no socket any more; the driver forgets it.
+            try await rig.driver.closeSocket(id)
+            let again = try await rig.driver.openSocket(host: "127.0.0.1", port: peers.tcpEchoPort, kind: .tcp)
+            try await rig.driver.write(socket: again, Array("after".utf8))
+            #expect(try await rig.driver.read(socket: again) == Array("after".utf8))
         }
-        #expect(try await rig.driver.waitForWiFi(timeout: .seconds(10)) == "10.0.0.2")
-        // The module has no socket any more; the driver forgets it.
-        try await rig.driver.closeSocket(id)
-        let again = try await rig.driver.openSocket(host: "127.0.0.1", port: peers.tcpEchoPort, kind: .tcp)
-        try await rig.driver.write(socket: again, Array("after".utf8))
-        #expect(try await rig.driver.read(socket: again) == Array("after".utf8))
-        await rig.stop()
     }
 
     @Test("the module goes away while a reader waits: the reader and every later call fail at once")

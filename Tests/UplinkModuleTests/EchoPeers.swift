@@ -79,3 +79,13 @@ private final class SendAndClose: ChannelInboundHandler {
         }
     }
 }
+
+/// ``EchoPeers`` for the length of `body`, shut down when it ends, however it ends.
+func withEchoPeers<T>(_ body: (EchoPeers) async throws -> T) async throws -> T {
+    let peers = try await EchoPeers()
+    return try await withCleanup {
+        try await body(peers)
+    } cleanup: {
+        await peers.shutdown()
+    }
+}

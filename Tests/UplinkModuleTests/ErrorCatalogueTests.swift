@@ -48,18 +48,9 @@ struct ErrorCatalogueTests {
         Array(try #require(pki.devices.first).key.pemString.utf8)
     }
 
-    /// A started module on Wi-Fi.
-    static func module(_ wire: Wire, configure: (inout ModuleOptions) -> Void = { _ in }) async throws -> TestHost {
-        let host = try await TestHost(profile: wire.profile, configure: configure)
-        try await host.expect(wire.boot)
-        try await host.joinWiFi()
-        return host
-    }
-
     /// TLSCERT into the RAM slot (SPWF01) or the only slot (SPWF04) of `slot` (`ca`, `cert`, `key`).
     static func store(_ host: TestHost, _ slot: String, _ bytes: [UInt8]) async throws {
-        try await host.send("AT+S.TLSCERT=\(slot),\(bytes.count)\r")
-        try await host.send(bytes: bytes)
+        try await host.storeCredential(slot, bytes)
     }
 
     static func storeOK(_ host: TestHost, _ wire: Wire, _ slot: String, _ bytes: [UInt8]) async throws {
@@ -69,16 +60,22 @@ struct ErrorCatalogueTests {
 
     /// SOCKON to a TLS server on 127.0.0.1 that must carry `name`.
     static func openTLS(_ host: TestHost, _ wire: Wire, port: Int, name: String = "localhost") async throws {
-        if wire.isSPWF01 {
-            try await host.send("AT+S.TLSDOMAIN=domain,\(name)\r")
-            try await host.expect(wire.ok)
-            try await host.send("AT+S.SOCKON=127.0.0.1,\(port),s,ind\r")
-        } else {
-            try await host.send("AT+S.SOCKON=127.0.0.1,\(port),NULL,\(name)\r")
-        }
+        try await host.openTLS(wire, port: port, name: name, domainSlot: "domain")
     }
 
     static let handshakeWait = Duration.seconds(15)
+
+    /// A ``rig()``, `openssl s_server` on its server certificate with `arguments(rig)`, and a module on Wi-Fi; all
+    /// stopped and removed when `body` ends, however it ends.
+    static func withServer(
+        _ wire: Wire, _ arguments: (Rig) -> [String], _ body: (Rig, OpenSSLServer, TestHost) async throws -> Void
+    ) async throws {
+        let rig = try Self.rig()
+        defer { rig.remove() }
+        let server = try await OpenSSLServer.start(rig.server + arguments(rig), folder: rig.folder)
+        defer { server.stop() }
+        try await withHost(wire) { host in try await body(rig, server, host) }
+    }
 
     @Test("a server with no TLS 1.2 (only 1.1, only 1.3): protocol version", arguments: Wire.both)
     func protocolVersion(wire: Wire) async throws {
@@ -90,73 +87,64 @@ struct ErrorCatalogueTests {
         defer { old.stop() }
         let new = try await OpenSSLServer.start(rig.server + ["-tls1_3"], folder: rig.folder)
         defer { new.stop() }
-        let host = try await Self.module(wire)
-        defer { Task { await host.shutdown() } }
-        try await Self.storeOK(host, wire, "ca", rig.rootPEM)
-        for server in [old, new] {
-            try await Self.openTLS(host, wire, port: server.port)
-            try await host.expect(
-                wire.error(60, "TLS handshake failed: server has no TLS 1.2"), timeout: Self.handshakeWait)
+        try await withHost(wire) { host in
+            try await Self.storeOK(host, wire, "ca", rig.rootPEM)
+            for server in [old, new] {
+                try await Self.openTLS(host, wire, port: server.port)
+                try await host.expect(
+                    wire.error(60, "TLS handshake failed: server has no TLS 1.2"), timeout: Self.handshakeWait)
+            }
         }
     }
 
     @Test("the server's certificate: unknown CA, name mismatch, expired, not yet valid", arguments: Wire.both)
     func serverCertificate(wire: Wire) async throws {
-        let rig = try Self.rig()
-        defer { rig.remove() }
-        let server = try await OpenSSLServer.start(rig.server + ["-tls1_2"], folder: rig.folder)
-        defer { server.stop() }
-        let host = try await Self.module(wire)
-        defer { Task { await host.shutdown() } }
+        try await Self.withServer(wire, { _ in ["-tls1_2"] }) { rig, server, host in
+            try await Self.storeOK(host, wire, "ca", Array(rig.other.root.certificate.pemString.utf8))
+            try await Self.openTLS(host, wire, port: server.port)
+            try await host.expect(wire.error(61, "TLS handshake failed: unknown CA"), timeout: Self.handshakeWait)
 
-        try await Self.storeOK(host, wire, "ca", Array(rig.other.root.certificate.pemString.utf8))
-        try await Self.openTLS(host, wire, port: server.port)
-        try await host.expect(wire.error(61, "TLS handshake failed: unknown CA"), timeout: Self.handshakeWait)
+            try await Self.storeOK(host, wire, "ca", rig.rootPEM)
+            try await Self.openTLS(host, wire, port: server.port, name: "broker.example.com")
+            try await host.expect(wire.error(62, "TLS handshake failed: name mismatch"), timeout: Self.handshakeWait)
 
-        try await Self.storeOK(host, wire, "ca", rig.rootPEM)
-        try await Self.openTLS(host, wire, port: server.port, name: "broker.example.com")
-        try await host.expect(wire.error(62, "TLS handshake failed: name mismatch"), timeout: Self.handshakeWait)
+            // The module's clock two years on: the server's certificate (365 days) expired.
+            let now = Int(Date().timeIntervalSince1970)
+            try await host.send("AT+S.SETTIME=\(now + 2 * 365 * 86_400)\r")
+            try await host.expect(wire.ok)
+            try await Self.openTLS(host, wire, port: server.port)
+            try await host.expect(
+                wire.error(63, "TLS handshake failed: certificate expired"), timeout: Self.handshakeWait)
 
-        // The module's clock two years on: the server's certificate (365 days) expired.
-        let now = Int(Date().timeIntervalSince1970)
-        try await host.send("AT+S.SETTIME=\(now + 2 * 365 * 86_400)\r")
-        try await host.expect(wire.ok)
-        try await Self.openTLS(host, wire, port: server.port)
-        try await host.expect(
-            wire.error(63, "TLS handshake failed: certificate expired"), timeout: Self.handshakeWait)
+            // The clock ST's firmware falls back to when the application sets none (2016): not valid yet.
+            try await host.send("AT+S.SETTIME=1453727657\r")
+            try await host.expect(wire.ok)
+            try await Self.openTLS(host, wire, port: server.port)
+            try await host.expect(
+                wire.error(64, "TLS handshake failed: certificate not yet valid"), timeout: Self.handshakeWait)
 
-        // The clock ST's firmware falls back to when the application sets none (2016): not valid yet.
-        try await host.send("AT+S.SETTIME=1453727657\r")
-        try await host.expect(wire.ok)
-        try await Self.openTLS(host, wire, port: server.port)
-        try await host.expect(
-            wire.error(64, "TLS handshake failed: certificate not yet valid"), timeout: Self.handshakeWait)
-
-        // The right clock: it connects.
-        try await host.send("AT+S.SETTIME=\(now)\r")
-        try await host.expect(wire.ok)
-        try await Self.openTLS(host, wire, port: server.port)
-        try await host.expect(wire.opened(0), timeout: Self.handshakeWait)
+            // The right clock: it connects.
+            try await host.send("AT+S.SETTIME=\(now)\r")
+            try await host.expect(wire.ok)
+            try await Self.openTLS(host, wire, port: server.port)
+            try await host.expect(wire.opened(0), timeout: Self.handshakeWait)
+        }
     }
 
     @Test("a server that requires a client certificate, and none is stored", arguments: Wire.both)
     func clientCertificateRequired(wire: Wire) async throws {
-        let rig = try Self.rig()
-        defer { rig.remove() }
-        let server = try await OpenSSLServer.start(
-            rig.server + ["-tls1_2", "-Verify", "1", "-CAfile", rig.folder + "/ca.pem"], folder: rig.folder)
-        defer { server.stop() }
-        let host = try await Self.module(wire)
-        defer { Task { await host.shutdown() } }
-        try await Self.storeOK(host, wire, "ca", rig.rootPEM)
-        try await Self.openTLS(host, wire, port: server.port)
-        try await host.expect(
-            wire.error(65, "TLS handshake failed: client cert required"), timeout: Self.handshakeWait)
-        // With the device's chain and key it connects.
-        try await Self.storeOK(host, wire, "cert", try Self.chainPEM(rig.pki))
-        try await Self.storeOK(host, wire, "key", try Self.keyPEM(rig.pki))
-        try await Self.openTLS(host, wire, port: server.port)
-        try await host.expect(wire.opened(0), timeout: Self.handshakeWait)
+        try await Self.withServer(wire, { ["-tls1_2", "-Verify", "1", "-CAfile", $0.folder + "/ca.pem"] }) {
+            rig, server, host in
+            try await Self.storeOK(host, wire, "ca", rig.rootPEM)
+            try await Self.openTLS(host, wire, port: server.port)
+            try await host.expect(
+                wire.error(65, "TLS handshake failed: client cert required"), timeout: Self.handshakeWait)
+            // With the device's chain and key it connects.
+            try await Self.storeOK(host, wire, "cert", try Self.chainPEM(rig.pki))
+            try await Self.storeOK(host, wire, "key", try Self.keyPEM(rig.pki))
+            try await Self.openTLS(host, wire, port: server.port)
+            try await host.expect(wire.opened(0), timeout: Self.handshakeWait)
+        }
     }
 
     @Test("mosquitto refuses a client certificate it does not trust", arguments: Wire.both)
@@ -168,71 +156,57 @@ struct ErrorCatalogueTests {
             "require_certificate true", "tls_version tlsv1.2",
         ])
         defer { broker.stop() }
-        let host = try await Self.module(wire)
-        defer { Task { await host.shutdown() } }
-        try await Self.storeOK(host, wire, "ca", rig.rootPEM)
-        try await Self.storeOK(host, wire, "cert", try Self.chainPEM(rig.other))
-        try await Self.storeOK(host, wire, "key", try Self.keyPEM(rig.other))
-        try await Self.openTLS(host, wire, port: broker.port)
-        try await host.expect(
-            wire.error(66, "TLS handshake failed: client cert refused"), timeout: Self.handshakeWait)
+        try await withHost(wire) { host in
+            try await Self.storeOK(host, wire, "ca", rig.rootPEM)
+            try await Self.storeOK(host, wire, "cert", try Self.chainPEM(rig.other))
+            try await Self.storeOK(host, wire, "key", try Self.keyPEM(rig.other))
+            try await Self.openTLS(host, wire, port: broker.port)
+            try await host.expect(
+                wire.error(66, "TLS handshake failed: client cert refused"), timeout: Self.handshakeWait)
+        }
     }
 
     @Test("a server that accepts and closes; one with no cipher in common", arguments: Wire.both)
     func serverClosedAndNoCommonCipher(wire: Wire) async throws {
-        let rig = try Self.rig()
-        defer { rig.remove() }
-        let peers = try await EchoPeers()
-        let closing = try await peers.sendAndClose([])
         // RSA key exchange only, with an EC certificate: the server has nothing to offer (an alert before its
         // certificate, so not about the client's).
-        let noCipher = try await OpenSSLServer.start(
-            rig.server + ["-tls1_2", "-cipher", "AES128-SHA"], folder: rig.folder)
-        defer { noCipher.stop() }
-        let host = try await Self.module(wire)
-        defer {
-            Task {
-                await host.shutdown()
-                await peers.shutdown()
+        try await Self.withServer(wire, { _ in ["-tls1_2", "-cipher", "AES128-SHA"] }) { rig, noCipher, host in
+            try await withEchoPeers { peers in
+                let closing = try await peers.sendAndClose([])
+                try await Self.storeOK(host, wire, "ca", rig.rootPEM)
+                try await Self.openTLS(host, wire, port: closing)
+                try await host.expect(
+                    wire.error(67, "TLS handshake failed: server closed"), timeout: Self.handshakeWait)
+                try await Self.openTLS(host, wire, port: noCipher.port)
+                try await host.expect(wire.error(22, "TLS handshake failed"), timeout: Self.handshakeWait)
             }
         }
-        try await Self.storeOK(host, wire, "ca", rig.rootPEM)
-        try await Self.openTLS(host, wire, port: closing)
-        try await host.expect(wire.error(67, "TLS handshake failed: server closed"), timeout: Self.handshakeWait)
-        try await Self.openTLS(host, wire, port: noCipher.port)
-        try await host.expect(wire.error(22, "TLS handshake failed"), timeout: Self.handshakeWait)
     }
 
     @Test("a TLS socket without the credentials it needs", arguments: Wire.both)
     func credentialsMissing(wire: Wire) async throws {
         let rig = try Self.rig()
         defer { rig.remove() }
-        let peers = try await EchoPeers()
-        let host = try await Self.module(wire)
-        defer {
-            Task {
-                await host.shutdown()
-                await peers.shutdown()
+        try await withHostAndPeers(wire) { host, peers in
+            let port = peers.tcpEchoPort
+            try await Self.openTLS(host, wire, port: port)
+            try await host.expect(wire.error(50, "TLS credentials missing: no CA"))
+            try await Self.storeOK(host, wire, "ca", rig.rootPEM)
+            try await Self.storeOK(host, wire, "cert", try Self.chainPEM(rig.pki))
+            try await Self.openTLS(host, wire, port: port)
+            try await host.expect(wire.error(51, "TLS credentials missing: no key for cert"))
+            if wire.isSPWF01 {
+                try await host.send("AT+S.TLSCERT2=clean,cert\r")
+            } else {
+                try await host.send("AT+S.TLSCERT=content,2\r")
+                try await host.expect(wire.ok)
+                try await Self.store(host, "ca", rig.rootPEM)
             }
-        }
-        let port = peers.tcpEchoPort
-        try await Self.openTLS(host, wire, port: port)
-        try await host.expect(wire.error(50, "TLS credentials missing: no CA"))
-        try await Self.storeOK(host, wire, "ca", rig.rootPEM)
-        try await Self.storeOK(host, wire, "cert", try Self.chainPEM(rig.pki))
-        try await Self.openTLS(host, wire, port: port)
-        try await host.expect(wire.error(51, "TLS credentials missing: no key for cert"))
-        if wire.isSPWF01 {
-            try await host.send("AT+S.TLSCERT2=clean,cert\r")
-        } else {
-            try await host.send("AT+S.TLSCERT=content,2\r")
             try await host.expect(wire.ok)
-            try await Self.store(host, "ca", rig.rootPEM)
+            try await Self.storeOK(host, wire, "key", try Self.keyPEM(rig.pki))
+            try await Self.openTLS(host, wire, port: port)
+            try await host.expect(wire.error(52, "TLS credentials missing: no cert for key"))
         }
-        try await host.expect(wire.ok)
-        try await Self.storeOK(host, wire, "key", try Self.keyPEM(rig.pki))
-        try await Self.openTLS(host, wire, port: port)
-        try await host.expect(wire.error(52, "TLS credentials missing: no cert for key"))
     }
 
     /// An Ed25519 private key (PKCS#8): a key type the module does not handle.
@@ -256,41 +230,39 @@ struct ErrorCatalogueTests {
     func credentialRejected(wire: Wire) async throws {
         let rig = try Self.rig()
         defer { rig.remove() }
-        let host = try await TestHost(profile: wire.profile)
-        defer { Task { await host.shutdown() } }
-        try await host.expect(wire.boot)
-        let device = try #require(rig.pki.devices.first)
+        try await withHost(wire, joinWiFi: false) { host in
+            let device = try #require(rig.pki.devices.first)
 
-        try await Self.store(host, "ca", Array(repeating: 0x41, count: 4097))
-        try await host.expect(wire.error(40, "Credential rejected: over slot capacity"))
-        try await Self.store(host, "ca", Array("hello, not a certificate".utf8))
-        try await host.expect(wire.error(41, "Credential rejected: not parsable"))
-        try await Self.store(host, "ca", try Self.keyPEM(rig.pki))
-        try await host.expect(wire.error(42, "Credential rejected: wrong object type"))
-        try await Self.store(host, "key", Self.encryptedKey)
-        try await host.expect(wire.error(43, "Credential rejected: encrypted key"))
-        // The issuer first, then the leaf: out of order.
-        let reversed = Array(
-            ((try #require(rig.pki.deviceCA)).certificate.pemString + device.certificate.pemString).utf8)
-        try await Self.store(host, "cert", reversed)
-        try await host.expect(wire.error(44, "Credential rejected: chain out of order"))
-        try await Self.storeOK(host, wire, "cert", try Self.chainPEM(rig.pki))
-        try await Self.store(host, "key", try Self.keyPEM(rig.other))
-        try await host.expect(wire.error(45, "Credential rejected: key does not match cert"))
-        try await Self.store(host, "key", Self.ed25519Key)
-        try await host.expect(wire.error(47, "Credential rejected: unsupported key type"))
-        try await Self.store(host, "key", try Self.keyPEM(rig.other) + (try Self.keyPEM(rig.pki)))
-        try await host.expect(wire.error(48, "Credential rejected: more than one key"))
-        if wire.isSPWF01 {
-            // SPWF01 only: SPWF04 has no TLSDOMAIN (the name is SOCKON's field), and no profile with one
-            // certificate in cert.
-            try await host.send("AT+S.TLSDOMAIN=domain,bad..name\r")
-            try await host.expect(wire.error(49, "Credential rejected: invalid domain"))
-            let legacy = try await TestHost(profile: .spwf01Legacy)
-            defer { Task { await legacy.shutdown() } }
-            try await legacy.expect(Wire(profile: .spwf01Legacy).boot)
-            try await Self.store(legacy, "cert", try Self.chainPEM(rig.pki))
-            try await legacy.expect(wire.error(46, "Credential rejected: one certificate only"))
+            try await Self.store(host, "ca", Array(repeating: 0x41, count: 4097))
+            try await host.expect(wire.error(40, "Credential rejected: over slot capacity"))
+            try await Self.store(host, "ca", Array("hello, not a certificate".utf8))
+            try await host.expect(wire.error(41, "Credential rejected: not parsable"))
+            try await Self.store(host, "ca", try Self.keyPEM(rig.pki))
+            try await host.expect(wire.error(42, "Credential rejected: wrong object type"))
+            try await Self.store(host, "key", Self.encryptedKey)
+            try await host.expect(wire.error(43, "Credential rejected: encrypted key"))
+            // The issuer first, then the leaf: out of order.
+            let reversed = Array(
+                ((try #require(rig.pki.deviceCA)).certificate.pemString + device.certificate.pemString).utf8)
+            try await Self.store(host, "cert", reversed)
+            try await host.expect(wire.error(44, "Credential rejected: chain out of order"))
+            try await Self.storeOK(host, wire, "cert", try Self.chainPEM(rig.pki))
+            try await Self.store(host, "key", try Self.keyPEM(rig.other))
+            try await host.expect(wire.error(45, "Credential rejected: key does not match cert"))
+            try await Self.store(host, "key", Self.ed25519Key)
+            try await host.expect(wire.error(47, "Credential rejected: unsupported key type"))
+            try await Self.store(host, "key", try Self.keyPEM(rig.other) + (try Self.keyPEM(rig.pki)))
+            try await host.expect(wire.error(48, "Credential rejected: more than one key"))
+            if wire.isSPWF01 {
+                // SPWF01 only: SPWF04 has no TLSDOMAIN (the name is SOCKON's field), and no profile with one
+                // certificate in cert.
+                try await host.send("AT+S.TLSDOMAIN=domain,bad..name\r")
+                try await host.expect(wire.error(49, "Credential rejected: invalid domain"))
+                try await withHost(Wire(profile: .spwf01Legacy), joinWiFi: false) { legacy in
+                    try await Self.store(legacy, "cert", try Self.chainPEM(rig.pki))
+                    try await legacy.expect(wire.error(46, "Credential rejected: one certificate only"))
+                }
+            }
         }
     }
 
@@ -304,28 +276,29 @@ struct ErrorCatalogueTests {
         let lines = LogLines()
         let tracePath = rig.folder + "/trace.txt"
         let trace = try ModuleTrace(path: tracePath)
-        let host = try await TestHost(profile: wire.profile, trace: trace) {
-            $0.logger = Logger(label: "test") { _ in CollectingLogHandler(lines: lines) }
-        }
-        defer { Task { await host.shutdown() } }
-        try await host.expect(wire.boot)
-        try await host.joinWiFi()
-        try await host.send("AT+S.NOSUCH\r")
-        try await host.expect(wire.error(1, "Command not found"))
-        try await Self.storeOK(host, wire, "ca", Array(rig.other.root.certificate.pemString.utf8))
-        try await Self.openTLS(host, wire, port: server.port)
-        try await host.expect(wire.error(61, "TLS handshake failed: unknown CA"), timeout: Self.handshakeWait)
+        try await withHost(
+            wire, trace: trace,
+            configure: {
+                $0.logger = Logger(label: "test") { _ in CollectingLogHandler(lines: lines) }
+            }
+        ) { host in
+            try await host.send("AT+S.NOSUCH\r")
+            try await host.expect(wire.error(1, "Command not found"))
+            try await Self.storeOK(host, wire, "ca", Array(rig.other.root.certificate.pemString.utf8))
+            try await Self.openTLS(host, wire, port: server.port)
+            try await host.expect(wire.error(61, "TLS handshake failed: unknown CA"), timeout: Self.handshakeWait)
 
-        let logged = lines.all
-        #expect(logged.first == "E1 1 Command not found", "\(logged)")
-        let handshake = try #require(logged.last)
-        #expect(handshake.hasPrefix("E2 61 TLS handshake failed: unknown CA -- "), "\(handshake)")
-        #expect(handshake.contains("not issued by a CA in the ca slot"), "\(handshake)")
-        // The trace has the same line as a note, right before the error line it explains.
-        let transcript = try String(contentsOfFile: tracePath, encoding: .utf8).split(separator: "\n")
-        let note = try #require(
-            transcript.firstIndex { $0.hasSuffix(" note  " + EscapedBytes.text(Array(handshake.utf8))) })
-        #expect(transcript[note + 1].hasSuffix("<mod  \"AT-S.ERROR:61:TLS handshake failed: unknown CA\\r\\n\""))
+            let logged = lines.all
+            #expect(logged.first == "E1 1 Command not found", "\(logged)")
+            let handshake = try #require(logged.last)
+            #expect(handshake.hasPrefix("E2 61 TLS handshake failed: unknown CA -- "), "\(handshake)")
+            #expect(handshake.contains("not issued by a CA in the ca slot"), "\(handshake)")
+            // The trace has the same line as a note, right before the error line it explains.
+            let transcript = try String(contentsOfFile: tracePath, encoding: .utf8).split(separator: "\n")
+            let note = try #require(
+                transcript.firstIndex { $0.hasSuffix(" note  " + EscapedBytes.text(Array(handshake.utf8))) })
+            #expect(transcript[note + 1].hasSuffix("<mod  \"AT-S.ERROR:61:TLS handshake failed: unknown CA\\r\\n\""))
+        }
     }
 
     @Test(

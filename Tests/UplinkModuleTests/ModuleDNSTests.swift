@@ -22,23 +22,37 @@ struct ModuleDNSTests {
         return try await ModuleServer.start(engine: engine, link: .pseudoTerminal(linkPath: nil), paceBaud: nil)
     }
 
+    /// The pty of `server`'s module, once it has booted and joined Wi-Fi.
+    private func joinedPort(_ server: ModuleServer) async throws -> SerialHostPort {
+        let port = try SerialHostPort(path: try #require(server.devicePath))
+        _ = try await port.read(through: "WiFi Hardware Started\r\n")
+        port.sendJoin()
+        _ = try await port.read(through: "+WIND:24:WiFi Up:")
+        _ = try await port.read(through: "\r\n")
+        return port
+    }
+
+    /// NSD serving ``loopbackZone``, echo peers, and a group for the modules; all stopped when `body` ends.
+    private func withLoopbackZone(
+        _ body: (NSDServer, EchoPeers, MultiThreadedEventLoopGroup) async throws -> Void
+    ) async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        try await withCleanup {
+            try await withEchoPeers { peers in
+                try await withNSD(zoneText: Self.loopbackZone, group: group) { nsd in try await body(nsd, peers, group)
+                }
+            }
+        } cleanup: {
+            try? await group.shutdownGracefully()
+        }
+    }
+
     @Test("spwf01 resolves the seed's name through SOCKON; spwf01-3.5 fails with the legacy error")
     func seedThroughPTY() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let peers = try await EchoPeers()
-        defer {
-            Task {
-                await peers.shutdown(); try? await group.shutdownGracefully()
-            }
-        }
-        try await withNSD(zoneText: Self.loopbackZone, group: group) { nsd in
+        try await withLoopbackZone { nsd, peers, group in
             for (profile, resolves) in [(ModuleProfile.spwf01, true), (.spwf01Legacy, false)] {
                 let server = try await module(profile, dns: nsd.address, group: group)
-                let port = try SerialHostPort(path: try #require(server.devicePath))
-                _ = try await port.read(through: "WiFi Hardware Started\r\n")
-                port.sendJoin()
-                _ = try await port.read(through: "+WIND:24:WiFi Up:")
-                _ = try await port.read(through: "\r\n")
+                let port = try await joinedPort(server)
                 port.write("AT+S.SOCKON=\(SeedZone.seedName),\(peers.tcpEchoPort),t,ind\r")
                 if resolves {
                     _ = try await port.read(through: "\r\n ID: 00\r\n\r\nOK\r\n", timeout: 10)
@@ -52,11 +66,7 @@ struct ModuleDNSTests {
             }
             // The SPWF04 dialect says the resolved address.
             let server = try await module(.spwf04, dns: nsd.address, group: group)
-            let port = try SerialHostPort(path: try #require(server.devicePath))
-            _ = try await port.read(through: "WiFi Hardware Started\r\n")
-            port.sendJoin()
-            _ = try await port.read(through: "+WIND:24:WiFi Up:")
-            _ = try await port.read(through: "\r\n")
+            let port = try await joinedPort(server)
             port.write("AT+S.SOCKON=\(SeedZone.seedName),\(peers.tcpEchoPort),NULL,t\r")
             _ = try await port.read(through: "AT-S.On:127.0.0.1:0\r\nAT-S.OK\r\n", timeout: 10)
             await server.stop()
@@ -65,28 +75,19 @@ struct ModuleDNSTests {
 
     @Test("ip_dns, when set, replaces the default servers", arguments: Wire.both)
     func ipDNSWins(wire: Wire) async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let peers = try await EchoPeers()
-        defer {
-            Task {
-                await peers.shutdown(); try? await group.shutdownGracefully()
+        try await withLoopbackZone { nsd, peers, _ in
+            try await withHost(wire, configure: { $0.dnsServers = [nsd.address] }) { host in
+                // 127.0.0.2:53 has no server: with ip_dns pointing there, the name cannot resolve.
+                let key = wire.isSPWF01 ? "ip_dns" : "ip_dns1"
+                try await host.send("AT+S.SCFG=\(key),127.0.0.2\r")
+                try await host.expect(wire.ok)
+                try await host.send(wire.socketOn(SeedZone.seedName, peers.tcpEchoPort, "t"))
+                try await host.expect(wire.error(11, "Failed to resolve name"), timeout: .seconds(15))
+                try await host.send("AT+S.SCFG=\(key),0.0.0.0\r")
+                try await host.expect(wire.ok)
+                try await host.send(wire.socketOn(SeedZone.seedName, peers.tcpEchoPort, "t"))
+                try await host.expect(wire.opened(0), timeout: .seconds(10))
             }
-        }
-        try await withNSD(zoneText: Self.loopbackZone, group: group) { nsd in
-            let host = try await TestHost(profile: wire.profile) { $0.dnsServers = [nsd.address] }
-            try await host.expect(wire.boot)
-            try await host.joinWiFi()
-            // 127.0.0.2:53 has no server: with ip_dns pointing there, the name cannot resolve.
-            let key = wire.isSPWF01 ? "ip_dns" : "ip_dns1"
-            try await host.send("AT+S.SCFG=\(key),127.0.0.2\r")
-            try await host.expect(wire.ok)
-            try await host.send(wire.socketOn(SeedZone.seedName, peers.tcpEchoPort, "t"))
-            try await host.expect(wire.error(11, "Failed to resolve name"), timeout: .seconds(15))
-            try await host.send("AT+S.SCFG=\(key),0.0.0.0\r")
-            try await host.expect(wire.ok)
-            try await host.send(wire.socketOn(SeedZone.seedName, peers.tcpEchoPort, "t"))
-            try await host.expect(wire.opened(0), timeout: .seconds(10))
-            await host.shutdown()
         }
     }
 

@@ -17,49 +17,7 @@ struct ModuleMQTTClientTests {
     static let mosquittoPub = "/usr/bin/mosquitto_pub"
     static let mosquittoSub = "/usr/bin/mosquitto_sub"
 
-    /// A broker requiring client certificates, NSD answering the seed's name with 127.0.0.1, a dev PKI with two
-    /// devices (the module is the first, mosquitto_pub/sub the second).
-    struct Rig {
-        let nsd: NSDServer
-        let broker: MosquittoBroker
-        let pki: DevPKI
-        let folder: String
-        let group: MultiThreadedEventLoopGroup
-
-        static func start() async throws -> Rig {
-            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-            var options = DevPKI.Options()
-            options.deviceCount = 2
-            options.serverNames = [SeedZone.seedName]
-            let pki = try DevPKI.generate(options)
-            let folder = NSTemporaryDirectory() + "uplink-mqtt04-\(UUID().uuidString)"
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            _ = try pki.write(to: folder)
-            let broker = try await MosquittoBroker.start(listenerLines: [
-                "cafile \(folder)/ca.pem", "certfile \(folder)/server.pem", "keyfile \(folder)/server.key",
-                "require_certificate true",
-            ])
-            let nsd = try await NSDServer.start(
-                zone: SeedZone.origin, zoneText: ModuleDNSTests.loopbackZone, group: group)
-            return Rig(nsd: nsd, broker: broker, pki: pki, folder: folder, group: group)
-        }
-
-        func stop() async {
-            broker.stop()
-            await nsd.stop()
-            try? FileManager.default.removeItem(atPath: folder)
-            try? await group.shutdownGracefully()
-        }
-
-        /// mosquitto_pub/sub's TLS arguments, as the second device.
-        var toolTLS: [String] {
-            let name = pki.devices[1].name
-            return [
-                "-h", "127.0.0.1", "-p", "\(broker.port)", "--cafile", "\(folder)/ca.pem", "--cert",
-                "\(folder)/\(name).pem", "--key", "\(folder)/\(name).key",
-            ]
-        }
-    }
+    typealias Rig = SeedPathTests.Rig
 
     /// A module with the rig's DNS server, Wi-Fi up and the first device's credentials in its slots.
     static func module(_ rig: Rig) async throws -> TestHost {
@@ -309,5 +267,24 @@ struct ModuleMQTTClientTests {
         #expect(line.hasPrefix("AT-S.ERROR:6") && line.contains("TLS handshake failed"), "\(line)")
         await host.shutdown()
         await rig.stop()
+    }
+}
+
+extension SeedPathTests.Rig {
+    /// The seed's rig (``SeedPathTests/rig(_:brokerLines:)``) with a dev PKI of two devices and no device CA: the
+    /// module is the first device, mosquitto_pub/sub the second.
+    static func start() async throws -> Self {
+        var options = DevPKI.Options()
+        options.deviceCount = 2
+        return try await SeedPathTests.rig(options)
+    }
+
+    /// mosquitto_pub/sub's TLS arguments, as the second device.
+    var toolTLS: [String] {
+        let name = pki.devices[1].name
+        return [
+            "-h", "127.0.0.1", "-p", "\(broker.port)", "--cafile", "\(folder)/ca.pem", "--cert",
+            "\(folder)/\(name).pem", "--key", "\(folder)/\(name).key",
+        ]
     }
 }

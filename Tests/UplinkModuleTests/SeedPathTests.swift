@@ -33,10 +33,18 @@ struct SeedPathTests {
     }
 
     static func rig(_ algorithm: KeyAlgorithm = .ecP256, brokerLines: [String] = []) async throws -> Rig {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var options = DevPKI.Options()
         options.deviceCA = true
         options.keyAlgorithm = algorithm
+        return try await rig(options, brokerLines: brokerLines)
+    }
+
+    /// A dev PKI made with `options` (its server certificate for the seed's name), mosquitto requiring client
+    /// certificates (plus `brokerLines`, `$FOLDER` standing for the PKI's folder), NSD answering the seed's name with
+    /// 127.0.0.1.
+    static func rig(_ options: DevPKI.Options, brokerLines: [String] = []) async throws -> Rig {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var options = options
         options.serverNames = [SeedZone.seedName]
         let pki = try DevPKI.generate(options)
         let folder = NSTemporaryDirectory() + "uplink-seed-\(UUID().uuidString)"

@@ -43,8 +43,7 @@ struct TLSSocketTests {
     }
 
     private func store(_ host: TestHost, _ wire: Wire, slot: String, _ bytes: [UInt8]) async throws {
-        try await host.send("AT+S.TLSCERT=\(slot),\(bytes.count)\r")
-        try await host.send(bytes: bytes)
+        try await host.storeCredential(slot, bytes)
     }
 
     private func loadAll(_ host: TestHost, _ wire: Wire, _ rig: Rig, ca: [UInt8]? = nil) async throws {
@@ -59,13 +58,7 @@ struct TLSSocketTests {
     }
 
     private func openTLS(_ host: TestHost, _ wire: Wire, port: Int, name: String = "localhost") async throws {
-        if wire.isSPWF01 {
-            try await host.send("AT+S.TLSDOMAIN=f_domain,\(name)\r")
-            try await host.expect(wire.ok)
-            try await host.send("AT+S.SOCKON=127.0.0.1,\(port),s,ind\r")
-        } else {
-            try await host.send("AT+S.SOCKON=127.0.0.1,\(port),NULL,\(name)\r")
-        }
+        try await host.openTLS(wire, port: port, name: name, domainSlot: "f_domain")
     }
 
     private func mqttConnect(_ host: TestHost, _ wire: Wire) async throws {
@@ -83,31 +76,29 @@ struct TLSSocketTests {
     func mutualTLS(wire: Wire) async throws {
         let rig = try await Self.rig()
         defer { rig.broker.stop() }
-        let host = try await TestHost(profile: wire.profile)
-        defer { Task { await host.shutdown() } }
-        try await host.expect(wire.boot)
-        try await host.joinWiFi()
-        try await loadAll(host, wire, rig)
-        try await openTLS(host, wire, port: rig.broker.port)
-        try await host.expect(wire.opened(0), timeout: .seconds(10))
-        try await mqttConnect(host, wire)
-        try await host.send("AT+S.SOCKC=0\r")
-        try await host.expect(wire.ok)
-        // Flash slots survive a reset; the socket works again afterwards.
-        try await host.send(wire.resetCommand + "\r")
-        try await host.expect(wire.wind(2, "Reset") + wire.boot)
-        try await host.joinWiFi()
-        if !wire.isSPWF01 {
-            try await host.send("AT+S.TLSCERT=content,1\r")
-            let listing = try await host.read(through: wire.ok)
-            #expect(listing.contains("AT-S.Var:ca=\(rig.pki.root.certificate.pemString.utf8.count)\r\n"))
+        try await withHost(wire) { host in
+            try await loadAll(host, wire, rig)
+            try await openTLS(host, wire, port: rig.broker.port)
+            try await host.expect(wire.opened(0), timeout: .seconds(10))
+            try await mqttConnect(host, wire)
+            try await host.send("AT+S.SOCKC=0\r")
+            try await host.expect(wire.ok)
+            // Flash slots survive a reset; the socket works again afterwards.
+            try await host.send(wire.resetCommand + "\r")
+            try await host.expect(wire.wind(2, "Reset") + wire.boot)
+            try await host.joinWiFi()
+            if !wire.isSPWF01 {
+                try await host.send("AT+S.TLSCERT=content,1\r")
+                let listing = try await host.read(through: wire.ok)
+                #expect(listing.contains("AT-S.Var:ca=\(rig.pki.root.certificate.pemString.utf8.count)\r\n"))
+            }
+            try await host.send(
+                wire.isSPWF01
+                    ? "AT+S.SOCKON=127.0.0.1,\(rig.broker.port),s,ind\r"
+                    : "AT+S.SOCKON=127.0.0.1,\(rig.broker.port),NULL,localhost\r")
+            try await host.expect(wire.opened(0), timeout: .seconds(10))
+            try await mqttConnect(host, wire)
         }
-        try await host.send(
-            wire.isSPWF01
-                ? "AT+S.SOCKON=127.0.0.1,\(rig.broker.port),s,ind\r"
-                : "AT+S.SOCKON=127.0.0.1,\(rig.broker.port),NULL,localhost\r")
-        try await host.expect(wire.opened(0), timeout: .seconds(10))
-        try await mqttConnect(host, wire)
     }
 
     @Test("Handshake failures are precise: wrong CA, name mismatch, expired, no client certificate")
@@ -116,51 +107,49 @@ struct TLSSocketTests {
         let rig = try await Self.rig()
         defer { rig.broker.stop() }
         let other = try DevPKI.generate(DevPKI.Options())
-        let host = try await TestHost(profile: wire.profile)
-        defer { Task { await host.shutdown() } }
-        try await host.expect(wire.boot)
-        try await host.joinWiFi()
-        let port = rig.broker.port
+        try await withHost(wire) { host in
+            let port = rig.broker.port
 
-        // No CA stored: never an unverified connection.
-        try await host.send("AT+S.SOCKON=127.0.0.1,\(port),s,ind\r")
-        try await host.expect(wire.error(50, "TLS credentials missing: no CA"))
+            // No CA stored: never an unverified connection.
+            try await host.send("AT+S.SOCKON=127.0.0.1,\(port),s,ind\r")
+            try await host.expect(wire.error(50, "TLS credentials missing: no CA"))
 
-        // The wrong CA in the RAM slot (it wins over flash).
-        try await loadAll(host, wire, rig)
-        try await store(host, wire, slot: "ca", Array(other.root.certificate.pemString.utf8))
-        try await host.expect(wire.ok)
-        try await openTLS(host, wire, port: port)
-        try await host.expect(
-            wire.error(61, "TLS handshake failed: unknown CA"),
-            timeout: .seconds(10))
-        try await host.send("AT+S.TLSCERT2=clean,ca\r")
-        try await host.expect(wire.ok)
+            // The wrong CA in the RAM slot (it wins over flash).
+            try await loadAll(host, wire, rig)
+            try await store(host, wire, slot: "ca", Array(other.root.certificate.pemString.utf8))
+            try await host.expect(wire.ok)
+            try await openTLS(host, wire, port: port)
+            try await host.expect(
+                wire.error(61, "TLS handshake failed: unknown CA"),
+                timeout: .seconds(10))
+            try await host.send("AT+S.TLSCERT2=clean,ca\r")
+            try await host.expect(wire.ok)
 
-        // A name the server's certificate does not carry.
-        try await openTLS(host, wire, port: port, name: "broker.example.com")
-        try await host.expect(
-            wire.error(62, "TLS handshake failed: name mismatch"),
-            timeout: .seconds(10))
+            // A name the server's certificate does not carry.
+            try await openTLS(host, wire, port: port, name: "broker.example.com")
+            try await host.expect(
+                wire.error(62, "TLS handshake failed: name mismatch"),
+                timeout: .seconds(10))
 
-        // Valid certificates, but the module's clock says they expired.
-        try await host.send("AT+S.SETTIME=\(Int(Date().timeIntervalSince1970) + 2 * 365 * 86_400)\r")
-        try await host.expect(wire.ok)
-        try await openTLS(host, wire, port: port)
-        try await host.expect(wire.error(63, "TLS handshake failed: certificate expired"), timeout: .seconds(10))
-        try await host.send("AT+S.SETTIME=\(Int(Date().timeIntervalSince1970))\r")
-        try await host.expect(wire.ok)
+            // Valid certificates, but the module's clock says they expired.
+            try await host.send("AT+S.SETTIME=\(Int(Date().timeIntervalSince1970) + 2 * 365 * 86_400)\r")
+            try await host.expect(wire.ok)
+            try await openTLS(host, wire, port: port)
+            try await host.expect(wire.error(63, "TLS handshake failed: certificate expired"), timeout: .seconds(10))
+            try await host.send("AT+S.SETTIME=\(Int(Date().timeIntervalSince1970))\r")
+            try await host.expect(wire.ok)
 
-        // No client certificate: the broker refuses the handshake.
-        try await host.send("AT+S.TLSCERT2=clean,f_key\rAT+S.TLSCERT2=clean,f_cert\r")
-        try await host.expect(wire.ok + wire.ok)
-        try await openTLS(host, wire, port: port)
-        try await host.expect(wire.error(65, "TLS handshake failed: client cert required"), timeout: .seconds(10))
-        // Everything right again: it connects.
-        try await loadAll(host, wire, rig)
-        try await openTLS(host, wire, port: port)
-        try await host.expect(wire.opened(0), timeout: .seconds(10))
-        try await mqttConnect(host, wire)
+            // No client certificate: the broker refuses the handshake.
+            try await host.send("AT+S.TLSCERT2=clean,f_key\rAT+S.TLSCERT2=clean,f_cert\r")
+            try await host.expect(wire.ok + wire.ok)
+            try await openTLS(host, wire, port: port)
+            try await host.expect(wire.error(65, "TLS handshake failed: client cert required"), timeout: .seconds(10))
+            // Everything right again: it connects.
+            try await loadAll(host, wire, rig)
+            try await openTLS(host, wire, port: port)
+            try await host.expect(wire.opened(0), timeout: .seconds(10))
+            try await mqttConnect(host, wire)
+        }
     }
 
     @Test("The seed's RSA set overflows spwf01-3.5 slots; as DER in a resized layout it fits and connects")
@@ -209,17 +198,16 @@ struct TLSSocketTests {
 
     @Test("Bad material is refused at TLSCERT time, and nothing else changes", arguments: Wire.both)
     func badMaterial(wire: Wire) async throws {
-        let host = try await TestHost(profile: wire.profile)
-        defer { Task { await host.shutdown() } }
-        try await host.expect(wire.boot)
-        let slot = wire.isSPWF01 ? "ca" : "ca"
-        try await store(host, wire, slot: slot, Array("hello, not a certificate".utf8))
-        try await host.expect(wire.error(41, "Credential rejected: not parsable"))
-        try await store(host, wire, slot: "key", Array("-----BEGIN CERTIFICATE-----\nAAAA\n".utf8))
-        try await host.expect(wire.error(41, "Credential rejected: not parsable"))
-        try await host.send("AT+S.TLSCERT=nowhere,10\r")
-        try await host.expect(wire.error(3, "Invalid arguments"))
-        try await host.send("AT\r")
-        try await host.expect(wire.ok)
+        try await withHost(wire, joinWiFi: false) { host in
+            let slot = wire.isSPWF01 ? "ca" : "ca"
+            try await store(host, wire, slot: slot, Array("hello, not a certificate".utf8))
+            try await host.expect(wire.error(41, "Credential rejected: not parsable"))
+            try await store(host, wire, slot: "key", Array("-----BEGIN CERTIFICATE-----\nAAAA\n".utf8))
+            try await host.expect(wire.error(41, "Credential rejected: not parsable"))
+            try await host.send("AT+S.TLSCERT=nowhere,10\r")
+            try await host.expect(wire.error(3, "Invalid arguments"))
+            try await host.send("AT\r")
+            try await host.expect(wire.ok)
+        }
     }
 }

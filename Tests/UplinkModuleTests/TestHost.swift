@@ -5,6 +5,7 @@ import NIOPosix
 import Synchronization
 import Testing
 import UplinkModule
+import UplinkTestSupport
 
 /// A host attached straight to a module engine (no link in between), for transcript tests.
 ///
@@ -152,6 +153,26 @@ final class TestHost: @unchecked Sendable {
     }
 }
 
+extension TestHost {
+    /// TLSCERT of `bytes` into `slot` (`ca`, `cert`, `key`, or a flash slot `f_ca`...): the command, then the bytes.
+    func storeCredential(_ slot: String, _ bytes: [UInt8]) async throws {
+        try await send("AT+S.TLSCERT=\(slot),\(bytes.count)\r")
+        try await send(bytes: bytes)
+    }
+
+    /// SOCKON to a TLS server on 127.0.0.1 that must carry `name`: SPWF01 takes the name in `domainSlot` first
+    /// (`domain`, or `f_domain` in flash), SPWF04 in SOCKON itself.
+    func openTLS(_ wire: Wire, port: Int, name: String = "localhost", domainSlot: String) async throws {
+        if wire.isSPWF01 {
+            try await send("AT+S.TLSDOMAIN=\(domainSlot),\(name)\r")
+            try await expect(wire.ok)
+            try await send("AT+S.SOCKON=127.0.0.1,\(port),s,ind\r")
+        } else {
+            try await send("AT+S.SOCKON=127.0.0.1,\(port),NULL,\(name)\r")
+        }
+    }
+}
+
 /// The module did not send what a test waited for in time.
 struct HostTimeout: Error, CustomStringConvertible {
     var waitingFor: String
@@ -184,5 +205,34 @@ enum TestJoin {
         if let psk = try? dialect.setVariableCommand("wifi_wpa_psk_text", "secret123") { commands.append(psk) }
         commands.append(dialect.radioCommand(on: true))
         return commands
+    }
+}
+
+/// A module for `wire` that has sent its boot banner (checked byte for byte) and, unless `joinWiFi` is false, joined
+/// Wi-Fi: the set-up of the transcript tests. The module is shut down when `body` ends, however it ends.
+func withHost<T>(
+    _ wire: Wire, joinWiFi: Bool = true, resolver: (any HostResolver)? = nil, trace: ModuleTrace? = nil,
+    configure: (inout ModuleOptions) -> Void = { _ in }, _ body: (TestHost) async throws -> T
+) async throws -> T {
+    let host = try await TestHost(profile: wire.profile, resolver: resolver, trace: trace, configure: configure)
+    return try await withCleanup {
+        try await host.expect(wire.boot)
+        if joinWiFi { try await host.joinWiFi() }
+        return try await body(host)
+    } cleanup: {
+        await host.shutdown()
+    }
+}
+
+/// ``withHost(_:joinWiFi:resolver:trace:configure:_:)`` with ``EchoPeers`` on 127.0.0.1 for the module's sockets to reach:
+/// the set-up of the socket transcripts. Both are shut down when `body` ends, however it ends.
+func withHostAndPeers<T>(
+    _ wire: Wire, joinWiFi: Bool = true, resolver: (any HostResolver)? = nil,
+    configure: (inout ModuleOptions) -> Void = { _ in }, _ body: (TestHost, EchoPeers) async throws -> T
+) async throws -> T {
+    try await withEchoPeers { peers in
+        try await withHost(wire, joinWiFi: joinWiFi, resolver: resolver, configure: configure) { host in
+            try await body(host, peers)
+        }
     }
 }

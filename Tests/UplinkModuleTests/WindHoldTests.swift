@@ -48,55 +48,42 @@ struct WindHoldTests {
 
     @Test("Data and close while masked: WIND 55 (count as of then) and WIND 58 follow the unmask", arguments: Wire.both)
     func heldUntilUnmasked(wire: Wire) async throws {
-        let peers = try await EchoPeers()
-        let port = try await peers.sendAndClose(Self.payload)
-        let host = try await TestHost(profile: wire.profile)
-        defer {
-            Task {
-                await host.shutdown(); await peers.shutdown()
-            }
+        try await withHostAndPeers(wire) { host, peers in
+            let port = try await peers.sendAndClose(Self.payload)
+            try await openMasked(host, wire, port: port)
+            // WIND 55 and 58 are bits 23 and 26 of the medium mask: they go out after the medium SCFG's OK.
+            #expect(
+                try await unmask(host, wire) == wire.ok + wire.ok + wire.pending(0, received: 5, unread: 5)
+                    + wire.closed(0)
+                    + wire.ok)
+            try await host.send("AT+S.SOCKR=0,5\r")
+            try await host.expect(wire.reading("hello", pending: 5))
+            try await host.send("AT+S.SOCKC=0\r")
+            try await host.expect(wire.ok)
         }
-        try await host.expect(wire.boot)
-        try await host.joinWiFi()
-        try await openMasked(host, wire, port: port)
-        // WIND 55 and 58 are bits 23 and 26 of the medium mask: they go out after the medium SCFG's OK.
-        #expect(
-            try await unmask(host, wire) == wire.ok + wire.ok + wire.pending(0, received: 5, unread: 5) + wire.closed(0)
-                + wire.ok)
-        try await host.send("AT+S.SOCKR=0,5\r")
-        try await host.expect(wire.reading("hello", pending: 5))
-        try await host.send("AT+S.SOCKC=0\r")
-        try await host.expect(wire.ok)
     }
 
     @Test("Read while masked: no stale WIND 55; closed while masked: no WIND 58 for a reused id", arguments: Wire.both)
     func heldOnlyWhileTheyApply(wire: Wire) async throws {
-        let peers = try await EchoPeers()
-        let port = try await peers.sendAndClose(Self.payload)
-        let host = try await TestHost(profile: wire.profile)
-        defer {
-            Task {
-                await host.shutdown(); await peers.shutdown()
-            }
+        try await withHostAndPeers(wire) { host, peers in
+            let port = try await peers.sendAndClose(Self.payload)
+            try await openMasked(host, wire, port: port)
+            // Everything read while masked: only WIND 58 remains.
+            try await host.send("AT+S.SOCKR=0,5\r")
+            try await host.expect(wire.reading("hello", pending: 5))
+            #expect(try await unmask(host, wire) == wire.ok + wire.ok + wire.closed(0) + wire.ok)
+            try await host.send("AT+S.SOCKC=0\r")
+            try await host.expect(wire.ok)
+            // Read and closed while masked, id 0 reused for an echo socket: nothing about the old one.
+            try await openMasked(host, wire, port: port)
+            try await host.send("AT+S.SOCKR=0,5\r")
+            try await host.expect(wire.reading("hello", pending: 5))
+            try await host.send("AT+S.SOCKC=0\r")
+            try await host.expect(wire.ok)
+            try await host.send(wire.socketOn("127.0.0.1", peers.tcpEchoPort, "t"))
+            try await host.expect(wire.opened(0))
+            #expect(try await unmask(host, wire) == wire.ok + wire.ok + wire.ok)
         }
-        try await host.expect(wire.boot)
-        try await host.joinWiFi()
-        try await openMasked(host, wire, port: port)
-        // Everything read while masked: only WIND 58 remains.
-        try await host.send("AT+S.SOCKR=0,5\r")
-        try await host.expect(wire.reading("hello", pending: 5))
-        #expect(try await unmask(host, wire) == wire.ok + wire.ok + wire.closed(0) + wire.ok)
-        try await host.send("AT+S.SOCKC=0\r")
-        try await host.expect(wire.ok)
-        // Read and closed while masked, id 0 reused for an echo socket: nothing about the old one.
-        try await openMasked(host, wire, port: port)
-        try await host.send("AT+S.SOCKR=0,5\r")
-        try await host.expect(wire.reading("hello", pending: 5))
-        try await host.send("AT+S.SOCKC=0\r")
-        try await host.expect(wire.ok)
-        try await host.send(wire.socketOn("127.0.0.1", peers.tcpEchoPort, "t"))
-        try await host.expect(wire.opened(0))
-        #expect(try await unmask(host, wire) == wire.ok + wire.ok + wire.ok)
     }
 
     @Test("The race on a paced pty, as mbed runs it: masked SOCKON and SOCKR, then WIND 58 after the unmask")
