@@ -40,12 +40,9 @@ extension LocalServer {
 public func withStopping<Server: StoppableServer, Result>(
     _ server: Server, _ body: (Server) async throws -> Result
 ) async throws -> Result {
-    do {
-        let result = try await body(server)
+    try await withCleanup {
+        try await body(server)
+    } cleanup: {
         await server.stop()
-        return result
-    } catch {
-        await server.stop()
-        throw error
     }
 }

@@ -84,7 +84,7 @@ struct NamedTemplateJITPTests {
         try await rig.putTemplate(Self.template())
         try await rig.registerCA(templateName: "lab-jitp")
         let device = try rig.device()
-        try await within(60, "connect (JITP by templateName)") { try await device.connect() }
+        _ = try await within(60, "connect (JITP by templateName)") { try await device.connect() }
         #expect(
             try await rig.registry.attachedPolicies(target: rig.account.certificateArn(rig.deviceId())).map(
                 \.policyName)
@@ -130,7 +130,7 @@ struct NamedTemplateJITPTests {
                 try await rig.putTemplate(Self.template())
                 try await Task.sleep(for: .milliseconds(1100))
                 let device = try rig.device()
-                try await within(60, "retry once the template is usable") { try await device.connect() }
+                _ = try await within(60, "retry once the template is usable") { try await device.connect() }
                 #expect(try await rig.registry.certificate(id: rig.deviceId())?.status == .active)
                 #expect(try await rig.registry.thingNames(principal: arn) == [name])
                 await device.disconnect()
