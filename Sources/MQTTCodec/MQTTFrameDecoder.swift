@@ -62,7 +62,21 @@ public struct MQTTFrameDecoder: Sendable {
         }
     }
 
-    /// The framing of ``next()``, ``nextFromServer()`` and ``nextFrom311Server()``, with the body decoded by
+    /// ``nextFrom311Server()`` for a client that publishes and subscribes at QoS 0 and 1 only and never
+    /// unsubscribes: PUBREC, PUBREL, PUBCOMP and UNSUBACK, which such a client never asks for, throw
+    /// ``MQTTDecodeError/unexpectedPacketType(_:)`` as the packets only a client sends do, so a client that reads with
+    /// it alone does not carry their decoding (the firmware's `MQTTDeviceClient`, which fails on them either way).
+    public mutating func nextFrom311QoS1Server() throws(MQTTDecodeError) -> MQTTPacket? {
+        version = .v3_1_1
+        return try nextPacket { (bytes, start, header, _) throws(MQTTDecodeError) in
+            (
+                try MQTTDecoder.decodeServerBody(bytes, at: start, header: header, version: .v3_1_1, qos1Client: true),
+                .v3_1_1
+            )
+        }
+    }
+
+    /// The framing of ``next()``, ``nextFromServer()`` ``nextFrom311Server()`` and ``nextFrom311QoS1Server()``, with the body decoded by
     /// `decodeBody`.
     private mutating func nextPacket(
         _ decodeBody: ([UInt8], Int, MQTTFixedHeader, MQTTProtocolVersion) throws(MQTTDecodeError) -> (

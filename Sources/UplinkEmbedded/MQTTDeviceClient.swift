@@ -160,9 +160,10 @@ public struct MQTTDeviceClient {
         while true {
             let packet: MQTTPacket?
             do {
-                packet = try decoder.nextFrom311Server()
+                packet = try decoder.nextFrom311QoS1Server()
             } catch {
-                // A packet only a client sends is well formed, but never comes from a broker.
+                // A packet only a client sends is well formed, but never comes from a broker; nor does one of QoS 2 or
+                // UNSUBACK to this client, which asks for neither.
                 if case .unexpectedPacketType = error {
                     Self.emit(&events, .failed(.unexpected(nil)))
                 } else {

@@ -212,6 +212,49 @@ import Testing
         }
     }
 
+    @Test("a QoS 0/1 3.1.1 client's decoder: QoS 2 acknowledgements and UNSUBACK are unexpected, the rest as 3.1.1")
+    func mqtt311QoS1ServerPackets() throws {
+        let (all, _) = try Self.stream(.v3_1_1)
+        let refused: Set<MQTTPacketType> = [.pubrec, .pubrel, .pubcomp, .unsuback]
+        let kept: Set<MQTTPacketType> = [.connack, .publish, .puback, .suback, .pingresp, .disconnect]
+        let packets = all.filter { kept.contains($0.packetType) }
+        #expect(Set(packets.map(\.packetType)) == kept)
+        var bytes: [UInt8] = []
+        for packet in packets { try packet.encode(version: .v3_1_1, into: &bytes) }
+        var decoder = MQTTFrameDecoder(version: .v5)
+        var received: [MQTTPacket] = []
+        for byte in bytes {
+            decoder.append(CollectionOfOne(byte))
+            while let packet = try decoder.nextFrom311QoS1Server() { received.append(packet) }
+        }
+        #expect(received == packets)
+        #expect(decoder.version == .v3_1_1)
+        let refusedPackets = all.filter { refused.contains($0.packetType) }
+        #expect(Set(refusedPackets.map(\.packetType)) == refused)
+        for packet in refusedPackets + [.pingreq] {
+            var client = MQTTFrameDecoder(version: .v3_1_1)
+            client.append(try packet.encode(version: .v3_1_1))
+            #expect(throws: MQTTDecodeError.unexpectedPacketType(packet.packetType)) {
+                try client.nextFrom311QoS1Server()
+            }
+            // The error stays: the stream cannot be read past it.
+            #expect(throws: MQTTDecodeError.unexpectedPacketType(packet.packetType)) {
+                try client.nextFrom311QoS1Server()
+            }
+        }
+        // The same bytes are packets for the 3.1.1 client's general decoder.
+        for packet in refusedPackets {
+            var general = MQTTFrameDecoder(version: .v3_1_1)
+            general.append(try packet.encode(version: .v3_1_1))
+            #expect(try general.nextFrom311Server() == packet)
+        }
+        var malformed = MQTTFrameDecoder(version: .v3_1_1)
+        malformed.append(hex("20 03 00 00 00"))
+        #expect(throws: MQTTDecodeError.trailingBytes(packetType: .connack, count: 1)) {
+            try malformed.nextFrom311QoS1Server()
+        }
+    }
+
     @Test func fixedHeaderParsing() throws {
         let header = try MQTTDecoder.parseFixedHeader(hex("aa 3b 80 01"), at: 1, version: .v5)
         #expect(header == MQTTFixedHeader(packetType: .publish, flags: 0x0B, remainingLength: 128, headerLength: 3))
