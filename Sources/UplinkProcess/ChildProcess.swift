@@ -87,9 +87,12 @@ public final class ChildProcess: @unchecked Sendable {
                 posix_spawn_file_actions_adddup2(&actions, 1, target)
             }
         }
-        for destination in [standardOutput, standardError] {
-            if case .descriptor(let fd) = destination, fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
-        }
+        // Every other descriptor of this process stays out of the child, whether or not it was opened with
+        // close-on-exec: some are not (SwiftNIO's pipe bootstrap `dup`s a pseudo-terminal's descriptor without it),
+        // and a child holding one keeps a pseudo-terminal or a socket open after its owner closed it.
+        #if canImport(Glibc)
+            Self.closeOthers(&actions)
+        #endif
         let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var variables: [String] = []
@@ -166,3 +169,30 @@ public final class ChildProcess: @unchecked Sendable {
         if raw & 0x7F == 0 { status.withLock { $0 = (raw >> 8) & 0xFF } }
     }
 }
+
+#if canImport(Glibc)
+    extension ChildProcess {
+        /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later; the Glibc module does not import it).
+        private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, CInt) -> CInt
+
+        /// Adds "close every descriptor from 3 up" to `actions`. Where the C library cannot, every descriptor of this
+        /// process is marked close-on-exec instead (a descriptor another thread opens meanwhile may still be inherited).
+        static func closeOthers(_ actions: inout posix_spawn_file_actions_t) {
+            if let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") {
+                let addCloseFrom = unsafeBitCast(symbol, to: AddCloseFrom.self)
+                if addCloseFrom(&actions, 3) == 0 { return }
+            }
+            guard let folder = opendir("/proc/self/fd") else { return }
+            defer { closedir(folder) }
+            let own = dirfd(folder)
+            while let entry = readdir(folder) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+                    String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+                }
+                guard let fd = CInt(name), fd > 2, fd != own else { continue }
+                let flags = fcntl(fd, F_GETFD)
+                if flags >= 0, flags & FD_CLOEXEC == 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
+            }
+        }
+    }
+#endif
