@@ -179,17 +179,8 @@ import Testing
         let (all, _) = try Self.stream(.v3_1_1)
         let packets = all.filter { serverTypes.contains($0.packetType) }
         #expect(Set(packets.map(\.packetType)).count == 10)
-        var bytes: [UInt8] = []
-        for packet in packets { try packet.encode(version: .v3_1_1, into: &bytes) }
         // Made for MQTT 5, the decoder reads as a 3.1.1 client, and says so.
-        var decoder = MQTTFrameDecoder(version: .v5)
-        var received: [MQTTPacket] = []
-        for byte in bytes {
-            decoder.append(CollectionOfOne(byte))
-            while let packet = try decoder.nextFrom311Server() { received.append(packet) }
-        }
-        #expect(received == packets)
-        #expect(decoder.version == .v3_1_1)
+        try Self.expect311ClientDecodes(packets) { decoder throws(MQTTDecodeError) in try decoder.nextFrom311Server() }
         // 3.1.1's rules: no AUTH, no MQTT 5 reason code in a SUBACK, no properties after a CONNACK's code.
         for (hexBytes, error) in [
             ("f0 00", MQTTDecodeError.reservedPacketType(15)),
@@ -219,16 +210,9 @@ import Testing
         let kept: Set<MQTTPacketType> = [.connack, .publish, .puback, .suback, .pingresp, .disconnect]
         let packets = all.filter { kept.contains($0.packetType) }
         #expect(Set(packets.map(\.packetType)) == kept)
-        var bytes: [UInt8] = []
-        for packet in packets { try packet.encode(version: .v3_1_1, into: &bytes) }
-        var decoder = MQTTFrameDecoder(version: .v5)
-        var received: [MQTTPacket] = []
-        for byte in bytes {
-            decoder.append(CollectionOfOne(byte))
-            while let packet = try decoder.nextFrom311QoS1Server() { received.append(packet) }
+        try Self.expect311ClientDecodes(packets) { decoder throws(MQTTDecodeError) in
+            try decoder.nextFrom311QoS1Server()
         }
-        #expect(received == packets)
-        #expect(decoder.version == .v3_1_1)
         let refusedPackets = all.filter { refused.contains($0.packetType) }
         #expect(Set(refusedPackets.map(\.packetType)) == refused)
         for packet in refusedPackets + [.pingreq] {
@@ -253,6 +237,23 @@ import Testing
         #expect(throws: MQTTDecodeError.trailingBytes(packetType: .connack, count: 1)) {
             try malformed.nextFrom311QoS1Server()
         }
+    }
+
+    /// `packets`, encoded in 3.1.1 and fed a byte at a time to a decoder made for MQTT 5, come out of `next` as they
+    /// went in, and the decoder says it reads 3.1.1.
+    static func expect311ClientDecodes(
+        _ packets: [MQTTPacket], with next: (inout MQTTFrameDecoder) throws(MQTTDecodeError) -> MQTTPacket?
+    ) throws {
+        var bytes: [UInt8] = []
+        for packet in packets { try packet.encode(version: .v3_1_1, into: &bytes) }
+        var decoder = MQTTFrameDecoder(version: .v5)
+        var received: [MQTTPacket] = []
+        for byte in bytes {
+            decoder.append(CollectionOfOne(byte))
+            while let packet = try next(&decoder) { received.append(packet) }
+        }
+        #expect(received == packets)
+        #expect(decoder.version == .v3_1_1)
     }
 
     @Test func fixedHeaderParsing() throws {
