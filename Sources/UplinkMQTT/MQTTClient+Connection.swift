@@ -264,6 +264,8 @@ extension MQTTClient {
     /// sends without reading cannot grow the output without bound (what the reader answers with is bounded by
     /// what it reads).
     static let outputLimit = 1 << 20
+    /// The topic and payload bytes of messages the reader decodes before it delivers them and checks the streams.
+    static let roundPayloadBytes = 64 << 10
 
     /// Waits until the writer has taken the queued output (or the connection ends).
     private func waitForOutputDrain() async {
@@ -298,8 +300,21 @@ extension MQTTClient {
         var full: [MQTTSubscriptionStream] = []
         while true {
             var failure: MQTTClientError?
+            // One round takes at most `roundPayloadBytes` of messages from the decoder, so a full stream stops the
+            // reading within one round: a stream overshoots its byte bound by at most that plus one message.
+            var moreDecoded = false
             do {
-                while let packet = try decoder.next() { packets.append(packet) }
+                var payloadBytes = 0
+                while let packet = try decoder.next() {
+                    packets.append(packet)
+                    if case .publish(let publish) = packet {
+                        payloadBytes += publish.payload.count + publish.topic.utf8.count
+                        if payloadBytes >= MQTTClient.roundPayloadBytes {
+                            moreDecoded = true
+                            break
+                        }
+                    }
+                }
             } catch {
                 failure = MQTTClient.clientError(decoding: error)
             }
@@ -361,6 +376,7 @@ extension MQTTClient {
                     if Task.isCancelled { return .connectionClosed(nil, reasonString: nil) }
                 }
             }
+            if moreDecoded { continue }
             let bytes: [UInt8]
             do {
                 bytes = try await connection.receive()

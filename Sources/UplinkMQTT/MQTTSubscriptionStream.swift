@@ -6,7 +6,8 @@ import Synchronization
 /// The client appends every received message whose topic matches one of the stream's filters. When the buffer
 /// holds `capacity` messages, or `byteCapacity` bytes of topics and payloads, the client stops reading from the
 /// socket until the consumer has taken the buffer below half of both, so a slow consumer slows the broker down
-/// instead of growing memory. The iterator takes buffered messages in batches,
+/// instead of growing memory. The reader checks the buffer after every 64 KiB of messages it decodes, so the
+/// buffer exceeds `byteCapacity` by at most that and one message. The iterator takes buffered messages in batches,
 /// so reading a message costs no lock in the common case.
 ///
 /// The sequence ends (returns `nil`) after `unsubscribe` or `disconnect()`, and throws when the client gives up
