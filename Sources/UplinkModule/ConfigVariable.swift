@@ -63,7 +63,12 @@ public struct ConfigVariable: Equatable, Sendable {
             guard let value = parsed, value <= UInt64(UInt32.max), lower != "0x" else { return nil }
             return ConfigVariable.hex32(UInt32(value))
         case .text(let maxLength):
-            return text.utf8.count <= maxLength ? text : nil
+            // No control bytes: the saved form is one `key=value` line a variable (an AT line cannot carry them
+            // either).
+            guard text.utf8.count <= maxLength, !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+                return nil
+            }
+            return text
         case .ipv4:
             return IPv4Address(text).map { $0.description }
         case .hexBytes(let maxCount):

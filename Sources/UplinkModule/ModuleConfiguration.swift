@@ -76,13 +76,17 @@ public struct ModuleConfiguration: Equatable, Sendable {
     /// Restores saved values over this configuration; unknown keys and invalid values are ignored.
     public mutating func restore(from saved: [UInt8]) throws(ConfigurationFileError) {
         guard let text = String(validating: saved, as: UTF8.self) else { throw .notUTF8 }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)[...]
-        guard lines.first == "uplink-config 1" else { throw .badHeader }
+        // Lines split on the newline byte: as `Character`s, `\r\n` is one and would not split.
+        var lines = text.utf8.split(separator: 0x0A, omittingEmptySubsequences: true)[...]
+        guard let header = lines.first,
+            header.elementsEqual("uplink-config 1".utf8) || header.elementsEqual("uplink-config 1\r".utf8)
+        else { throw .badHeader }
         lines = lines.dropFirst()
-        for line in lines {
-            guard let equals = line.firstIndex(of: "=") else { continue }
-            let key = String(line[..<equals])
-            let value = String(line[line.index(after: equals)...])
+        for var line in lines {
+            if line.last == 0x0D { line = line.dropLast() }  // a file saved with CRLF line ends
+            guard let equals = line.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let key = String(decoding: line[..<equals], as: UTF8.self)
+            let value = String(decoding: line[line.index(after: equals)...], as: UTF8.self)
             guard let variable = ConfigVariable.catalog.first(where: { $0.key == key }), !variable.isReadOnly,
                 let canonical = variable.canonicalValue(value)
             else { continue }
