@@ -105,7 +105,9 @@ extension ATDialect {
     /// Saves the configuration to flash.
     public var saveHostCommand: ATHostCommand { ATHostCommand(line: saveCommandLine) }
 
-    /// Turns the console echo off (every driver does at start-up) or on.
+    /// Turns the console echo off (every driver does at start-up) or on. Always inlined, as the other builders whose
+    /// text depends on the family: where the family is a constant (`ATSPWF01SocketHostFeatures`), one branch remains.
+    @inline(__always)
     public func echoCommand(on: Bool) -> ATHostCommand {
         ATHostCommand(line: "AT+S.SCFG=\(echoVariable),\(on ? 1 : 0)")
     }
@@ -146,6 +148,7 @@ extension ATDialect {
     }
 
     /// `AT+S.TLSCERT=<slot>,<length>` and the bytes, into the slot that survives a reset.
+    @inline(__always)
     public func storeCredentialCommand(_ slot: ATCredentialSlot, _ bytes: [UInt8]) throws(ATCommandError)
         -> ATHostCommand
     {
@@ -160,6 +163,7 @@ extension ATDialect {
     }
 
     /// SOCKON: `<host>,<port>,<t|u|s>,ind` (SPWF01) or `<host>,<port>,NULL,<t|u|s|common name>` (SPWF04).
+    @inline(__always)
     public func socketOpenCommand(host: String, port: Int, kind: ATSocketKind) throws(ATCommandError) -> ATHostCommand {
         guard (1...65_535).contains(port) else { throw .outOfRange("port", port) }
         guard !host.isEmpty, host.utf8.count <= 253 else { throw .unsafeParameter(host) }

@@ -29,8 +29,9 @@ public struct ATHostSessionOf<Features: ATHostSessionFeatures>: Sendable {
         var dataReceived = false
     }
 
-    /// The dialect replies are read with.
-    public private(set) var dialect: ATDialect
+    /// The dialect replies are read with: the one given, or the features' ``ATHostSessionFeatures/family``.
+    public var dialect: ATDialect { Features.dialect(givenDialect) }
+    private var givenDialect: ATDialect
     private var framer: ATReplyFramer
     private var queue: [Exchange] = []
     private var inFlight: Exchange?
@@ -49,10 +50,10 @@ public struct ATHostSessionOf<Features: ATHostSessionFeatures>: Sendable {
 
     /// Creates a session; `maximumLineLength` bounds one reply line.
     public init(dialect: ATDialect, maximumLineLength: Int = 1024) {
-        self.dialect = dialect
+        givenDialect = dialect
         // The framer is made whole before it is stored: mutating `self` once every property is set copies it.
         var framer = ATReplyFramer(maximumLineLength: maximumLineLength)
-        framer.inlineDataHeaders = Self.inlineDataHeaders(for: dialect)
+        framer.inlineDataHeaders = Self.inlineDataHeaders(for: Features.dialect(dialect))
         self.framer = framer
     }
 
@@ -65,8 +66,8 @@ public struct ATHostSessionOf<Features: ATHostSessionFeatures>: Sendable {
     /// Switches the dialect (after detecting it); only while nothing is outstanding.
     public mutating func setDialect(_ dialect: ATDialect) {
         guard outstandingCount == 0 else { return }
-        self.dialect = dialect
-        framer.inlineDataHeaders = Self.inlineDataHeaders(for: dialect)
+        givenDialect = dialect
+        framer.inlineDataHeaders = Self.inlineDataHeaders(for: self.dialect)
     }
 
     /// SPWF04's `+WIND:86` header, when the session reads inline MQTT messages.
@@ -227,7 +228,7 @@ public struct ATHostSessionOf<Features: ATHostSessionFeatures>: Sendable {
     }
 
     private mutating func handleLine(_ bytes: [UInt8], _ effects: inout [Effect]) {
-        let reply = dialect.parseLine(bytes)
+        let reply = dialect.parseLine(bytes, features: Features.self)
         if case .wind(let number, let text) = reply {
             if Features.moduleMQTT && framer.isInData {
                 // A header whose bytes follow (SPWF04's `+WIND:86`): the indication goes out with them.

@@ -10,6 +10,21 @@ public protocol ATHostSessionFeatures {
     static var socketServer: Bool { get }
     /// The SPWF04's MQTT client: its `+WIND:86` messages, whose bytes follow the WIND line, and `+WIND:87`.
     static var moduleMQTT: Bool { get }
+    /// The one dialect family the session speaks, whatever dialect it is given; `nil`: the dialect it is given.
+    /// With a family here, the other family's parsing does not remain in a specialised session.
+    static var family: ATDialect.Family? { get }
+}
+
+extension ATHostSessionFeatures {
+    /// Any family.
+    public static var family: ATDialect.Family? { nil }
+
+    /// `dialect`, or the dialect of ``family`` when there is one (a constant where the features are).
+    @inline(__always)
+    static func dialect(_ dialect: ATDialect) -> ATDialect {
+        if let family { return ATDialect(family: family) }
+        return dialect
+    }
 }
 
 /// Every part: the session of the hosted driver and the tools (``ATHostSession``).
@@ -27,6 +42,15 @@ public enum ATSocketHostFeatures: ATHostSessionFeatures {
     public static var httpStreams: Bool { false }
     public static var socketServer: Bool { false }
     public static var moduleMQTT: Bool { false }
+}
+
+/// ``ATSocketHostFeatures`` for an SPWF01 only: the firmware's `SPWFHost`, which carries no SPWF04 parsing.
+public enum ATSPWF01SocketHostFeatures: ATHostSessionFeatures {
+    public static var dataMode: Bool { false }
+    public static var httpStreams: Bool { false }
+    public static var socketServer: Bool { false }
+    public static var moduleMQTT: Bool { false }
+    public static var family: ATDialect.Family? { .spwf01 }
 }
 
 /// The host's side of the AT conversation with every part (see ``ATHostSessionOf``).

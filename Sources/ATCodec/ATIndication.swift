@@ -57,6 +57,7 @@ public enum ATIndication: Equatable, Sendable {
     /// the parsing of those WINDs does not remain.
     @inline(__always)
     init<Features: ATHostSessionFeatures>(number: Int, text: String, dialect: ATDialect, features: Features.Type) {
+        let dialect = Features.dialect(dialect)
         let bytes = Array(text.utf8)[...]
         switch number {
         case 0: self = .consoleActive

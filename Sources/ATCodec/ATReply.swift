@@ -25,7 +25,17 @@ extension ATDialect {
     /// Never fails: a line that looks like a result but whose fields do not parse (`AT-S.Query:x`) is
     /// returned as ``ATReply/information(_:)``, so a caller waiting for the result notices it is missing.
     public func parseLine(_ line: some Collection<UInt8>) -> ATReply {
-        let bytes = Array(line)
+        parseLine(Array(line), features: ATAllHostFeatures.self)
+    }
+
+    /// Reads a line as a session with `features` does: with a fixed ``ATHostSessionFeatures/family``, only that
+    /// family's parsing remains.
+    func parseLine<Features: ATHostSessionFeatures>(_ bytes: [UInt8], features: Features.Type) -> ATReply {
+        Features.dialect(self).parseLineBytes(bytes)
+    }
+
+    @inline(__always)
+    private func parseLineBytes(_ bytes: [UInt8]) -> ATReply {
         // `OK`, or SPWF04's `AT-S.OK:<fields>`.
         if let rest = ATBytes.after(literal: okLiteral, in: bytes[...]),
             rest.isEmpty || (errorsCarryCodes && rest.first == 0x3A)
@@ -73,6 +83,7 @@ extension ATDialect {
         return .information(ATBytes.text(ATBytes.after(literal: linePrefixLiteral, in: bytes[...]) ?? bytes[...]))
     }
 
+    @inline(__always)
     private func parseError(_ rest: ArraySlice<UInt8>) -> ATError {
         guard errorsCarryCodes else {
             return rest.withUnsafeBufferPointer { ATError.catalogueEntry(bytes: $0, text: ATBytes.text(rest)) }

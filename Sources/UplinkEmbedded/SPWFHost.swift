@@ -11,7 +11,7 @@ public struct SPWFHost<Port: SPWFPort> {
     /// The UART and clock.
     public var port: Port
     /// The conversation with the module.
-    public private(set) var session: ATHostSessionOf<ATSocketHostFeatures>
+    public private(set) var session: ATHostSessionOf<ATSPWF01SocketHostFeatures>
     /// The station's address once `+WIND:24` said it is up; `nil` after a reboot or a link failure.
     public private(set) var wifiAddress: String?
     /// How many reboots of the module (reset, power-on or hard-fault WINDs) the driver has seen.
@@ -50,10 +50,10 @@ public struct SPWFHost<Port: SPWFPort> {
     private var wifiFailure: (number: Int, text: String)?
     private var scratch: [UInt8] = []
 
-    /// A driver for a module of `dialect` on `port`.
-    public init(port: Port, dialect: ATDialect = .spwf01) {
+    /// A driver for an SPWF01 on `port`.
+    public init(port: Port) {
         self.port = port
-        session = ATHostSessionOf(dialect: dialect, maximumLineLength: 512)
+        session = ATHostSessionOf(dialect: .spwf01, maximumLineLength: 512)
         sockets = Array(repeating: Socket(), count: Self.socketCount)
     }
 

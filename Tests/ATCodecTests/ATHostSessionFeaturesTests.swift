@@ -87,4 +87,28 @@ struct ATHostSessionFeaturesTests {
                 .other(number: 87, text: "MQTT Closed:0"), .other(number: 86, text: "MQTT Published:0:t:0:0:0:1:1:x"),
             ])
     }
+
+    /// `ATSPWF01SocketHostFeatures` fixes the family at compile time (the firmware carries no SPWF04 parsing): its
+    /// session reads SPWF01 whatever dialect it is given, where `ATSocketHostFeatures` reads the one it is given.
+    @Test("a session with a fixed family reads that family's replies, whatever dialect it is given")
+    func fixedFamily() throws {
+        typealias SPWF01Session = ATHostSessionOf<ATSPWF01SocketHostFeatures>
+        var fixed = SPWF01Session(dialect: .spwf04)
+        #expect(fixed.dialect == .spwf01)
+        fixed.setDialect(.spwf04)
+        #expect(fixed.dialect == .spwf01)
+        var any = SocketSession(dialect: .spwf04)
+        #expect(any.dialect == .spwf04)
+        let command = ATDialect.spwf01.socketQueryCommand(socket: 0)
+        let reply = bytes("\r\n+WIND:55:Pending Data:0:5\r\n DATALEN: 5\r\n\r\nERROR: Illegal Socket ID\r\n")
+        var effects = fixed.submit(command).1 + fixed.receive(reply)
+        // SPWF01's lines: the length, and the error by its text (an SPWF04 session reads neither).
+        #expect(results(effects) == [.failure(.module(.illegalSocketID))])
+        #expect(indications(effects) == [.pendingData(socket: 0, unread: 5)])
+        effects = fixed.submit(command).1 + fixed.receive(bytes(" DATALEN: 7\r\n\r\nOK\r\n"))
+        #expect((try? results(effects).first?.get())?.lines == [.pendingLength(7)])
+        // An SPWF04 session takes SPWF01's `OK` for an information line: the command is still waiting.
+        effects = any.submit(command).1 + any.receive(bytes(" DATALEN: 7\r\n\r\nOK\r\n"))
+        #expect(results(effects).isEmpty)
+    }
 }
