@@ -384,6 +384,7 @@ let package = Package(
             name: "UplinkCredentialsTests",
             dependencies: [
                 "UplinkFiles",
+                "UplinkProcess",
                 "UplinkCredentials",
                 "CodecTestSupport",
                 .product(name: "X509", package: "swift-certificates"),

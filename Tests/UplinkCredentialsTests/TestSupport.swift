@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UplinkProcess
 import X509
 
 @testable import UplinkCredentials
@@ -37,25 +38,25 @@ func openssl(_ arguments: [String], input: [UInt8]? = nil) throws -> ProcessResu
     try run("/usr/bin/openssl", arguments, input: input)
 }
 
-func run(_ executable: String, _ arguments: [String], input: [UInt8]? = nil) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let stdout = Pipe()
-    let stderr = Pipe()
-    let stdin = Pipe()
-    process.standardOutput = stdout
-    process.standardError = stderr
-    process.standardInput = stdin
-    try process.run()
-    if let input { stdin.fileHandleForWriting.write(Data(input)) }
-    try stdin.fileHandleForWriting.close()
-    let out = stdout.fileHandleForReading.readDataToEndOfFile()
-    let err = stderr.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
+/// Runs a program to its end (at most `timeout` seconds, then killed) with ``ChildProcess``, its standard input,
+/// output and error in files of a temporary folder.
+func run(_ executable: String, _ arguments: [String], input: [UInt8]? = nil, timeout: Double = 120) throws
+    -> ProcessResult
+{
+    let folder = try TemporaryFolder()
+    defer { folder.remove() }
+    let inputPath = folder.path + "/stdin"
+    try Data(input ?? []).write(to: URL(fileURLWithPath: inputPath))
+    let child = try ChildProcess(
+        path: executable, arguments: arguments, standardInput: inputPath,
+        standardOutput: .file(folder.path + "/stdout"), standardError: .file(folder.path + "/stderr"))
+    let status = child.wait(timeout: timeout)
+    let out = (try? Data(contentsOf: URL(fileURLWithPath: folder.path + "/stdout"))) ?? Data()
+    let err = (try? Data(contentsOf: URL(fileURLWithPath: folder.path + "/stderr"))) ?? Data()
     return ProcessResult(
-        status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
-        error: String(decoding: err, as: UTF8.self), outputBytes: [UInt8](out))
+        status: status ?? -1, output: String(decoding: out, as: UTF8.self),
+        error: String(decoding: err, as: UTF8.self) + (status == nil ? "\n(killed or signalled)" : ""),
+        outputBytes: [UInt8](out))
 }
 
 /// Material shared by the tests; RSA keys are slow to make, so each set is made once.

@@ -1,11 +1,6 @@
 import Foundation
 import Testing
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import UplinkTestSupport
 
 /// A firmware profile as the pyserial host drives it.
 struct PySerialProfile: Sendable, CustomTestStringConvertible {
@@ -176,22 +171,11 @@ private struct PySerialScratch {
 /// Child processes with their output in files (no pipe to fill up), waited for with deadlines.
 private enum PySerialChild {
     static func start(_ executable: String, _ arguments: [String], in folder: PySerialScratch, name: String) throws
-        -> Process
+        -> ChildProcess
     {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["PYTHONUNBUFFERED"] = "1"
-        process.environment = environment
-        for suffix in ["out", "err"] {
-            _ = FileManager.default.createFile(atPath: folder.path("\(name).\(suffix)"), contents: nil)
-        }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: folder.path("\(name).out")))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: folder.path("\(name).err")))
-        try process.run()
-        return process
+        try ChildProcess(
+            path: executable, arguments: arguments, standardOutput: .file(folder.path("\(name).out")),
+            standardError: .file(folder.path("\(name).err")), environment: ["PYTHONUNBUFFERED": "1"])
     }
 
     static func read(_ folder: PySerialScratch, _ name: String, _ suffix: String) -> String {
@@ -199,20 +183,13 @@ private enum PySerialChild {
     }
 
     /// Waits up to `seconds` for `process` to exit; returns whether it did.
-    static func wait(_ process: Process, seconds: Double) async -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
+    static func wait(_ process: ChildProcess, seconds: Double) async -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         while process.isRunning {
-            if Date() >= deadline { return false }
-            try? await Task.sleep(nanoseconds: 20_000_000)
+            if ContinuousClock.now >= deadline { return false }
+            try? await Task.sleep(for: .milliseconds(20))
         }
         return true
-    }
-
-    /// Kills `process` (SIGKILL) and reaps it.
-    static func forceKill(_ process: Process) async {
-        guard process.isRunning else { return }
-        _ = kill(process.processIdentifier, SIGKILL)
-        _ = await wait(process, seconds: 5)
     }
 
     static func run(
@@ -220,9 +197,9 @@ private enum PySerialChild {
     ) async throws -> PySerialRun {
         let process = try start(executable, arguments, in: folder, name: name)
         let finished = await wait(process, seconds: timeout)
-        if !finished { await forceKill(process) }
+        if !finished { process.forceKill() }
         let result = PySerialRun(
-            status: finished ? process.terminationStatus : -1, stdout: read(folder, name, "out"),
+            status: finished ? process.exitStatus ?? -2 : -1, stdout: read(folder, name, "out"),
             stderr: read(folder, name, "err") + (finished ? "" : "\n(killed after \(Int(timeout)) s)"))
         return result
     }
@@ -230,13 +207,13 @@ private enum PySerialChild {
 
 /// A running `uplink module` on a pseudo-terminal with a stable link.
 private final class PySerialModule {
-    let process: Process
+    let process: ChildProcess
     let folder: PySerialScratch
     let name: String
     /// The `--link` path the host opens.
     let link: String
 
-    private init(process: Process, folder: PySerialScratch, name: String, link: String) {
+    private init(process: ChildProcess, folder: PySerialScratch, name: String, link: String) {
         self.process = process
         self.folder = folder
         self.name = name
@@ -263,24 +240,24 @@ private final class PySerialModule {
             if printed && FileManager.default.fileExists(atPath: link) { return module }
             guard process.isRunning else {
                 throw PySerialSetupError(
-                    description: "uplink module exited early (status \(process.terminationStatus)):\n\(module.log)")
+                    description:
+                        "uplink module exited early (status \(process.exitStatus.map { "\($0)" } ?? "signal")):\n\(module.log)"
+                )
             }
             guard Date() < deadline else {
-                await PySerialChild.forceKill(process)
+                process.forceKill()
                 throw PySerialSetupError(description: "uplink module did not create \(link) in 15 s:\n\(module.log)")
             }
             try await Task.sleep(nanoseconds: 20_000_000)
         }
     }
 
-    /// Sends SIGTERM and waits; returns the exit status, or -1 when it had to be killed.
+    /// Sends SIGTERM and waits; returns the exit status, -2 after a signal, or -1 when it had to be killed.
     func stop() async -> Int32 {
-        guard process.isRunning else { return process.terminationStatus }
+        guard process.isRunning else { return process.exitStatus ?? -2 }
         process.terminate()
-        if await PySerialChild.wait(process, seconds: 10) {
-            return process.terminationReason == .exit ? process.terminationStatus : -2
-        }
-        await PySerialChild.forceKill(process)
+        if await PySerialChild.wait(process, seconds: 10) { return process.exitStatus ?? -2 }
+        process.forceKill()
         return -1
     }
 }
