@@ -63,8 +63,8 @@ public struct ConfigVariable: Equatable, Sendable {
             guard let value = parsed, value <= UInt64(UInt32.max), lower != "0x" else { return nil }
             return ConfigVariable.hex32(UInt32(value))
         case .text(let maxLength):
-            // No control bytes: the saved form is one `key=value` line a variable (an AT line cannot carry them
-            // either).
+            // No control bytes: the saved form is one `key=value` line a variable, and a WPA passphrase is printable
+            // ASCII (docs/at-commands.md: the real firmware's rule is unknown).
             guard text.utf8.count <= maxLength, !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
                 return nil
             }
