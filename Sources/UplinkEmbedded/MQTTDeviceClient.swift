@@ -102,6 +102,7 @@ public struct MQTTDeviceClient {
     }
 
     /// The transport broke: the client waits for the next ``connect(now:)``; QoS 1 messages stay in flight.
+    @inline(never)
     public mutating func connectionLost() {
         state = .disconnected
         awaiting = nil

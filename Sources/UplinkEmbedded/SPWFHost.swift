@@ -99,8 +99,10 @@ public struct SPWFHost<Port: SPWFPort> {
         }
     }
 
-    /// Reads what the port has and feeds it to the session; returns whether anything came.
+    /// Reads what the port has and feeds it to the session; returns whether anything came. Out of line, as the other
+    /// helpers that every wait loop calls: inlined, a firmware's image carried a copy in each loop.
     @discardableResult
+    @inline(never)
     public mutating func pump() -> Bool {
         scratch.removeAll(keepingCapacity: true)
         port.read(into: &scratch)
@@ -142,6 +144,7 @@ public struct SPWFHost<Port: SPWFPort> {
         return String(decoding: line[..<(line.firstIndex(of: 0x3D) ?? line.endIndex)], as: UTF8.self)
     }
 
+    @inline(never)
     private mutating func handle(_ indication: ATIndication) {
         switch indication {
         case .reset, .powerOn, .hardFault:
@@ -290,6 +293,7 @@ public struct SPWFHost<Port: SPWFPort> {
     }
 
     /// Waits for `+WIND:24` (or returns the address at once when the station is up).
+    @inline(never)
     public mutating func waitForWiFi() throws(SPWFHostError) -> String {
         let deadline = port.milliseconds() + wifiTimeout
         wifiFailure = nil
