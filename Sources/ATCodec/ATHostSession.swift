@@ -351,6 +351,8 @@ public struct ATHostSessionOf<Features: ATHostSessionFeatures>: Sendable {
         queue.removeAll()
     }
 
+    /// Out of line: called where a reply breaks the protocol and where an exchange expires.
+    @inline(never)
     private mutating func desynchronize(_ effects: inout [Effect]) {
         isDesynchronized = true
         framer.reset()
