@@ -49,7 +49,9 @@ enum EncodingSize {
 }
 
 extension Array where Element == UInt8 {
-    /// Reserves room for a packet and writes its fixed header.
+    /// Reserves room for a packet and writes its fixed header. Out of line, as ``writeString(_:)``: every packet's
+    /// encoder calls it, and a firmware's image carried a copy in each.
+    @inline(never)
     mutating func writeFixedHeader(_ type: MQTTPacketType, flags: UInt8, remainingLength: Int, headerSize: Int) {
         reserveCapacity(count + headerSize + remainingLength)
         append(type.rawValue << 4 | flags)

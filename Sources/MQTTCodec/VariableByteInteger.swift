@@ -78,6 +78,7 @@ extension Array where Element == UInt8 {
     }
 
     /// Appends a length-prefixed UTF-8 string whose length was checked by `EncodingSize.string`.
+    @inline(never)
     mutating func writeString(_ string: String) {
         let utf8 = string.utf8
         writeUInt16(UInt16(truncatingIfNeeded: utf8.count))
