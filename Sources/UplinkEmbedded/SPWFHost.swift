@@ -381,6 +381,8 @@ public struct SPWFHost<Port: SPWFPort> {
         throw .protocolViolation("SOCKQ answered without a length")
     }
 
+    /// Out of line: ``read(socket:)`` and ``close(socket:)`` each carried a copy.
+    @inline(never)
     private mutating func readData(socket id: Int, count: Int) throws(SPWFHostError) -> [UInt8] {
         let dialect = session.dialect
         if dialect.readsNeedWindMask && windsMasked != true {
