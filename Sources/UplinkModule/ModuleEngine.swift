@@ -1,6 +1,7 @@
 import ATCodec
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// The software module: reads AT commands from a host's byte stream and answers as an SPWF module.
 ///
@@ -41,6 +42,9 @@ public final class ModuleEngine: @unchecked Sendable {
     var credentials: ModuleCredentials
     /// The SPWF04's MQTT connection (`AT+S.MQTTCONN`), see MQTTClientCommands.swift.
     var mqttSession: ModuleMQTTSession?
+    /// What a closed MQTT session still does off the loop (its client's DISCONNECT, its tasks ending), by key: it
+    /// uses this event loop, so ``stop()`` waits for it before the loop may be shut down.
+    let closingWork = Mutex<(next: Int, tasks: [Int: Task<Void, Never>])>((0, [:]))
     var bootedAt = NIODeadline.now()
     /// Bumped at every reset, so work started before it is ignored when it completes.
     var generation = 0
@@ -196,7 +200,28 @@ public final class ModuleEngine: @unchecked Sendable {
         reset()
     }
 
-    /// Closes every socket (the process is exiting).
+    /// Closes every socket and waits for what they still do off the loop (an MQTT client's DISCONNECT, at most 2 s):
+    /// after it returns, the event loop can be shut down. Call from outside the loop.
+    public func stop() async {
+        try? await eventLoop.submit { self.shutdown() }.get()
+        let tasks = closingWork.withLock { Array($0.tasks.values) }
+        for task in tasks { await task.value }
+    }
+
+    /// Runs `work` off the loop and keeps it until it ends, for ``stop()`` to wait on (see ``closingWork``).
+    func finishInBackground(_ work: @escaping @Sendable () async -> Void) {
+        closingWork.withLock { state in
+            let key = state.next
+            state.next += 1
+            // Made under the lock: the task cannot remove its entry before it is stored.
+            state.tasks[key] = Task { [self] in
+                await work()
+                closingWork.withLock { _ = $0.tasks.removeValue(forKey: key) }
+            }
+        }
+    }
+
+    /// Closes every socket (the process is exiting); ``stop()`` also waits for what they still do off the loop.
     public func shutdown() {
         eventLoop.preconditionInEventLoop()
         generation += 1

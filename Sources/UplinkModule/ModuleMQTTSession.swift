@@ -135,18 +135,21 @@ final class ModuleMQTTSession: @unchecked Sendable {
         engine.indicate(ATMQTTMessageChunk.closedWindNumber, "\(ATMQTTMessageChunk.closedTextPrefix)\(id)")
     }
 
-    /// Ends the session: stops its tasks, releases the readers, and disconnects the client (in the background; the
-    /// client bounds its own wait for the broker's close).
+    /// Ends the session: stops its tasks, releases the readers, and disconnects the client (in the background, which
+    /// ``ModuleEngine/stop()`` waits for; the client bounds its own wait for the broker's close).
     func close() {
         guard !isClosed else { return }
         isClosed = true
-        monitor?.cancel()
-        for reader in readers.values { reader.cancel() }
+        let tasks = Array(readers.values) + (monitor.map { [$0] } ?? [])
+        for task in tasks { task.cancel() }
         readers.removeAll()
         streams.removeAll()
         for entry in waiting { entry.resume.resume() }
         waiting.removeAll()
         let client = self.client
-        Task { await client.disconnect() }
+        engine.finishInBackground {
+            await client.disconnect()
+            for task in tasks { await task.value }
+        }
     }
 }

@@ -100,8 +100,7 @@ public final class ModuleServer: Sendable {
 
     /// Stops the module: closes its sockets, lets pending output drain briefly, closes the link.
     public func stop() async {
-        let engine = self.engine
-        try? await engine.eventLoop.submit { engine.shutdown() }.get()
+        await engine.stop()
         try? await Task.sleep(nanoseconds: 50_000_000)
         try? await channel.close()
         terminal?.closeSlave()

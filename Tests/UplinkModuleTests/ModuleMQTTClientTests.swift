@@ -157,6 +157,40 @@ struct ModuleMQTTClientTests {
         await rig.stop()
     }
 
+    @Test(
+        "Stopping the module with the connection up: its DISCONNECT goes out before the loop ends (no will)",
+        .enabled(if: toolsPresent))
+    func stopDisconnectsCleanly() async throws {
+        let rig = try await Rig.start()
+        let host = try await Self.module(rig)
+        // A will, which the broker publishes only when the connection ends without DISCONNECT.
+        try await host.send("AT+S.MQTTCONN=\(SeedZone.seedName),\(rig.broker.port),,1,,,mod-stop,30,,1,wills/x,gone\r")
+        try await host.expect("AT-S.On:127.0.0.1:0\r\n" + Self.wire.ok, timeout: .seconds(30))
+        let output = rig.folder + "/wills.out"
+        let watcher = try ChildProcess(
+            path: Self.mosquittoSub,
+            arguments: rig.toolTLS + ["-t", "wills/#", "-t", "ready/#", "-q", "1", "-W", "60", "-F", "%t %p"],
+            outputPath: output)
+        defer { watcher.forceKill() }
+        // The watcher is subscribed once a message from the module reaches it.
+        let deadline = ContinuousClock.now + .seconds(30)
+        var ready = false
+        while !ready && ContinuousClock.now < deadline {
+            try await host.send("AT+S.MQTTPUB=0,ready/x,1,0,1\rr")
+            try await host.expect(Self.wire.ok, timeout: .seconds(30))
+            try await Task.sleep(for: .milliseconds(200))
+            ready = ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").contains("ready/x r")
+        }
+        try #require(ready, "mosquitto_sub never received the module's message")
+
+        // Stops the engine and at once the event loop its client runs on, as `uplink module` does at SIGTERM.
+        await host.shutdown()
+        try await Task.sleep(for: .seconds(2))
+        let seen = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        #expect(!seen.contains("wills/x"), "the broker published the will: the connection ended without DISCONNECT")
+        await rig.stop()
+    }
+
     @Test("Bad input: missing fields, bad QoS, too long topic and message, no connection, twice, WebSocket, no CA")
     func badInput() async throws {
         let rig = try await Rig.start()

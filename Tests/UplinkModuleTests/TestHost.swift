@@ -43,8 +43,7 @@ final class TestHost: @unchecked Sendable {
     }
 
     func shutdown() async {
-        let engine = self.engine
-        try? await engine.eventLoop.submit { engine.shutdown() }.get()
+        await engine.stop()
         try? await group.shutdownGracefully()
     }
 
