@@ -176,9 +176,10 @@ extension ModuleEngine {
                 } catch {
                     return loop.makeFailedFuture(DetailedFailure(error: .invalidArguments, detail: "\(error)"))
                 }
-                effect.onAbandon = { Task { await client.disconnect() } }
+                // Off the loop, but on it underneath: ModuleEngine.stop() waits for these before the loop may end.
+                effect.onAbandon = { self.finishInBackground { await client.disconnect() } }
                 let promise = loop.makePromise(of: Void.self)
-                Task {
+                self.finishInBackground {
                     do {
                         try await client.connect()
                         promise.succeed()
@@ -193,7 +194,7 @@ extension ModuleEngine {
                 let address = addresses.first?.description ?? host
                 return promise.futureResult.flatMapThrowing {
                     guard !effect.isAbandoned else {
-                        Task { await client.disconnect() }
+                        self.finishInBackground { await client.disconnect() }
                         throw EffectAbandoned()
                     }
                     let session = ModuleMQTTSession(
@@ -264,7 +265,10 @@ extension ModuleEngine {
                 promise.fail(DetailedFailure(error: .mqttNotConnected, detail: "\(error)"))
             }
         }
-        effect.onAbandon = { task.cancel() }
+        effect.onAbandon = {
+            task.cancel()
+            self.finishInBackground { await task.value }
+        }
         return .pending(promise.futureResult, effect)
     }
 
