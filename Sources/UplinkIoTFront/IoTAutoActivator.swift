@@ -8,15 +8,18 @@ public struct IoTAutoActivator: Sendable {
     public let registry: any IoTRegistry
     public let account: IoTAccount
     public let policyName: String
-    /// Seconds between the registration and the activation.
+    /// Seconds between the registration and the activation (0 to ``maximumDelay``).
     public let delay: Double
+    /// The longest delay: `uplink iot serve --delay` takes at most this; a larger one (or a negative or non-finite
+    /// one) given to ``init(registry:account:policyName:delay:logger:)`` is clamped, never a trap.
+    public static let maximumDelay: Double = 3_600
     public let logger: Logger
 
     public init(registry: any IoTRegistry, account: IoTAccount, policyName: String, delay: Double, logger: Logger) {
         self.registry = registry
         self.account = account
         self.policyName = policyName
-        self.delay = max(0, delay)
+        self.delay = delay.isNaN ? 0 : min(max(0, delay), Self.maximumDelay)
         self.logger = logger
     }
 

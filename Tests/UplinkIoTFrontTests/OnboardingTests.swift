@@ -49,6 +49,20 @@ struct OnboardingTests {
         await rig.stop()
     }
 
+    @Test("The activation delay is clamped to 0...3600 s: negative, huge, infinite or NaN never traps")
+    func delayClamped() {
+        let cases: [(Double, Double)] = [
+            (-5, 0), (0, 0), (1.5, 1.5), (3_600, 3_600), (3_601, 3_600), (1e300, 3_600), (.infinity, 3_600),
+            (-.infinity, 0), (.nan, 0),
+        ]
+        for (given, expected) in cases {
+            let activator = IoTAutoActivator(
+                registry: InMemoryIoTRegistry(), account: IoTAccount(), policyName: "P", delay: given,
+                logger: Logger(label: "test"))
+            #expect(activator.delay == expected, "delay \(given)")
+        }
+    }
+
     @Test("Onboarding closes are told apart from refusals and unreachable brokers")
     func classification() {
         #expect(MQTTAWSOnboarding.isOnboardingClose(.connectionClosed(nil, reasonString: nil)))

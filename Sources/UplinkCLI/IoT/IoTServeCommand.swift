@@ -77,8 +77,8 @@ struct IoTServeCommand: AsyncParsableCommand {
             throw ValidationError("\(name) must be between 0 and 65535, not \(value)")
         }
         guard port != 0 else { throw ValidationError("--port must not be 0") }
-        guard delay.isFinite, (0...3600).contains(delay) else {
-            throw ValidationError("--delay must be between 0 and 3600 seconds")
+        guard delay.isFinite, (0...IoTAutoActivator.maximumDelay).contains(delay) else {
+            throw ValidationError("--delay must be between 0 and \(Int(IoTAutoActivator.maximumDelay)) seconds")
         }
         if let apiPort, !(0...65535).contains(apiPort) {
             throw ValidationError("--api-port must be between 0 and 65535, not \(apiPort)")
