@@ -42,8 +42,8 @@ public final class ModuleEngine: @unchecked Sendable {
     var credentials: ModuleCredentials
     /// The SPWF04's MQTT connection (`AT+S.MQTTCONN`), see MQTTClientCommands.swift.
     var mqttSession: ModuleMQTTSession?
-    /// What a closed MQTT session still does off the loop (its client's DISCONNECT, its tasks ending), by key: it
-    /// uses this event loop, so ``stop()`` waits for it before the loop may be shut down.
+    /// What the MQTT client does off the loop but on it underneath (an MQTTCONN's connect, a closed session's
+    /// DISCONNECT and tasks, an abandoned command), by key: ``stop()`` waits for it before the loop may be shut down.
     let closingWork = Mutex<(next: Int, tasks: [Int: Task<Void, Never>])>((0, [:]))
     var bootedAt = NIODeadline.now()
     /// Bumped at every reset, so work started before it is ignored when it completes.
@@ -204,8 +204,13 @@ public final class ModuleEngine: @unchecked Sendable {
     /// after it returns, the event loop can be shut down. Call from outside the loop.
     public func stop() async {
         try? await eventLoop.submit { self.shutdown() }.get()
-        let tasks = closingWork.withLock { Array($0.tasks.values) }
-        for task in tasks { await task.value }
+        while true {
+            // What is queued on the loop runs first: a connect's completion, say, may hand a disconnect to the list.
+            try? await eventLoop.submit {}.get()
+            let tasks = closingWork.withLock { Array($0.tasks.values) }
+            if tasks.isEmpty { return }
+            for task in tasks { await task.value }
+        }
     }
 
     /// Runs `work` off the loop and keeps it until it ends, for ``stop()`` to wait on (see ``closingWork``).
