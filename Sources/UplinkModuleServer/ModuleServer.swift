@@ -98,7 +98,8 @@ public final class ModuleServer: Sendable {
         return server
     }
 
-    /// Stops the module: closes its sockets, lets pending output drain briefly, closes the link.
+    /// Stops the module: closes its sockets and waits for its MQTT client to stop (``ModuleEngine/stop()``, at most
+    /// about 2 s), lets pending output drain briefly, closes the link. After it, the engine's event loop can end.
     public func stop() async {
         await engine.stop()
         try? await Task.sleep(nanoseconds: 50_000_000)

@@ -44,6 +44,7 @@ struct ModuleMQTTShutdownTests {
         let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { channel in channel.pipeline.addHandler(connections) }
             .bind(host: "127.0.0.1", port: 0).get()
+        defer { silent.close(promise: nil) }
         let port = try #require(silent.localAddress?.port)
         let host = try await TestHost(profile: .spwf04) { $0.effectTimeout = .seconds(30) }
         try await host.read(through: "+WIND:0:Console active\r\n")
@@ -56,6 +57,5 @@ struct ModuleMQTTShutdownTests {
         #expect(try await Self.eventually(within: 10) { connections.closed.load(ordering: .relaxed) == 1 })
         // Longer than the client's own bound on a disconnect (2 s): work left behind would reach the dead loop now.
         try await Task.sleep(for: .milliseconds(2_500))
-        try await silent.close()
     }
 }
