@@ -40,17 +40,13 @@ public struct ATHostCommand: Equatable, Sendable {
     public init(
         _ name: String, _ parameters: [String] = [], block: [UInt8] = [], reply: Reply = .lines
     ) throws(ATCommandError) {
-        // Built as bytes: a firmware's image carries no string joining for it.
-        var line = Array(name.utf8)
+        var line = ATCommandLineBuilder("")
+        line.bytes.append(contentsOf: name.utf8)
         for (index, parameter) in parameters.enumerated() {
-            line.append(index == 0 ? 0x3D : 0x2C)
-            let safe = ATBytes.withBytes(parameter) { bytes in
-                !bytes.contains { $0 < 0x20 || $0 >= 0x7F || $0 == 0x2C }
-            }
-            guard safe else { throw .unsafeParameter(parameter) }
-            line.append(contentsOf: parameter.utf8)
+            line.append(index == 0 ? "=" : ",")
+            try line.append(parameter: parameter)
         }
-        self.init(line: String(decoding: line, as: UTF8.self), block: block, reply: reply)
+        self = line.command(block: block, reply: reply)
     }
 }
 
@@ -109,12 +105,20 @@ extension ATDialect {
     /// text depends on the family: where the family is a constant (`ATSPWF01SocketHostFeatures`), one branch remains.
     @inline(__always)
     public func echoCommand(on: Bool) -> ATHostCommand {
-        ATHostCommand(line: "AT+S.SCFG=\(echoVariable),\(on ? 1 : 0)")
+        // Whole literals, no interpolation: in a firmware's image an interpolation is its code at every call.
+        ATHostCommand(
+            line: family == .spwf01
+                ? (on ? "AT+S.SCFG=localecho1,1" : "AT+S.SCFG=localecho1,0")
+                : (on ? "AT+S.SCFG=console_echo,1" : "AT+S.SCFG=console_echo,0"))
     }
 
     /// `AT+S.SCFG=<name>,<value>`.
     public func setVariableCommand(_ name: String, _ value: String) throws(ATCommandError) -> ATHostCommand {
-        try ATHostCommand("AT+S.SCFG", [name, value])
+        var line = ATCommandLineBuilder("AT+S.SCFG=")
+        try line.append(parameter: name)
+        line.append(",")
+        try line.append(parameter: value)
+        return line.command()
     }
 
     /// `AT+S.GCFG=<name>` (all variables without a name).
@@ -124,13 +128,20 @@ extension ATDialect {
 
     /// `AT+S.STS` (one variable with a name).
     public func statusCommand(_ name: String? = nil) throws(ATCommandError) -> ATHostCommand {
-        try ATHostCommand("AT+S.STS", name.map { [$0] } ?? [])
+        var line = ATCommandLineBuilder("AT+S.STS")
+        if let name {
+            line.append("=")
+            try line.append(parameter: name)
+        }
+        return line.command()
     }
 
     /// `AT+S.SSIDTXT=<ssid>`.
     public func ssidCommand(_ ssid: String) throws(ATCommandError) -> ATHostCommand {
         guard (1...32).contains(ssid.utf8.count) else { throw .outOfRange("ssid length", ssid.utf8.count) }
-        return try ATHostCommand("AT+S.SSIDTXT", [ssid])
+        var line = ATCommandLineBuilder("AT+S.SSIDTXT=")
+        try line.append(parameter: ssid)
+        return line.command()
     }
 
     /// `AT+S.WIFI=0|1`.
@@ -144,7 +155,9 @@ extension ATDialect {
 
     /// SPWF01's `AT+S.TLSDOMAIN=f_domain,<name>` (flash, survives a reset).
     public func tlsDomainCommand(_ name: String) throws(ATCommandError) -> ATHostCommand {
-        try ATHostCommand("AT+S.TLSDOMAIN", ["f_domain", name])
+        var line = ATCommandLineBuilder("AT+S.TLSDOMAIN=f_domain,")
+        try line.append(parameter: name)
+        return line.command()
     }
 
     /// `AT+S.TLSCERT=<slot>,<length>` and the bytes, into the slot that survives a reset.
@@ -153,13 +166,13 @@ extension ATDialect {
         -> ATHostCommand
     {
         guard !bytes.isEmpty else { throw .outOfRange("credential length", 0) }
-        let name: String
+        let head: StaticString
         switch slot {
-        case .ca: name = persistentCredentialSlots.ca
-        case .cert: name = persistentCredentialSlots.cert
-        case .key: name = persistentCredentialSlots.key
+        case .ca: head = family == .spwf01 ? "AT+S.TLSCERT=f_ca," : "AT+S.TLSCERT=ca,"
+        case .cert: head = family == .spwf01 ? "AT+S.TLSCERT=f_cert," : "AT+S.TLSCERT=cert,"
+        case .key: head = family == .spwf01 ? "AT+S.TLSCERT=f_key," : "AT+S.TLSCERT=key,"
         }
-        return ATHostCommand(line: "AT+S.TLSCERT=\(name),\(bytes.count)", block: bytes)
+        return ATHostCommand(line: ATBytes.line(head, bytes.count), block: bytes)
     }
 
     /// SOCKON: `<host>,<port>,<t|u|s>,ind` (SPWF01) or `<host>,<port>,NULL,<t|u|s|common name>` (SPWF04).
@@ -167,10 +180,14 @@ extension ATDialect {
     public func socketOpenCommand(host: String, port: Int, kind: ATSocketKind) throws(ATCommandError) -> ATHostCommand {
         guard (1...65_535).contains(port) else { throw .outOfRange("port", port) }
         guard !host.isEmpty, host.utf8.count <= 253 else { throw .unsafeParameter(host) }
-        let type: String
+        var line = ATCommandLineBuilder("AT+S.SOCKON=")
+        try line.append(parameter: host)
+        line.append(",")
+        line.append(decimal: port)
+        line.append(family == .spwf01 ? "," : ",NULL,")
         switch kind {
-        case .tcp: type = "t"
-        case .udp: type = "u"
+        case .tcp: line.append("t")
+        case .udp: line.append("u")
         case .tls(let commonName):
             if family == .spwf04, let commonName, !commonName.isEmpty {
                 // `t`, `u` or `s` in any case would name a socket type, not a server (compared as bytes).
@@ -179,17 +196,13 @@ extension ATDialect {
                 {
                     throw .unsafeParameter(commonName)
                 }
-                type = commonName
+                try line.append(parameter: commonName)
             } else {
-                type = "s"
+                line.append("s")
             }
         }
-        // One parameter list: one command built (the port written by the out-of-line helper, not interpolated).
-        var digits: [UInt8] = []
-        ATBytes.appendDecimal(port, to: &digits)
-        let portText = String(decoding: digits, as: UTF8.self)
-        return try ATHostCommand(
-            "AT+S.SOCKON", family == .spwf01 ? [host, portText, type, "ind"] : [host, portText, "NULL", type])
+        if family == .spwf01 { line.append(",ind") }
+        return line.command()
     }
 
     /// `AT+S.SOCKW=<id>,<n>` and the `n` bytes (1 to `maximum`).
@@ -227,7 +240,8 @@ extension ATDialect {
     /// Masks (or unmasks) WINDs 32–63 around a binary read, as the mbed driver masks every WIND: a masked
     /// `+WIND:55`/`58` is held by the module until the mask is cleared, never lost.
     public func socketWindMaskCommand(masked: Bool) -> ATHostCommand {
-        ATHostCommand(line: "AT+S.SCFG=\(ATDialect.socketWindMaskVariable),\(masked ? "0xFFFFFFFF" : "0x00000000")")
+        ATHostCommand(
+            line: masked ? "AT+S.SCFG=wind_off_medium,0xFFFFFFFF" : "AT+S.SCFG=wind_off_medium,0x00000000")
     }
 
     /// Whether raw SOCKR bytes can be told from a WIND only with WINDs masked (SPWF01: no header before them).
