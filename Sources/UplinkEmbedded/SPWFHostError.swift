@@ -1,7 +1,7 @@
 import ATCodec
 
 /// Why an operation of ``SPWFHost`` did not succeed.
-public enum SPWFHostError: Error, Equatable {
+public indirect enum SPWFHostError: Error, Equatable {
     /// The module answered a command with an error line (the command's name, without its parameters).
     case module(command: String, ATError)
     /// The module rebooted (`+WIND:2`, `+WIND:1`, `+WIND:8`) before the command finished.
