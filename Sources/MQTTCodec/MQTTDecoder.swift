@@ -99,22 +99,13 @@ public enum MQTTDecoder {
     /// UNSUBSCRIBE, PINGREQ) throw ``MQTTDecodeError/unexpectedPacketType(_:)``: a client that decodes with this
     /// alone (``MQTTFrameDecoder/nextFromServer()``) does not carry their decoders. Always inlined, with the packets'
     /// decoders, so that a caller that passes a constant `version` (``MQTTFrameDecoder/nextFrom311Server()``) keeps
-    /// only that version's code. With `qos1Client`, PUBREC, PUBREL, PUBCOMP and UNSUBACK throw
-    /// ``MQTTDecodeError/unexpectedPacketType(_:)`` too: a client that publishes and subscribes at QoS 0 and 1 and
-    /// never unsubscribes asks for none of them (``MQTTFrameDecoder/nextFrom311QoS1Server()``).
+    /// only that version's code.
     @inline(__always)
     static func decodeServerBody(
         from reader: inout ByteReader,
         header: MQTTFixedHeader,
-        version: MQTTProtocolVersion,
-        qos1Client: Bool = false
+        version: MQTTProtocolVersion
     ) throws(MQTTDecodeError) -> MQTTPacket {
-        if qos1Client {
-            switch header.packetType {
-            case .pubrec, .pubrel, .pubcomp, .unsuback: throw .unexpectedPacketType(header.packetType)
-            default: break
-            }
-        }
         switch header.packetType {
         case .connack:
             return .connack(try ConnAckPacket.decode(from: &reader, version: version))
@@ -154,10 +145,9 @@ public enum MQTTDecoder {
         _ bytes: [UInt8],
         at start: Int,
         header: MQTTFixedHeader,
-        version: MQTTProtocolVersion,
-        qos1Client: Bool = false
+        version: MQTTProtocolVersion
     ) throws(MQTTDecodeError) -> MQTTPacket {
         var reader = ByteReader(bytes: bytes, at: start, header: header)
-        return try decodeServerBody(from: &reader, header: header, version: version, qos1Client: qos1Client)
+        return try decodeServerBody(from: &reader, header: header, version: version)
     }
 }

@@ -62,27 +62,26 @@ public struct MQTTFrameDecoder: Sendable {
         }
     }
 
-    /// ``nextFrom311Server()`` for a client that publishes and subscribes at QoS 0 and 1 only and never
-    /// unsubscribes: PUBREC, PUBREL, PUBCOMP and UNSUBACK, which such a client never asks for, throw
-    /// ``MQTTDecodeError/unexpectedPacketType(_:)`` as the packets only a client sends do, so a client that reads with
-    /// it alone does not carry their decoding (the firmware's `MQTTDeviceClient`, which fails on them either way).
-    public mutating func nextFrom311QoS1Server() throws(MQTTDecodeError) -> MQTTPacket? {
+    /// A 3.1.1 client's decoder for a client that publishes and subscribes at QoS 0 and 1 only and never
+    /// unsubscribes: the next complete packet as an ``MQTT311ClientPacket``, or `nil` if more bytes are needed. The
+    /// packets such a client never gets (PUBLISH at QoS 2, PUBREC, PUBREL, PUBCOMP, UNSUBACK, DISCONNECT, and those
+    /// only a client sends) throw ``MQTTDecodeError/unexpectedPacketType(_:)``; the others are checked as ``nextFrom311Server()`` checks
+    /// them. A client that reads with it alone carries no ``MQTTPacket`` and none of MQTT 5's decoding (the
+    /// firmware's `MQTTDeviceClient`).
+    public mutating func nextFrom311QoS1Server() throws(MQTTDecodeError) -> MQTT311ClientPacket? {
         version = .v3_1_1
         return try nextPacket { (bytes, start, header, _) throws(MQTTDecodeError) in
-            (
-                try MQTTDecoder.decodeServerBody(bytes, at: start, header: header, version: .v3_1_1, qos1Client: true),
-                .v3_1_1
-            )
+            (try MQTTDecoder.decode311QoS1ClientBody(bytes, at: start, header: header), .v3_1_1)
         }
     }
 
     /// The framing of ``next()``, ``nextFromServer()`` ``nextFrom311Server()`` and ``nextFrom311QoS1Server()``, with the body decoded by
     /// `decodeBody`.
-    private mutating func nextPacket(
+    private mutating func nextPacket<Packet>(
         _ decodeBody: ([UInt8], Int, MQTTFixedHeader, MQTTProtocolVersion) throws(MQTTDecodeError) -> (
-            MQTTPacket, MQTTProtocolVersion
+            Packet, MQTTProtocolVersion
         )
-    ) throws(MQTTDecodeError) -> MQTTPacket? {
+    ) throws(MQTTDecodeError) -> Packet? {
         if let failure { throw failure }
         do {
             guard

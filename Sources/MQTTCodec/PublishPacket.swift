@@ -41,6 +41,26 @@ extension PublishPacket {
     static func decode(from reader: inout ByteReader, flags: UInt8, version: MQTTProtocolVersion)
         throws(MQTTDecodeError) -> PublishPacket
     {
+        let fields = try decodeFields(from: &reader, flags: flags, version: version)
+        return PublishPacket(
+            topic: String(decoding: reader.bytes[fields.topic], as: UTF8.self),
+            payload: reader.readRest(),
+            qos: fields.qos,
+            retain: flags & 0x01 != 0,
+            dup: flags & 0x08 != 0,
+            packetIdentifier: fields.packetIdentifier,
+            properties: fields.properties
+        )
+    }
+
+    /// Everything of a PUBLISH before its payload, checked: the topic's range in the reader's bytes, the QoS, the
+    /// packet identifier and the properties (MQTT 5).
+    @inline(__always)
+    static func decodeFields(from reader: inout ByteReader, flags: UInt8, version: MQTTProtocolVersion)
+        throws(MQTTDecodeError) -> (
+            topic: Range<Int>, qos: MQTTQoS, packetIdentifier: UInt16?, properties: MQTTProperties
+        )
+    {
         // The fixed header flags were checked by the framing code (QoS 3, DUP with QoS 0).
         let qos = MQTTQoS(rawValue: (flags >> 1) & 0x03) ?? .atMostOnce
         let topicOffset = reader.offset
@@ -60,15 +80,7 @@ extension PublishPacket {
         if topicRange.isEmpty && (version == .v3_1_1 || !properties.contains(.topicAlias)) {
             throw .emptyTopicName(packetType: .publish)
         }
-        return PublishPacket(
-            topic: String(decoding: reader.bytes[topicRange], as: UTF8.self),
-            payload: reader.readRest(),
-            qos: qos,
-            retain: flags & 0x01 != 0,
-            dup: flags & 0x08 != 0,
-            packetIdentifier: packetIdentifier,
-            properties: properties
-        )
+        return (topicRange, qos, packetIdentifier, properties)
     }
 
     // Always inlined: a caller with a constant version keeps only its code (MQTTEncoder.encode311).

@@ -137,11 +137,13 @@ public struct MQTTDeviceClient {
         return identifier
     }
 
-    /// Subscribes to one filter; returns the SUBSCRIBE's packet identifier.
+    /// Subscribes to one filter at QoS 0 or 1 (QoS 2 throws ``MQTTDeviceError/qos2Unsupported``); returns the
+    /// SUBSCRIBE's packet identifier.
     @discardableResult
     public mutating func subscribe(to filter: String, qos: MQTTQoS = .atLeastOnce, now: UInt64)
         throws(MQTTDeviceError) -> UInt16
     {
+        guard qos != .exactlyOnce else { throw .qos2Unsupported }
         guard state == .connected else { throw .notConnected }
         let identifier = nextPacketIdentifier()
         let packet = SubscribePacket(
@@ -159,12 +161,13 @@ public struct MQTTDeviceClient {
         decoder.append(bytes)
         var events: [Event] = []
         while true {
-            let packet: MQTTPacket?
+            let packet: MQTT311ClientPacket?
             do {
                 packet = try decoder.nextFrom311QoS1Server()
             } catch {
-                // A packet only a client sends is well formed, but never comes from a broker; nor does one of QoS 2 or
-                // UNSUBACK to this client, which asks for neither.
+                // A packet only a client sends is well formed, but never comes from a broker; nor does a QoS 2 PUBLISH,
+                // PUBREC, PUBREL, PUBCOMP or UNSUBACK to this client, which asks for none of them, nor DISCONNECT
+                // (MQTT 3.1.1 has the server send none).
                 if case .unexpectedPacketType = error {
                     Self.emit(&events, .failed(.unexpected(nil)))
                 } else {
@@ -199,18 +202,18 @@ public struct MQTTDeviceClient {
         return []
     }
 
-    private mutating func handle(_ packet: MQTTPacket, now: UInt64, _ events: inout [Event]) {
+    private mutating func handle(_ packet: MQTT311ClientPacket, now: UInt64, _ events: inout [Event]) {
         switch packet {
-        case .connack(let connack):
+        case .connack(let sessionPresent, let returnCode):
             guard state == .connecting else { return fail(.unexpected(.connack), &events) }
             awaiting = nil
-            guard connack.reasonCode.rawValue == 0 else {
-                Self.emit(&events, .refused(returnCode: connack.returnCode?.rawValue ?? connack.reasonCode.rawValue))
+            guard returnCode == .accepted else {
+                Self.emit(&events, .refused(returnCode: returnCode.rawValue))
                 connectionLost()
                 return
             }
             state = .connected
-            Self.emit(&events, .connected(sessionPresent: connack.sessionPresent))
+            Self.emit(&events, .connected(sessionPresent: sessionPresent))
             // What waited for PUBACK goes out again (with DUP when it had gone out before).
             for index in inFlight.indices {
                 var packet = inFlight[index].publish
@@ -224,21 +227,19 @@ public struct MQTTDeviceClient {
                 }
                 inFlight[index].sent = true
             }
-        case .puback(let ack):
-            if let index = inFlight.firstIndex(where: { $0.packetIdentifier == ack.packetIdentifier }) {
+        case .puback(let identifier):
+            if let index = inFlight.firstIndex(where: { $0.packetIdentifier == identifier }) {
                 inFlight.remove(at: index)
-                Self.emit(&events, .published(packetIdentifier: ack.packetIdentifier))
+                Self.emit(&events, .published(packetIdentifier: identifier))
             }
-        case .suback(let ack):
-            pendingSubscriptions.removeAll { $0 == ack.packetIdentifier }
+        case .suback(let identifier, let returnCodes):
+            pendingSubscriptions.removeAll { $0 == identifier }
             if pendingSubscriptions.isEmpty, awaiting?.what == .suback { awaiting = nil }
-            Self.emit(
-                &events,
-                .subscribed(packetIdentifier: ack.packetIdentifier, granted: ack.reasonCodes.map { $0.rawValue }))
+            Self.emit(&events, .subscribed(packetIdentifier: identifier, granted: returnCodes))
         case .pingresp:
             if awaiting?.what == .pingresp { awaiting = nil }
-        case .publish(let publish):
-            if publish.qos == .atLeastOnce, let identifier = publish.packetIdentifier {
+        case .publish(let topic, let payload, let qos, _, _, let identifier):
+            if qos == .atLeastOnce, let identifier {
                 do {
                     try send(now: now) { (output) throws(MQTTEncodeError) in
                         try MQTTEncoder.encode311(puback: PublishAckPacket(packetIdentifier: identifier), into: &output)
@@ -247,11 +248,7 @@ public struct MQTTDeviceClient {
                     return fail(error, &events)
                 }
             }
-            Self.emit(
-                &events,
-                .message(topic: Array(publish.topic.utf8), payload: publish.payload, qos: publish.qos.rawValue))
-        default:
-            fail(.unexpected(nil), &events)
+            Self.emit(&events, .message(topic: topic, payload: payload, qos: qos.rawValue))
         }
     }
 

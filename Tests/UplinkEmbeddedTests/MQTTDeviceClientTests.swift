@@ -118,6 +118,17 @@ struct MQTTDeviceClientTests {
         var other = try Self.connected()
         #expect(other.receive(try Self.bytes(.pingreq), now: 3) == [.failed(.unexpected(nil))])
         #expect(other.state == .disconnected)
+        // Nor QoS 2 (the client never subscribes at QoS 2, and refuses to) or DISCONNECT (a 3.1.1 broker sends none).
+        for packet in [
+            MQTTPacket.publish(PublishPacket(topic: "t", payload: [1], qos: .exactlyOnce, packetIdentifier: 7)),
+            .pubrec(PublishAckPacket(packetIdentifier: 1)), .disconnect(DisconnectPacket()),
+        ] {
+            var connected = try Self.connected()
+            #expect(connected.receive(try Self.bytes(packet), now: 3) == [.failed(.unexpected(nil))])
+            #expect(connected.state == .disconnected)
+            #expect(connected.takeOutput().isEmpty)
+        }
+        #expect(throws: MQTTDeviceError.qos2Unsupported) { try other.subscribe(to: "t", qos: .exactlyOnce, now: 4) }
         #expect(throws: MQTTDeviceError.notConnected) { try client.publish(topic: "a", payload: [], now: 4) }
         var waiting = MQTTDeviceClient(configuration: .init(clientIdentifier: "x"))
         try waiting.connect(now: 0)
