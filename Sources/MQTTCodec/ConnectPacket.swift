@@ -184,3 +184,20 @@ extension ConnectPacket {
         if let password { buffer.writeBinary(password) }
     }
 }
+
+extension ConnectPacket {
+    /// The bytes of a 3.1.1 CONNECT with no will, user name or password, written without making the packet: what
+    /// ``encode(version:into:)`` writes for `ConnectPacket(clientIdentifier:cleanStart:keepAlive:)`.
+    static func encode311(
+        clientIdentifier: String, cleanSession: Bool, keepAlive: UInt16, into buffer: inout [UInt8]
+    ) throws(MQTTEncodeError) {
+        let remaining = protocolName.count + 4 + (try EncodingSize.string(clientIdentifier))
+        let headerSize = try EncodingSize.fixedHeader(remainingLength: remaining)
+        buffer.writeFixedHeader(.connect, flags: 0, remainingLength: remaining, headerSize: headerSize)
+        buffer.append(contentsOf: protocolName)
+        buffer.append(MQTTProtocolVersion.v3_1_1.protocolLevel)
+        buffer.append(cleanSession ? Flag.cleanStart : 0)
+        buffer.writeUInt16(keepAlive)
+        buffer.writeString(clientIdentifier)
+    }
+}

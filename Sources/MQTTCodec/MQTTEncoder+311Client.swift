@@ -10,6 +10,16 @@ extension MQTTEncoder {
         try packet.encode(version: .v3_1_1, into: &buffer)
     }
 
+    /// Appends a 3.1.1 CONNECT with no will, user name or password (a device that authenticates with its TLS
+    /// certificate): the bytes of ``encode311(connect:into:)`` for
+    /// `ConnectPacket(clientIdentifier:cleanStart:keepAlive:)`, without the code for the will and the credentials.
+    public static func encode311Connect(
+        clientIdentifier: String, cleanSession: Bool, keepAlive: UInt16, into buffer: inout [UInt8]
+    ) throws(MQTTEncodeError) {
+        try ConnectPacket.encode311(
+            clientIdentifier: clientIdentifier, cleanSession: cleanSession, keepAlive: keepAlive, into: &buffer)
+    }
+
     /// Appends a 3.1.1 PUBLISH (properties are dropped).
     public static func encode311(publish packet: PublishPacket, into buffer: inout [UInt8]) throws(MQTTEncodeError) {
         try packet.encode(version: .v3_1_1, into: &buffer)
@@ -25,6 +35,15 @@ extension MQTTEncoder {
         throws(MQTTEncodeError)
     {
         try packet.encode(version: .v3_1_1, into: &buffer)
+    }
+
+    /// Appends a 3.1.1 SUBSCRIBE to one filter: the bytes of ``encode311(subscribe:into:)`` for a packet with that
+    /// one subscription, without the code for several.
+    public static func encode311Subscribe(
+        packetIdentifier: UInt16, topicFilter: String, qos: MQTTQoS, into buffer: inout [UInt8]
+    ) throws(MQTTEncodeError) {
+        try SubscribePacket.encode311(
+            packetIdentifier: packetIdentifier, topicFilter: topicFilter, qos: qos, into: &buffer)
     }
 
     /// Appends a 3.1.1 UNSUBSCRIBE (properties are dropped).

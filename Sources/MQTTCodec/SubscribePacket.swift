@@ -90,3 +90,19 @@ extension SubscribePacket {
         }
     }
 }
+
+extension SubscribePacket {
+    /// The bytes of a 3.1.1 SUBSCRIBE to one filter, written without making the packet: what
+    /// ``encode(version:into:)`` writes for a packet with that one subscription.
+    static func encode311(packetIdentifier: UInt16, topicFilter: String, qos: MQTTQoS, into buffer: inout [UInt8])
+        throws(MQTTEncodeError)
+    {
+        guard packetIdentifier != 0 else { throw .missingPacketIdentifier(packetType: .subscribe) }
+        let remaining = 2 + (try EncodingSize.topicFilter(topicFilter)) + 1
+        let headerSize = try EncodingSize.fixedHeader(remainingLength: remaining)
+        buffer.writeFixedHeader(.subscribe, flags: 0b0010, remainingLength: remaining, headerSize: headerSize)
+        buffer.writeUInt16(packetIdentifier)
+        buffer.writeString(topicFilter)
+        buffer.append(qos.rawValue)
+    }
+}

@@ -91,11 +91,11 @@ public struct MQTTDeviceClient {
         decoder.reset()
         output.removeAll()
         pendingSubscriptions.removeAll()
-        let packet = ConnectPacket(
-            clientIdentifier: configuration.clientIdentifier, cleanStart: configuration.cleanSession,
-            keepAlive: configuration.keepAlive)
+        let configuration = configuration
         try send(now: now) { (output) throws(MQTTEncodeError) in
-            try MQTTEncoder.encode311(connect: packet, into: &output)
+            try MQTTEncoder.encode311Connect(
+                clientIdentifier: configuration.clientIdentifier, cleanSession: configuration.cleanSession,
+                keepAlive: configuration.keepAlive, into: &output)
         }
         state = .connecting
         awaiting = (.connack, now)
@@ -146,10 +146,9 @@ public struct MQTTDeviceClient {
         guard qos != .exactlyOnce else { throw .qos2Unsupported }
         guard state == .connected else { throw .notConnected }
         let identifier = nextPacketIdentifier()
-        let packet = SubscribePacket(
-            packetIdentifier: identifier, subscriptions: [MQTTSubscription(topicFilter: filter, qos: qos)])
         try send(now: now) { (output) throws(MQTTEncodeError) in
-            try MQTTEncoder.encode311(subscribe: packet, into: &output)
+            try MQTTEncoder.encode311Subscribe(
+                packetIdentifier: identifier, topicFilter: filter, qos: qos, into: &output)
         }
         pendingSubscriptions.append(identifier)
         if awaiting == nil { awaiting = (.suback, now) }

@@ -38,6 +38,39 @@ import Testing
         }
     }
 
+    @Test("the CONNECT of a device (no will, user name or password): the general encoder's bytes and errors")
+    func deviceConnectAsTheGeneralEncoder() {
+        for (identifier, clean, keepAlive) in [
+            ("fw-0001", false, UInt16(30)), ("", true, 0), ("x", true, .max),
+            (String(repeating: "é", count: 20), false, 60),
+            ("a\u{0}b", false, 30),  // NUL in a string: refused
+            (String(repeating: "c", count: 65_536), false, 30),  // longer than a string can be: refused
+        ] {
+            let packet = ConnectPacket(clientIdentifier: identifier, cleanStart: clean, keepAlive: keepAlive)
+            compare(.connect(packet)) { (out) throws(MQTTEncodeError) in
+                try MQTTEncoder.encode311Connect(
+                    clientIdentifier: identifier, cleanSession: clean, keepAlive: keepAlive, into: &out)
+            }
+        }
+    }
+
+    @Test("a SUBSCRIBE to one filter: the general encoder's bytes and errors")
+    func singleSubscribeAsTheGeneralEncoder() {
+        for (identifier, filter, qos) in [
+            (UInt16(1), "devices/fw-0001/commands", MQTTQoS.atLeastOnce), (.max, "#", .atMostOnce),
+            (7, "a/+/c", .exactlyOnce), (0, "a", .atLeastOnce),  // packet identifier 0: refused
+            (2, "a/#/b", .atMostOnce), (3, "", .atMostOnce),  // invalid and empty filters: refused
+            (4, String(repeating: "f", count: 65_536), .atMostOnce),
+        ] {
+            let packet = SubscribePacket(
+                packetIdentifier: identifier, subscriptions: [MQTTSubscription(topicFilter: filter, qos: qos)])
+            compare(.subscribe(packet)) { (out) throws(MQTTEncodeError) in
+                try MQTTEncoder.encode311Subscribe(
+                    packetIdentifier: identifier, topicFilter: filter, qos: qos, into: &out)
+            }
+        }
+    }
+
     @Test func connectKnownBytes() throws {
         var out: [UInt8] = []
         try MQTTEncoder.encode311(
