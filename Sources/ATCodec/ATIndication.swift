@@ -73,12 +73,16 @@ public enum ATIndication: Equatable, Sendable {
             }
         case 55:
             self = .other(number: number, text: text)
+            // `<socket>:<unread>` (SPWF04: `<socket>:<received>:<unread>`), split as bytes: no array of fields.
             guard let rest = ATBytes.after(literal: dialect.pendingDataPrefixLiteral, in: bytes) else { return }
-            let fields = ATBytes.fields(rest)
-            let expected = dialect.pendingDataCarriesReceived ? 3 : 2
-            guard fields.count == expected, let socket = ATBytes.decimal(fields[0]),
-                let unread = ATBytes.decimal(fields[expected - 1])
-            else { return }
+            let (socketBytes, afterSocket) = ATBytes.split(rest, at: 0x3A)
+            guard var unreadBytes = afterSocket else { return }
+            if dialect.pendingDataCarriesReceived {
+                guard let last = ATBytes.split(unreadBytes, at: 0x3A).1 else { return }
+                unreadBytes = last
+            }
+            // A decimal has no colon: one field more than expected fails here.
+            guard let socket = ATBytes.decimal(socketBytes), let unread = ATBytes.decimal(unreadBytes) else { return }
             self = .pendingData(socket: socket, unread: unread)
         case 59 where Features.dataMode && dialect.family == .spwf01: self = .commandMode
         case 60 where Features.dataMode && dialect.family == .spwf01: self = .dataMode
@@ -108,7 +112,7 @@ public enum ATIndication: Equatable, Sendable {
             guard let rest = ATBytes.after(literal: "Socket Closed:", in: bytes) else { return }
             let suffix = dialect.socketClosedSuffixLiteral.utf8CodeUnitCount
             // The suffix (`:0` on SPWF04) is not checked: only the socket id matters.
-            let idBytes = ATBytes.fields(rest)[0]
+            let idBytes = ATBytes.split(rest, at: 0x3A).0
             guard suffix == 0 || rest.count > idBytes.count, let socket = ATBytes.decimal(idBytes) else { return }
             self = .socketClosed(socket: socket)
         case ATMQTTMessageChunk.closedWindNumber where Features.moduleMQTT:
