@@ -3,7 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "Uplink",
-    platforms: [.macOS(.v15)],
+    // macOS 26: the firmware's AT driver keeps its sockets in an InlineArray (Swift 6.2's standard library).
+    platforms: [.macOS("26.0")],
     products: [
         .library(name: "ATCodec", targets: ["ATCodec"]),
         .library(name: "MQTTCodec", targets: ["MQTTCodec"]),

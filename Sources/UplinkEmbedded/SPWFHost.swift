@@ -31,7 +31,7 @@ public struct SPWFHost<Port: SPWFPort> {
     public static var maximumWrite: Int { 730 }
     /// The longest SOCKR the driver asks for.
     public static var maximumRead: Int { 730 }
-    private static var socketCount: Int { 8 }
+    private static var socketCount: Int { 8 }  // the inline array's count
 
     /// What the driver knows of one client socket.
     private struct Socket {
@@ -44,8 +44,8 @@ public struct SPWFHost<Port: SPWFPort> {
         var lastQuery: UInt64 = 0
     }
 
-    /// The module's client sockets, by id (one array: one uniqueness check where a socket changes).
-    private var sockets: [Socket]
+    /// The module's client sockets, by id, stored inline: no heap array, no uniqueness check where a socket changes.
+    private var sockets: InlineArray<8, Socket>
     private var windsMasked: Bool?
     private var wifiFailure: (number: Int, text: String)?
     private var scratch: [UInt8] = []
@@ -54,7 +54,7 @@ public struct SPWFHost<Port: SPWFPort> {
     public init(port: Port) {
         self.port = port
         session = ATHostSessionOf(dialect: .spwf01, maximumLineLength: 512)
-        sockets = Array(repeating: Socket(), count: Self.socketCount)
+        sockets = InlineArray(repeating: Socket())
     }
 
     // MARK: - Commands
@@ -148,10 +148,12 @@ public struct SPWFHost<Port: SPWFPort> {
     private mutating func handle(_ indication: ATIndication) {
         switch indication {
         case .reset, .powerOn, .hardFault:
-            if wifiAddress != nil || sockets.contains(where: { $0.open }) || windsMasked != nil { reboots += 1 }
+            var anyOpen = false
+            for id in sockets.indices where sockets[id].open { anyOpen = true }
+            if wifiAddress != nil || anyOpen || windsMasked != nil { reboots += 1 }
             wifiAddress = nil
             windsMasked = nil
-            for id in 0..<Self.socketCount { sockets[id] = Socket() }
+            sockets = InlineArray(repeating: Socket())
         case .wifiUp(let address):
             wifiAddress = address
             wifiFailure = nil
