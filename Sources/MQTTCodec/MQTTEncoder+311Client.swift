@@ -25,6 +25,17 @@ extension MQTTEncoder {
         try packet.encode(version: .v3_1_1, into: &buffer)
     }
 
+    /// Appends a 3.1.1 PUBLISH from its fields: the bytes of ``encode311(publish:into:)`` for a packet with them,
+    /// without making the packet (no properties to carry or drop).
+    public static func encode311Publish(
+        topic: String, payload: [UInt8], qos: MQTTQoS, retain: Bool = false, dup: Bool = false,
+        packetIdentifier: UInt16?, into buffer: inout [UInt8]
+    ) throws(MQTTEncodeError) {
+        try PublishPacket.encode311(
+            topic: topic, payload: payload, qos: qos, retain: retain, dup: dup, packetIdentifier: packetIdentifier,
+            into: &buffer)
+    }
+
     /// Appends a 3.1.1 PUBACK (the reason code and properties are dropped).
     public static func encode311(puback packet: PublishAckPacket, into buffer: inout [UInt8]) throws(MQTTEncodeError) {
         try packet.encode(type: .puback, version: .v3_1_1, into: &buffer)

@@ -114,3 +114,32 @@ extension PublishPacket {
         buffer.append(contentsOf: payload)
     }
 }
+
+extension PublishPacket {
+    /// The bytes of a 3.1.1 PUBLISH, written without making the packet: what ``encode(version:into:)`` writes for a
+    /// packet with these fields (properties dropped).
+    static func encode311(
+        topic: String, payload: [UInt8], qos: MQTTQoS, retain: Bool, dup: Bool, packetIdentifier: UInt16?,
+        into buffer: inout [UInt8]
+    ) throws(MQTTEncodeError) {
+        var remaining = try EncodingSize.topicName(topic, allowEmpty: false)
+        if qos == .atMostOnce {
+            if dup { throw .dupWithQoS0 }
+            if packetIdentifier != nil { throw .unexpectedPacketIdentifier }
+        } else {
+            guard let packetIdentifier, packetIdentifier != 0 else {
+                throw .missingPacketIdentifier(packetType: .publish)
+            }
+            remaining += 2
+        }
+        remaining += payload.count
+        let headerSize = try EncodingSize.fixedHeader(remainingLength: remaining)
+        var flags = qos.rawValue << 1
+        if dup { flags |= 0x08 }
+        if retain { flags |= 0x01 }
+        buffer.writeFixedHeader(.publish, flags: flags, remainingLength: remaining, headerSize: headerSize)
+        buffer.writeString(topic)
+        if let packetIdentifier { buffer.writeUInt16(packetIdentifier) }
+        buffer.append(contentsOf: payload)
+    }
+}

@@ -55,7 +55,8 @@ public struct MQTTDeviceClient {
 
     private struct InFlight {
         var packetIdentifier: UInt16
-        var publish: PublishPacket
+        var topic: String
+        var payload: [UInt8]
         var sent: Bool
     }
 
@@ -119,21 +120,22 @@ public struct MQTTDeviceClient {
         guard qos != .exactlyOnce else { throw .qos2Unsupported }
         if qos == .atMostOnce {
             guard state == .connected else { throw .notConnected }
-            let packet = PublishPacket(topic: topic, payload: payload)
             try send(now: now) { (output) throws(MQTTEncodeError) in
-                try MQTTEncoder.encode311(publish: packet, into: &output)
+                try MQTTEncoder.encode311Publish(
+                    topic: topic, payload: payload, qos: .atMostOnce, packetIdentifier: nil, into: &output)
             }
             return nil
         }
         guard inFlight.count < configuration.maximumInFlight else { throw .inFlightFull(inFlight.count) }
         let identifier = nextPacketIdentifier()
-        let packet = PublishPacket(topic: topic, payload: payload, qos: .atLeastOnce, packetIdentifier: identifier)
         if state == .connected {
             try send(now: now) { (output) throws(MQTTEncodeError) in
-                try MQTTEncoder.encode311(publish: packet, into: &output)
+                try MQTTEncoder.encode311Publish(
+                    topic: topic, payload: payload, qos: .atLeastOnce, packetIdentifier: identifier, into: &output)
             }
         }
-        inFlight.append(InFlight(packetIdentifier: identifier, publish: packet, sent: state == .connected))
+        inFlight.append(
+            InFlight(packetIdentifier: identifier, topic: topic, payload: payload, sent: state == .connected))
         return identifier
     }
 
@@ -215,11 +217,12 @@ public struct MQTTDeviceClient {
             Self.emit(&events, .connected(sessionPresent: sessionPresent))
             // What waited for PUBACK goes out again (with DUP when it had gone out before).
             for index in inFlight.indices {
-                var packet = inFlight[index].publish
-                packet.dup = inFlight[index].sent
+                let message = inFlight[index]
                 do {
                     try send(now: now) { (output) throws(MQTTEncodeError) in
-                        try MQTTEncoder.encode311(publish: packet, into: &output)
+                        try MQTTEncoder.encode311Publish(
+                            topic: message.topic, payload: message.payload, qos: .atLeastOnce, dup: message.sent,
+                            packetIdentifier: message.packetIdentifier, into: &output)
                     }
                 } catch {
                     return fail(error, &events)

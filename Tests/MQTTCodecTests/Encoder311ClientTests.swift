@@ -89,9 +89,22 @@ import Testing
         packets.append(PublishPacket(topic: "t", qos: .atLeastOnce))  // no packet identifier
         packets.append(PublishPacket(topic: "a/+", qos: .atMostOnce))  // a wildcard in a topic name
         packets.append(PublishPacket(topic: "", properties: [.topicAlias(1)]))  // empty: only MQTT 5 allows it
+        packets.append(
+            PublishPacket(topic: "r", payload: [1, 2], qos: .atLeastOnce, retain: true, dup: true, packetIdentifier: 9))
+        packets.append(PublishPacket(topic: "t", qos: .atMostOnce, packetIdentifier: 3))  // an identifier at QoS 0
+        packets.append(PublishPacket(topic: "t", qos: .atLeastOnce, packetIdentifier: 0))
+        packets.append(PublishPacket(topic: "a\u{0}b"))  // NUL in the topic
         for packet in packets {
             compare(.publish(packet)) { (out) throws(MQTTEncodeError) in
                 try MQTTEncoder.encode311(publish: packet, into: &out)
+            }
+            // From the fields, as the device client publishes: the same bytes and errors (properties are dropped
+            // either way; an empty topic is refused, as 3.1.1 has no topic alias).
+            compare(.publish(packet)) { (out) throws(MQTTEncodeError) in
+                try MQTTEncoder.encode311Publish(
+                    topic: packet.topic, payload: packet.payload, qos: packet.qos, retain: packet.retain,
+                    dup: packet.dup,
+                    packetIdentifier: packet.packetIdentifier, into: &out)
             }
         }
     }
