@@ -35,6 +35,6 @@ struct ATCommandLineBuilder {
     /// The command: the line, then `block` after its CR.
     @inline(never)
     func command(block: [UInt8] = [], reply: ATHostCommand.Reply = .lines) -> ATHostCommand {
-        ATHostCommand(line: String(decoding: bytes, as: UTF8.self), block: block, reply: reply)
+        ATHostCommand(lineBytes: bytes, block: block, reply: reply)
     }
 }

@@ -50,14 +50,14 @@ extension ATBytes {
     /// `head` then the decimal of `first`, and of `second` after a comma: a command line made without string
     /// interpolation (in a firmware's image, an interpolation is its code at every command that has one).
     @inline(never)
-    static func line(_ head: StaticString, _ first: Int, _ second: Int? = nil) -> String {
+    static func line(_ head: StaticString, _ first: Int, _ second: Int? = nil) -> [UInt8] {
         var line = Array(bytes(head))
         appendDecimal(first, to: &line)
         if let second {
             line.append(0x2C)
             appendDecimal(second, to: &line)
         }
-        return String(decoding: line, as: UTF8.self)
+        return line
     }
 
     /// Appends `value` in decimal, as `"\(value)"` prints it.

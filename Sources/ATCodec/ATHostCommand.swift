@@ -19,19 +19,27 @@ public struct ATHostCommand: Equatable, Sendable {
         case stream(limit: Int)
     }
 
-    /// The command line without its CR (`AT+S.SOCKW=0,5`).
-    public let line: String
+    /// The command line without its CR, as the bytes sent.
+    public let lineBytes: [UInt8]
     /// The raw bytes sent right after the CR (SOCKW, TLSCERT), or empty.
     public let block: [UInt8]
     /// The reply's shape.
     public let reply: Reply
 
+    /// The command line without its CR (`AT+S.SOCKW=0,5`).
+    public var line: String { String(decoding: lineBytes, as: UTF8.self) }
+
     /// The bytes on the wire: the line, CR, then the block.
-    public var bytes: [UInt8] { reply == .commandMode ? Array(line.utf8) : Array(line.utf8) + [0x0D] + block }
+    public var bytes: [UInt8] { reply == .commandMode ? lineBytes : lineBytes + [0x0D] + block }
 
     /// A command from parts that are already known to be safe.
     init(line: String, block: [UInt8] = [], reply: Reply = .lines) {
-        self.line = line
+        self.init(lineBytes: Array(line.utf8), block: block, reply: reply)
+    }
+
+    /// A command from bytes that are already known to be safe.
+    init(lineBytes: [UInt8], block: [UInt8] = [], reply: Reply = .lines) {
+        self.lineBytes = lineBytes
         self.block = block
         self.reply = reply
     }
@@ -150,7 +158,7 @@ extension ATDialect {
     /// `AT+S.SETTIME=<seconds since 1970>`.
     public func setTimeCommand(_ seconds: Int) throws(ATCommandError) -> ATHostCommand {
         guard seconds >= 0 else { throw .outOfRange("time", seconds) }
-        return ATHostCommand(line: ATBytes.line("AT+S.SETTIME=", seconds))
+        return ATHostCommand(lineBytes: ATBytes.line("AT+S.SETTIME=", seconds))
     }
 
     /// SPWF01's `AT+S.TLSDOMAIN=f_domain,<name>` (flash, survives a reset).
@@ -172,7 +180,7 @@ extension ATDialect {
         case .cert: head = family == .spwf01 ? "AT+S.TLSCERT=f_cert," : "AT+S.TLSCERT=cert,"
         case .key: head = family == .spwf01 ? "AT+S.TLSCERT=f_key," : "AT+S.TLSCERT=key,"
         }
-        return ATHostCommand(line: ATBytes.line(head, bytes.count), block: bytes)
+        return ATHostCommand(lineBytes: ATBytes.line(head, bytes.count), block: bytes)
     }
 
     /// SOCKON: `<host>,<port>,<t|u|s>,ind` (SPWF01) or `<host>,<port>,NULL,<t|u|s|common name>` (SPWF04).
@@ -210,13 +218,13 @@ extension ATDialect {
         -> ATHostCommand
     {
         guard (1...maximum).contains(bytes.count) else { throw .outOfRange("write length", bytes.count) }
-        return ATHostCommand(line: ATBytes.line("AT+S.SOCKW=", socket, bytes.count), block: bytes)
+        return ATHostCommand(lineBytes: ATBytes.line("AT+S.SOCKW=", socket, bytes.count), block: bytes)
     }
 
     /// `AT+S.SOCKR=<id>,<n>`: `n` raw bytes come back.
     public func socketReadCommand(socket: Int, count: Int) throws(ATCommandError) -> ATHostCommand {
         guard count >= 1 else { throw .outOfRange("read length", count) }
-        return ATHostCommand(line: ATBytes.line("AT+S.SOCKR=", socket, count), reply: .data(count: count))
+        return ATHostCommand(lineBytes: ATBytes.line("AT+S.SOCKR=", socket, count), reply: .data(count: count))
     }
 
     /// SPWF04's `AT+S.TLSCERT=content,1` (the bytes in each slot); `nil` where the firmware has no such query.
@@ -226,12 +234,12 @@ extension ATDialect {
 
     /// `AT+S.SOCKQ=<id>`.
     public func socketQueryCommand(socket: Int) -> ATHostCommand {
-        ATHostCommand(line: ATBytes.line("AT+S.SOCKQ=", socket))
+        ATHostCommand(lineBytes: ATBytes.line("AT+S.SOCKQ=", socket))
     }
 
     /// `AT+S.SOCKC=<id>`.
     public func socketCloseCommand(socket: Int) -> ATHostCommand {
-        ATHostCommand(line: ATBytes.line("AT+S.SOCKC=", socket))
+        ATHostCommand(lineBytes: ATBytes.line("AT+S.SOCKC=", socket))
     }
 
     /// The variable that masks WINDs 32–63 (55 and 58 among them): `wind_off_medium`.

@@ -243,12 +243,12 @@ public struct ATHostSessionOf<Features: ATHostSessionFeatures>: Sendable {
         }
         // The exchange in flight is read, and changed in place (`inFlight?.…`): a changed copy would share the
         // response's arrays with it, and each line appended would copy them.
-        guard let expected = inFlight?.command.reply, let line = inFlight?.command.line else {
+        guard let expected = inFlight?.command.reply, let line = inFlight?.command.lineBytes else {
             // A reply to nothing: the tail of a command that timed out, or noise.
             return
         }
         if case .information(let text) = reply,
-            ATBytes.withBytes(text, { ATBytes.equal($0, line) }) || ATBytes.equal(bytes, line)
+            ATBytes.equal(line, text) || bytes == line
         {
             return  // the command's echo
         }

@@ -140,7 +140,7 @@ public struct SPWFHost<Port: SPWFPort> {
     }
 
     private static func name(of command: ATHostCommand) -> String {
-        let line = Array(command.line.utf8)
+        let line = command.lineBytes
         return String(decoding: line[..<(line.firstIndex(of: 0x3D) ?? line.endIndex)], as: UTF8.self)
     }
 
