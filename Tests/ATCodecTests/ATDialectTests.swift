@@ -21,6 +21,27 @@ struct ATDialectTests {
         #expect(d.wifiUpText(address: "10.0.0.2") == "WiFi Up:10.0.0.2")
     }
 
+    @Test("the command builders' whole literals name the dialect's variables and credential slots")
+    func buildersAgreeWithTheDialect() throws {
+        for dialect in [ATDialect.spwf01, .spwf04] {
+            for on in [false, true] {
+                #expect(dialect.echoCommand(on: on).line == "AT+S.SCFG=\(dialect.echoVariable),\(on ? 1 : 0)")
+            }
+            let slots = dialect.persistentCredentialSlots
+            for (slot, name) in [(ATCredentialSlot.ca, slots.ca), (.cert, slots.cert), (.key, slots.key)] {
+                let command = try dialect.storeCredentialCommand(slot, [1, 2, 3])
+                #expect(command.line == "AT+S.TLSCERT=\(name),3")
+                #expect(command.bytes == Array("AT+S.TLSCERT=\(name),3\r".utf8) + [1, 2, 3])
+            }
+            #expect(
+                dialect.socketWindMaskCommand(masked: true).line
+                    == "AT+S.SCFG=\(ATDialect.socketWindMaskVariable),0xFFFFFFFF")
+            #expect(
+                dialect.socketWindMaskCommand(masked: false).line
+                    == "AT+S.SCFG=\(ATDialect.socketWindMaskVariable),0x00000000")
+        }
+    }
+
     @Test("join-failure WINDs are Wi-Fi failures in both dialects; their neighbours are not")
     func wifiFailures() {
         #expect(ATIndication.wifiFailureNumbers == [20, 33, 40, 41, 74, 75, 76, 77])
