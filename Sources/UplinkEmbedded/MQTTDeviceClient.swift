@@ -128,11 +128,18 @@ public struct MQTTDeviceClient {
         }
         guard inFlight.count < configuration.maximumInFlight else { throw .inFlightFull(inFlight.count) }
         let identifier = nextPacketIdentifier()
+        // Encoded now even while disconnected: a message that cannot be encoded (a wildcard in its topic, say) is
+        // refused here, instead of waiting in flight and failing every reconnect.
+        var packet: [UInt8] = []
+        do {
+            try MQTTEncoder.encode311Publish(
+                topic: topic, payload: payload, qos: .atLeastOnce, packetIdentifier: identifier, into: &packet)
+        } catch {
+            throw .encoding
+        }
         if state == .connected {
-            try send(now: now) { (output) throws(MQTTEncodeError) in
-                try MQTTEncoder.encode311Publish(
-                    topic: topic, payload: payload, qos: .atLeastOnce, packetIdentifier: identifier, into: &output)
-            }
+            output += packet
+            lastSent = now
         }
         inFlight.append(
             InFlight(packetIdentifier: identifier, topic: topic, payload: payload, sent: state == .connected))

@@ -130,6 +130,19 @@ struct MQTTDeviceClientTests {
         }
         #expect(throws: MQTTDeviceError.qos2Unsupported) { try other.subscribe(to: "t", qos: .exactlyOnce, now: 4) }
         #expect(throws: MQTTDeviceError.notConnected) { try client.publish(topic: "a", payload: [], now: 4) }
+        // A QoS 1 message that cannot be encoded is refused at once, connected or not: it never waits in flight to fail
+        // every reconnect.
+        var offline = MQTTDeviceClient(configuration: .init(clientIdentifier: "x"))
+        #expect(throws: MQTTDeviceError.encoding) {
+            try offline.publish(topic: "a/+", payload: [], qos: .atLeastOnce, now: 0)
+        }
+        #expect(offline.inFlightCount == 0)
+        var online = try Self.connected()
+        #expect(throws: MQTTDeviceError.encoding) {
+            try online.publish(topic: "a\u{0}", payload: [1], qos: .atLeastOnce, now: 5)
+        }
+        #expect(online.inFlightCount == 0)
+        #expect(online.takeOutput().isEmpty)
         var waiting = MQTTDeviceClient(configuration: .init(clientIdentifier: "x"))
         try waiting.connect(now: 0)
         #expect(waiting.tick(now: 10_000) == [.failed(.noResponse(.connack))])
