@@ -86,8 +86,30 @@ extension PublishPacket {
     // Always inlined: a caller with a constant version keeps only its code (MQTTEncoder.encode311).
     @inline(__always)
     func encode(version: MQTTProtocolVersion, into buffer: inout [UInt8]) throws(MQTTEncodeError) {
-        let isV5 = version == .v5
-        var remaining = try EncodingSize.topicName(topic, allowEmpty: isV5 && properties.contains(.topicAlias))
+        try Self.encode(
+            topic: topic, payload: payload, qos: qos, retain: retain, dup: dup, packetIdentifier: packetIdentifier,
+            properties: version == .v5 ? properties : nil, into: &buffer)
+    }
+
+    /// The bytes of a 3.1.1 PUBLISH, written without making the packet: what ``encode(version:into:)`` writes for a
+    /// packet with these fields (properties dropped).
+    static func encode311(
+        topic: String, payload: [UInt8], qos: MQTTQoS, retain: Bool, dup: Bool, packetIdentifier: UInt16?,
+        into buffer: inout [UInt8]
+    ) throws(MQTTEncodeError) {
+        try encode(
+            topic: topic, payload: payload, qos: qos, retain: retain, dup: dup, packetIdentifier: packetIdentifier,
+            properties: nil, into: &buffer)
+    }
+
+    /// A PUBLISH from its fields; `properties` only in MQTT 5 (`nil`: 3.1.1). Always inlined: with `nil` constant
+    /// (``encode311(topic:payload:qos:retain:dup:packetIdentifier:into:)``), none of the properties' code remains.
+    @inline(__always)
+    private static func encode(
+        topic: String, payload: [UInt8], qos: MQTTQoS, retain: Bool, dup: Bool, packetIdentifier: UInt16?,
+        properties: MQTTProperties?, into buffer: inout [UInt8]
+    ) throws(MQTTEncodeError) {
+        var remaining = try EncodingSize.topicName(topic, allowEmpty: properties?.contains(.topicAlias) ?? false)
         if qos == .atMostOnce {
             if dup { throw .dupWithQoS0 }
             if packetIdentifier != nil { throw .unexpectedPacketIdentifier }
@@ -98,7 +120,7 @@ extension PublishPacket {
             remaining += 2
         }
         var propertiesLength = 0
-        if isV5 {
+        if let properties {
             propertiesLength = try properties.encodedBodyLength(context: .publish)
             remaining += MQTTProperties.sectionLength(bodyLength: propertiesLength)
         }
@@ -110,36 +132,7 @@ extension PublishPacket {
         buffer.writeFixedHeader(.publish, flags: flags, remainingLength: remaining, headerSize: headerSize)
         buffer.writeString(topic)
         if let packetIdentifier { buffer.writeUInt16(packetIdentifier) }
-        if isV5 { properties.write(into: &buffer, bodyLength: propertiesLength) }
-        buffer.append(contentsOf: payload)
-    }
-}
-
-extension PublishPacket {
-    /// The bytes of a 3.1.1 PUBLISH, written without making the packet: what ``encode(version:into:)`` writes for a
-    /// packet with these fields (properties dropped).
-    static func encode311(
-        topic: String, payload: [UInt8], qos: MQTTQoS, retain: Bool, dup: Bool, packetIdentifier: UInt16?,
-        into buffer: inout [UInt8]
-    ) throws(MQTTEncodeError) {
-        var remaining = try EncodingSize.topicName(topic, allowEmpty: false)
-        if qos == .atMostOnce {
-            if dup { throw .dupWithQoS0 }
-            if packetIdentifier != nil { throw .unexpectedPacketIdentifier }
-        } else {
-            guard let packetIdentifier, packetIdentifier != 0 else {
-                throw .missingPacketIdentifier(packetType: .publish)
-            }
-            remaining += 2
-        }
-        remaining += payload.count
-        let headerSize = try EncodingSize.fixedHeader(remainingLength: remaining)
-        var flags = qos.rawValue << 1
-        if dup { flags |= 0x08 }
-        if retain { flags |= 0x01 }
-        buffer.writeFixedHeader(.publish, flags: flags, remainingLength: remaining, headerSize: headerSize)
-        buffer.writeString(topic)
-        if let packetIdentifier { buffer.writeUInt16(packetIdentifier) }
+        if let properties { properties.write(into: &buffer, bodyLength: propertiesLength) }
         buffer.append(contentsOf: payload)
     }
 }
